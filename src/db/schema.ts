@@ -1,0 +1,70 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Read model of orders: one row per order, written only by the order's Durable Object. */
+export const orders = sqliteTable(
+  "orders",
+  {
+    reference: text("reference").primaryKey(),
+    customerReference: text("customer_reference").notNull(),
+    customOrderReference: text("custom_order_reference"),
+    /** The state most of the order's quantity is in. */
+    state: text("state").notNull(),
+    /** JSON object: state -> quantity. */
+    itemStates: text("item_states", { mode: "json" }).$type<Record<string, number>>().notNull(),
+    grandTotal: integer("grand_total").notNull(),
+    currency: text("currency").notNull(),
+    placedAt: text("placed_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    cancellableUntil: text("cancellable_until").notNull(),
+    /** Every item is in a cancellable state and the window has not been closed early. */
+    itemsCancellable: integer("items_cancellable", { mode: "boolean" }).notNull(),
+    version: integer("version").notNull(),
+  },
+  (t) => [
+    index("orders_customer_placed").on(t.customerReference, t.placedAt, t.reference),
+    index("orders_custom_reference").on(t.customOrderReference),
+    index("orders_placed").on(t.placedAt, t.reference),
+  ],
+);
+
+/** Issued invoices: immutable once written. */
+export const invoices = sqliteTable(
+  "invoices",
+  {
+    reference: text("reference").primaryKey(),
+    number: integer("number").notNull(),
+    orderReference: text("order_reference").notNull(),
+    customerReference: text("customer_reference").notNull(),
+    customerEmail: text("customer_email").notNull(),
+    issuedAt: text("issued_at").notNull(),
+    currency: text("currency").notNull(),
+    totals: text("totals", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    html: text("html").notNull(),
+    templateVersion: integer("template_version").notNull(),
+    mailedAt: text("mailed_at"),
+  },
+  (t) => [
+    uniqueIndex("invoices_order").on(t.orderReference),
+    uniqueIndex("invoices_number").on(t.number),
+    index("invoices_customer").on(t.customerReference, t.issuedAt),
+  ],
+);
+
+/** Mails of the `capture` transport (local development and tests). */
+export const mails = sqliteTable(
+  "mails",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** The sender's idempotency key: a repeated send with the same key is stored once. */
+    idempotencyKey: text("idempotency_key").notNull(),
+    to: text("to").notNull(),
+    bcc: text("bcc", { mode: "json" }).$type<string[]>().notNull(),
+    subject: text("subject").notNull(),
+    html: text("html").notNull(),
+    createdAt: text("created_at")
+      .notNull()
+      .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+  },
+  (t) => [uniqueIndex("mails_idempotency").on(t.idempotencyKey), index("mails_to").on(t.to)],
+);

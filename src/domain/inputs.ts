@@ -1,0 +1,191 @@
+import { z } from "zod";
+import { limits } from "./limits";
+import { customOrderReference, requiredText, text } from "./text";
+
+export const money = z.number().int().min(0).max(limits.maxUnitPrice);
+export const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");
+export const taxRate = z.number().min(0).max(100);
+export const isoDate = z.iso.date();
+export const idempotencyKey = requiredText(limits.maxIdempotencyKeyLength);
+export const orderReference = requiredText(64);
+export const expectedVersion = z.number().int().min(0);
+
+export const address = z.strictObject({
+  firstName: requiredText(100),
+  lastName: requiredText(100),
+  company: text(255).optional(),
+  address1: requiredText(255),
+  address2: text(255).optional(),
+  zipCode: requiredText(20),
+  city: requiredText(100),
+  country: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE"),
+  phone: text(50).optional(),
+  email: z.email().max(254).optional(),
+});
+export type Address = z.infer<typeof address>;
+
+export const method = z.strictObject({
+  id: requiredText(100),
+  name: requiredText(255),
+  carrier: text(100).optional(),
+  price: money,
+  /** Tax rate of the shipping expense, default 0. */
+  taxRate: taxRate.optional(),
+});
+export type Method = z.infer<typeof method>;
+
+export const quantity = z.number().int().min(1).max(limits.maxQuantity);
+
+const lineInput = z.strictObject({
+  sku: requiredText(100),
+  name: requiredText(255),
+  quantity,
+  unitPrice: money,
+  taxRate,
+  isQuantitySplittable: z.boolean().default(true),
+  shipment: requiredText(100).optional(),
+  allocations: z
+    .array(z.strictObject({ shipment: requiredText(100), quantity }))
+    .min(1)
+    .max(limits.maxShipments)
+    .optional(),
+});
+
+export const placeOrderInput = z
+  .strictObject({
+    idempotencyKey,
+    customer: z.strictObject({
+      reference: requiredText(100),
+      email: z.email().max(254),
+      firstName: requiredText(100),
+      lastName: requiredText(100),
+    }),
+    currency,
+    priceMode: z.enum(["gross", "net"]).default("gross"),
+    paymentMethod: requiredText(50),
+    billingAddress: address,
+    customOrderReference: customOrderReference.optional(),
+    shipments: z
+      .array(
+        z.strictObject({
+          key: requiredText(100),
+          address,
+          method,
+          requestedDeliveryDate: isoDate.optional(),
+        }),
+      )
+      .min(1)
+      .max(limits.maxShipments),
+    lines: z.array(lineInput).min(1).max(limits.maxLines),
+  })
+  .superRefine((order, ctx) => {
+    const keys = new Set<string>();
+    order.shipments.forEach((s, i) => {
+      if (keys.has(s.key))
+        ctx.addIssue({ code: "custom", path: ["shipments", i, "key"], message: "duplicate key" });
+      keys.add(s.key);
+    });
+    const used = new Set<string>();
+    order.lines.forEach((line, i) => {
+      const at = (...path: (string | number)[]) => ["lines", i, ...path];
+      if ((line.shipment === undefined) === (line.allocations === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: at("shipment"),
+          message: "a line needs exactly one of shipment or allocations",
+        });
+        return;
+      }
+      if (line.shipment !== undefined) {
+        if (!keys.has(line.shipment))
+          ctx.addIssue({ code: "custom", path: at("shipment"), message: "unknown shipment key" });
+        used.add(line.shipment);
+        return;
+      }
+      const allocations = line.allocations ?? [];
+      if (!line.isQuantitySplittable && allocations.length > 1)
+        ctx.addIssue({
+          code: "custom",
+          path: at("allocations"),
+          message: "a non-splittable line cannot be spread over several shipments",
+        });
+      const seen = new Set<string>();
+      allocations.forEach((a, j) => {
+        if (!keys.has(a.shipment))
+          ctx.addIssue({
+            code: "custom",
+            path: at("allocations", j, "shipment"),
+            message: "unknown shipment key",
+          });
+        if (seen.has(a.shipment))
+          ctx.addIssue({
+            code: "custom",
+            path: at("allocations", j, "shipment"),
+            message: "shipment allocated twice",
+          });
+        seen.add(a.shipment);
+        used.add(a.shipment);
+      });
+      const sum = allocations.reduce((n, a) => n + a.quantity, 0);
+      if (sum !== line.quantity)
+        ctx.addIssue({
+          code: "custom",
+          path: at("allocations"),
+          message: `allocations add up to ${sum}, the line quantity is ${line.quantity}`,
+        });
+    });
+    order.shipments.forEach((s, i) => {
+      if (!used.has(s.key))
+        ctx.addIssue({
+          code: "custom",
+          path: ["shipments", i],
+          message: "shipment has no lines",
+        });
+    });
+  });
+export type PlaceOrderInput = z.infer<typeof placeOrderInput>;
+
+export const itemSelection = z
+  .array(z.strictObject({ id: requiredText(40), quantity: quantity.optional() }))
+  .min(1)
+  .max(limits.maxTargetItems);
+
+export const target = z.union([
+  z.strictObject({ all: z.literal(true) }),
+  z.strictObject({ shipmentId: requiredText(40) }),
+  z.strictObject({ items: itemSelection }),
+]);
+export type Target = z.infer<typeof target>;
+
+/** Options every mutation on an order takes. */
+export const mutationOptions = {
+  idempotencyKey: idempotencyKey.optional(),
+  expectedVersion: expectedVersion.optional(),
+};
+
+export const eventName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a lower-case event name such as pay");
+
+export const triggerInput = z.strictObject({
+  reference: orderReference,
+  event: eventName,
+  target,
+  dryRun: z.boolean().default(false),
+  data: z
+    .strictObject({ trackingNumber: text(100).optional(), carrier: text(100).optional() })
+    .optional(),
+  ...mutationOptions,
+});
+export type TriggerInput = z.infer<typeof triggerInput>;
+
+export const listOrdersInput = z.strictObject({
+  customerReference: requiredText(100).optional(),
+  customOrderReference: customOrderReference.optional(),
+  state: requiredText(64).optional(),
+  placedFrom: z.iso.datetime().optional(),
+  placedTo: z.iso.datetime().optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
+});
+export type ListOrdersInput = z.infer<typeof listOrdersInput>;

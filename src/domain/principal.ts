@@ -1,0 +1,12 @@
+export const roles = ["customer", "checkout", "backoffice"] as const;
+export type Role = (typeof roles)[number];
+
+/** Who caused a change: a signed-in caller, the clock, or the ERP. */
+export type Actor =
+  | { type: "user"; role: Role; sub: string }
+  | { type: "timer" }
+  | { type: "erp" }
+  | { type: "system" };
+
+export const actorLabel = (actor: Actor): string =>
+  actor.type === "user" ? `${actor.role}:${actor.sub}` : actor.type;
