@@ -1,15 +1,37 @@
-import { DurableObject } from "cloudflare:workers";
+import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { appRouter } from "./router";
+import { createContext } from "./router/context";
 
-export class OrderObject extends DurableObject<Env> {
-  async ping(): Promise<string> {
-    this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS t (x INTEGER)");
-    return "pong";
-  }
-}
-export class InvoiceNumbers extends DurableObject<Env> {}
+export { InvoiceNumbers } from "./durable/invoice-numbers";
+export { OrderObject } from "./durable/order-object";
+export type { AppRouter } from "./router";
 
 const app = new Hono<{ Bindings: Env }>();
+
 app.get("/healthz", (c) => c.json({ ok: true }));
+
+app.use(
+  "/trpc/*",
+  trpcServer({
+    endpoint: "/trpc",
+    router: appRouter,
+    createContext: (opts, c) => createContext(c.env, opts.req, c.executionCtx),
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`trpc ${path} failed`, error);
+    },
+  }),
+);
+
+app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "no such route" } }, 404));
+
+/** One error envelope for everything outside tRPC; never a stack. */
+app.onError((error, c) => {
+  if (error instanceof HTTPException)
+    return c.json({ error: { code: "HTTP_ERROR", message: error.message } }, error.status);
+  console.error("unhandled error", error);
+  return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: "internal error" } }, 500);
+});
 
 export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

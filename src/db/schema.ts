@@ -62,9 +62,7 @@ export const mails = sqliteTable(
     bcc: text("bcc", { mode: "json" }).$type<string[]>().notNull(),
     subject: text("subject").notNull(),
     html: text("html").notNull(),
-    createdAt: text("created_at")
-      .notNull()
-      .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
+    createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
   },
   (t) => [uniqueIndex("mails_idempotency").on(t.idempotencyKey), index("mails_to").on(t.to)],
 );

@@ -1,4 +1,5 @@
 import type { Address, Method } from "./inputs";
+import type { JsonObject } from "./json";
 
 export interface TaxByRate {
   rate: number;
@@ -92,5 +93,5 @@ export interface HistoryView {
   itemIds: string[];
   from?: string;
   to?: string;
-  data?: Record<string, unknown>;
+  data?: JsonObject;
 }

@@ -1,0 +1,80 @@
+import { and, desc, eq, gte, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { ListOrdersInput } from "../domain/inputs";
+import type { OrderSummary } from "../domain/view";
+import { orders } from "./schema";
+
+type Cursor = [placedAt: string, reference: string];
+
+const encodeCursor = (c: Cursor) => btoa(JSON.stringify(c)).replaceAll("=", "");
+function decodeCursor(text: string): Cursor | null {
+  try {
+    const value: unknown = JSON.parse(atob(text));
+    return Array.isArray(value) &&
+      value.length === 2 &&
+      value.every((v: unknown) => typeof v === "string")
+      ? (value as Cursor)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Orders from the D1 read model, newest first, keyset-paginated. `isCancellable` is decided at
+ * read time from `cancellableUntil`, so a list never offers a cancel after the window closed,
+ * even before the projection caught up.
+ */
+export async function listOrders<S extends Record<string, unknown>>(
+  db: DrizzleD1Database<S>,
+  input: ListOrdersInput,
+  now: Date,
+): Promise<{ orders: OrderSummary[]; nextCursor: string | null } | { badCursor: true }> {
+  const where: (SQL | undefined)[] = [];
+  if (input.customerReference) where.push(eq(orders.customerReference, input.customerReference));
+  if (input.customOrderReference)
+    where.push(eq(orders.customOrderReference, input.customOrderReference));
+  if (input.state)
+    where.push(
+      sql`EXISTS (SELECT 1 FROM json_each(${orders.itemStates}) WHERE json_each.key = ${input.state})`,
+    );
+  if (input.placedFrom) where.push(gte(orders.placedAt, new Date(input.placedFrom).toISOString()));
+  if (input.placedTo) where.push(lte(orders.placedAt, new Date(input.placedTo).toISOString()));
+  if (input.cursor) {
+    const cursor = decodeCursor(input.cursor);
+    if (!cursor) return { badCursor: true };
+    where.push(
+      or(
+        lt(orders.placedAt, cursor[0]),
+        and(eq(orders.placedAt, cursor[0]), lt(orders.reference, cursor[1])),
+      ),
+    );
+  }
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(...where))
+    .orderBy(desc(orders.placedAt), desc(orders.reference))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  const nowIso = now.toISOString();
+  return {
+    orders: page.map((r) => ({
+      reference: r.reference,
+      customerReference: r.customerReference,
+      customOrderReference: r.customOrderReference,
+      state: r.state,
+      itemStates: r.itemStates,
+      grandTotal: r.grandTotal,
+      currency: r.currency,
+      placedAt: r.placedAt,
+      updatedAt: r.updatedAt,
+      isCancellable: r.itemsCancellable && nowIso < r.cancellableUntil,
+      cancellableUntil: r.cancellableUntil,
+      version: r.version,
+    })),
+    nextCursor:
+      rows.length > input.limit && last ? encodeCursor([last.placedAt, last.reference]) : null,
+  };
+}

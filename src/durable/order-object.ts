@@ -1,0 +1,536 @@
+import { DurableObject } from "cloudflare:workers";
+import { type OrderRow, projectOrder } from "../db/projection";
+import { parseDuration } from "../domain/duration";
+import type { PlaceOrderInput, Target } from "../domain/inputs";
+import type { JsonObject } from "../domain/json";
+import { type Actor, actorLabel } from "../domain/principal";
+import { type Failure, fail, type Result } from "../domain/result";
+import type { HistoryView, OrderView } from "../domain/view";
+import {
+  applyChange,
+  applyEvent,
+  dueTimers,
+  type Moved,
+  rejection,
+  type Skipped,
+  Stepper,
+  selectTarget,
+} from "../engine/events";
+import { type Change, emptyChange, type OrderState, WINDOW_CLOSED_EVENT } from "../engine/model";
+import { placeOrder } from "../engine/place";
+import { acceptedEvents, stateInfo } from "../engine/step";
+import { closeWindow, fireTimer } from "../engine/timers";
+import { cancellationBlock, dominantState, itemStates, orderView } from "../engine/view";
+import {
+  getProcess,
+  type ProcessDefinition,
+  parsePaymentProcesses,
+  processConfigFromEnv,
+  resolveProcessId,
+} from "../machines/registry";
+import { OrderStore, type OutboxRow } from "./order-store";
+
+/** Who asks: a customer sees only its own orders. */
+export interface Viewer {
+  role: "customer" | "checkout" | "backoffice" | "erp" | "system";
+  sub?: string;
+}
+
+export interface MutationOptions {
+  idempotencyKey?: string;
+  expectedVersion?: number;
+}
+
+interface Computed<T> {
+  change: Change;
+  extra: T;
+}
+
+const ALARM_RETRY_MS = 5_000;
+
+/** One order: its items' states, history, timers and outbox, in the object's own SQLite. */
+export class OrderObject extends DurableObject<Env> {
+  private readonly store: OrderStore;
+  private state: OrderState | null = null;
+  private draining: Promise<void> | null = null;
+  private steppers = new Map<string, Stepper>();
+
+  /** The clock; fault and deadline tests replace it to make time deterministic. */
+  clock: () => number = Date.now;
+  /** Where projections go; fault tests replace it with a failing D1. */
+  projectionDb: D1Database;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new OrderStore(ctx.storage.sql);
+    this.projectionDb = env.DB;
+    ctx.blockConcurrencyWhile(async () => {
+      this.store.migrate();
+    });
+  }
+
+  // ---------------------------------------------------------------- public RPC
+
+  /** Places the order; a repeated placement with the same request returns the same order. */
+  async place(
+    input: PlaceOrderInput,
+    meta: { reference: string; requestHash: string; actor: Actor },
+  ): Promise<Result<{ order: OrderView }>> {
+    const existing = this.load();
+    if (existing) {
+      if (existing.header.requestHash !== meta.requestHash)
+        return fail(
+          "CONFLICT",
+          "idempotencyKey was already used for a different order; use a new key",
+          { reference: existing.header.reference },
+        );
+      return { ok: true, order: this.view(existing) };
+    }
+    let process: ProcessDefinition;
+    let windowMs: number;
+    try {
+      process = this.processFor(input.paymentMethod);
+      windowMs = parseDuration(this.env.CANCELLATION_WINDOW || "30 minutes");
+    } catch (error) {
+      return fail("BAD_REQUEST", `paymentMethod: ${(error as Error).message}`, {
+        path: ["paymentMethod"],
+      });
+    }
+    const now = this.clock();
+    const stepper = this.stepper(process);
+    const change = placeOrder(
+      input,
+      {
+        reference: meta.reference,
+        now,
+        process,
+        cancellationWindowMs: windowMs,
+        actor: actorLabel(meta.actor),
+        requestHash: meta.requestHash,
+      },
+      stepper,
+    );
+    const empty: OrderState = {
+      header: change.header!,
+      version: 0,
+      lines: new Map(),
+      items: new Map(),
+      shipments: new Map(),
+      timers: new Map(),
+    };
+    this.commit(empty, change, now);
+    this.state = empty;
+    await this.afterWrite();
+    return { ok: true, order: this.view(empty) };
+  }
+
+  /** The order as it is now (strongly consistent). */
+  async get(viewer: Viewer): Promise<Result<{ order: OrderView }>> {
+    const state = this.visible(viewer);
+    if (!("header" in state)) return state;
+    await this.afterWrite();
+    return { ok: true, order: this.view(state) };
+  }
+
+  /** Triggers an event on a target: only items whose state accepts it move. */
+  async trigger(
+    input: {
+      event: string;
+      target: Target;
+      dryRun?: boolean;
+      data?: JsonObject;
+    } & MutationOptions,
+    actor: Actor,
+  ): Promise<Result<{ order: OrderView; moved: Moved[]; skipped: Skipped[] }>> {
+    if (input.event === WINDOW_CLOSED_EVENT)
+      return this.closeCancellationWindow(input, actor).then((r) =>
+        r.ok ? { ...r, moved: [], skipped: [] } : r,
+      );
+    const result = this.mutate(
+      "trigger",
+      input,
+      actor,
+      (state, stepper, now): Result<Computed<{ moved: Moved[]; skipped: Skipped[] }>> => {
+        const selections = selectTarget(state, input.target);
+        if (!Array.isArray(selections)) return selections;
+        const outcome = applyEvent(state, stepper, selections, {
+          event: input.event,
+          actor: actorLabel(actor),
+          now,
+          ...(input.data ? { data: input.data } : {}),
+        });
+        if (outcome.moved.length === 0)
+          return rejection(state, stepper.process, input.event, outcome.skipped);
+        return {
+          ok: true,
+          change: input.dryRun ? emptyChange() : outcome.change,
+          extra: { moved: outcome.moved, skipped: outcome.skipped },
+        };
+      },
+      { dryRun: input.dryRun ?? false },
+    );
+    await this.afterWrite();
+    return result;
+  }
+
+  /**
+   * Cancels the whole order. A customer may do so only inside the window and while every item
+   * is cancellable; the back office wherever the items' states accept `cancel`.
+   */
+  async cancel(options: MutationOptions, actor: Actor): Promise<Result<{ order: OrderView }>> {
+    const result = this.mutate("cancel", options, actor, (state, stepper, now) => {
+      if (actor.type === "user" && actor.role === "customer") {
+        const block = cancellationBlock(state, stepper.process, now);
+        if (block)
+          return fail("PRECONDITION_FAILED", `the order cannot be cancelled: ${block}`, {
+            cancellableUntil: new Date(state.header.cancellableUntil).toISOString(),
+            itemStates: itemStates(state.items.values()),
+          });
+      }
+      const outcome = applyEvent(
+        state,
+        stepper,
+        [...state.items.values()].map((item) => ({ item, quantity: item.quantity })),
+        { event: "cancel", actor: actorLabel(actor), now },
+      );
+      if (outcome.moved.length === 0) {
+        const states = itemStates(state.items.values());
+        const allCancelled = [...state.items.values()].every((i) =>
+          flagsOf(stepper.process, i.state).includes("cancelled"),
+        );
+        return fail(
+          "PRECONDITION_FAILED",
+          allCancelled
+            ? "the order is already cancelled"
+            : rejection(state, stepper.process, "cancel", outcome.skipped).message,
+          { itemStates: states },
+        );
+      }
+      return { ok: true, change: outcome.change, extra: {} };
+    });
+    await this.afterWrite();
+    return result;
+  }
+
+  /** Closes the customer's cancellation window now (back office), as the timer would. */
+  async closeCancellationWindow(
+    options: MutationOptions,
+    actor: Actor,
+  ): Promise<Result<{ order: OrderView }>> {
+    const result = this.mutate("close-window", options, actor, (state, stepper, now) => {
+      if (state.header.windowClosedAt !== null)
+        return fail(
+          "PRECONDITION_FAILED",
+          `the cancellation window closed at ${new Date(state.header.windowClosedAt).toISOString()}`,
+        );
+      return {
+        ok: true,
+        change: closeWindow(state, stepper, { actor: actorLabel(actor), now, type: "event" })
+          .change,
+        extra: {},
+      };
+    });
+    await this.afterWrite();
+    return result;
+  }
+
+  /** Sets or clears (empty string) the buyer's own order reference. */
+  async setCustomReference(
+    input: { customOrderReference: string } & MutationOptions,
+    actor: Actor,
+  ): Promise<Result<{ order: OrderView }>> {
+    const result = this.mutate("custom-reference", input, actor, (state, _stepper, now) => {
+      const value = input.customOrderReference.trim() || null;
+      const change = emptyChange();
+      change.header = { ...state.header, customOrderReference: value };
+      change.history.push({
+        at: now,
+        actor: actorLabel(actor),
+        type: "custom-reference",
+        itemIds: [],
+        data: { from: state.header.customOrderReference, to: value },
+      });
+      return { ok: true, change, extra: {} };
+    });
+    await this.afterWrite();
+    return result;
+  }
+
+  /** Manual events each item accepts now, with its shipment. */
+  async events(): Promise<
+    Result<{ items: { itemId: string; shipmentId: string; state: string; events: string[] }[] }>
+  > {
+    const state = this.load();
+    if (!state) return notFound();
+    this.fireDue(state);
+    const process = this.processOf(state);
+    return {
+      ok: true,
+      items: [...state.items.values()].map((item) => ({
+        itemId: item.id,
+        shipmentId: item.shipmentId,
+        state: item.state,
+        events: acceptedEvents(process, { state: item.state, context: item.context }, true),
+      })),
+    };
+  }
+
+  /** The order's history, oldest first; optionally only the entries that touch one item. */
+  async history(viewer: Viewer, itemId?: string): Promise<Result<{ history: HistoryView[] }>> {
+    const state = this.visible(viewer);
+    if (!("header" in state)) return state;
+    if (itemId !== undefined && !state.items.has(itemId) && !this.store.history(itemId).length)
+      return fail("BAD_REQUEST", `itemId: unknown item ${itemId}`, { path: ["itemId"] });
+    return { ok: true, history: this.store.history(itemId) };
+  }
+
+  /** The order as the invoice consumer needs it. */
+  async invoiceSource(): Promise<Result<{ order: OrderView }>> {
+    return this.get({ role: "system" });
+  }
+
+  /** Records the issued invoice (idempotent: a repeated report changes nothing). */
+  async recordInvoice(input: {
+    reference: string;
+    issuedAt: string;
+    mailedAt: string | null;
+  }): Promise<Result<{ version: number }>> {
+    const result = this.mutate("invoice", {}, { type: "system" }, (state, _stepper, now) => {
+      const known = state.header.invoice;
+      const change = emptyChange();
+      if (known?.reference === input.reference && (known.mailedAt || !input.mailedAt))
+        return { ok: true, change, extra: {} };
+      change.header = { ...state.header, invoice: input };
+      change.history.push({
+        at: now,
+        actor: "system",
+        type: known ? "invoice-mailed" : "invoice-issued",
+        itemIds: [],
+        data: input,
+      });
+      return { ok: true, change, extra: {} };
+    });
+    await this.afterWrite();
+    return result.ok ? { ok: true, version: result.order.version } : result;
+  }
+
+  /** Outbox rows not yet delivered (for operators and tests). */
+  async outbox() {
+    return this.store.pendingOutbox();
+  }
+
+  /** Fires due timers, retries the outbox and re-arms itself; never throws. */
+  override async alarm(): Promise<void> {
+    let failed = false;
+    try {
+      const state = this.load();
+      if (state) this.fireDue(state);
+      await this.drain();
+    } catch (error) {
+      failed = true;
+      this.state = null;
+      console.error("alarm failed", error);
+    }
+    await this.scheduleAlarm(failed ? this.clock() + ALARM_RETRY_MS : undefined);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private load(): OrderState | null {
+    if (!this.state) this.state = this.store.load();
+    return this.state;
+  }
+
+  private visible(viewer: Viewer): OrderState | Failure {
+    const state = this.load();
+    if (!state) return notFound();
+    if (viewer.role === "customer" && state.header.customerReference !== viewer.sub)
+      return notFound();
+    this.fireDue(state);
+    return state;
+  }
+
+  private processFor(paymentMethod: string): ProcessDefinition {
+    const id = resolveProcessId(paymentMethod, parsePaymentProcesses(this.env.PAYMENT_PROCESSES));
+    const process = getProcess(id, processConfigFromEnv(this.env));
+    if (!process) throw new Error(`no process ${id} for payment method ${paymentMethod}`);
+    return process;
+  }
+
+  private processOf(state: OrderState): ProcessDefinition {
+    const process = getProcess(state.header.process, processConfigFromEnv(this.env));
+    if (!process) throw new Error(`order is pinned to unknown process ${state.header.process}`);
+    return process;
+  }
+
+  private stepper(process: ProcessDefinition): Stepper {
+    let stepper = this.steppers.get(process.id);
+    if (!stepper) {
+      stepper = new Stepper(process);
+      this.steppers.set(process.id, stepper);
+    }
+    return stepper;
+  }
+
+  private view(state: OrderState): OrderView {
+    return orderView(state, this.processOf(state), this.clock());
+  }
+
+  /** Writes a change with its projection request in one transaction, then updates memory. */
+  private commit(state: OrderState, change: Change, now: number, extra?: () => void) {
+    this.ctx.storage.transactionSync(() => {
+      const version = this.store.write(change, state.version);
+      if (version !== state.version) this.store.requestProjection(version, now);
+      extra?.();
+    });
+    applyChange(state, change);
+  }
+
+  /** Fires every timer due at or before now, so deadlines hold even when the alarm is late. */
+  private fireDue(state: OrderState) {
+    const now = this.clock();
+    const stepper = this.stepper(this.processOf(state));
+    for (let timer = dueTimers(state, now)[0]; timer; timer = dueTimers(state, now)[0]) {
+      // A timer fires at its due time, not when we noticed: later timers count from the deadline.
+      const change = fireTimer(state, stepper, timer, timer.dueAt);
+      this.commit(state, change, now);
+    }
+  }
+
+  /**
+   * The common path of every command: due timers, idempotency, expected version, the pure
+   * computation, one transaction for the change, its outbox rows and the idempotency record.
+   */
+  private mutate<T extends object>(
+    operation: string,
+    options: MutationOptions,
+    actor: Actor,
+    compute: (state: OrderState, stepper: Stepper, now: number) => Result<Computed<T>>,
+    request: unknown = {},
+  ): Result<{ order: OrderView } & T> {
+    const state = this.load();
+    if (!state) return notFound();
+    if (
+      actor.type === "user" &&
+      actor.role === "customer" &&
+      state.header.customerReference !== actor.sub
+    )
+      return notFound();
+    try {
+      this.fireDue(state);
+      const key = options.idempotencyKey
+        ? `${actorLabel(actor)}|${options.idempotencyKey}`
+        : undefined;
+      const requestHash = JSON.stringify({ operation, options, request });
+      if (key) {
+        const known = this.store.idempotent(key);
+        if (known) {
+          if (known.requestHash !== requestHash)
+            return fail("CONFLICT", "idempotencyKey was already used for a different request", {
+              idempotencyKey: options.idempotencyKey,
+            });
+          const extra = JSON.parse(known.response) as T;
+          return { ok: true, order: this.view(state), ...extra };
+        }
+      }
+      if (options.expectedVersion !== undefined && options.expectedVersion !== state.version)
+        return fail(
+          "CONFLICT",
+          `expectedVersion ${options.expectedVersion} is stale: the order is at version ${state.version}`,
+          { currentVersion: state.version },
+        );
+      const now = this.clock();
+      const result = compute(state, this.stepper(this.processOf(state)), now);
+      if (!result.ok) return result;
+      this.commit(state, result.change, now, () => {
+        if (key) this.store.remember(key, requestHash, result.extra, now);
+      });
+      return { ok: true, order: this.view(state), ...result.extra };
+    } catch (error) {
+      // Memory may be ahead of storage after a failed transaction: reload on next use.
+      this.state = null;
+      throw error;
+    }
+  }
+
+  private async afterWrite() {
+    await this.scheduleAlarm();
+    this.ctx.waitUntil(this.drain());
+  }
+
+  private async scheduleAlarm(at?: number) {
+    const next = at ?? this.store.nextWakeUp();
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Delivers due outbox rows; a failure is retried later by the alarm. */
+  private drain(): Promise<void> {
+    this.draining ??= this.drainOnce().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  private async drainOnce() {
+    const now = this.clock();
+    for (const row of this.store.dueOutbox(now)) {
+      try {
+        await this.deliver(row);
+        this.store.outboxDone(row);
+      } catch (error) {
+        console.warn(`outbox ${row.kind} failed (attempt ${row.attempts + 1})`, error);
+        this.store.outboxFailed(row, error, this.clock());
+      }
+    }
+    await this.scheduleAlarm();
+  }
+
+  private async deliver(row: OutboxRow) {
+    const state = this.load();
+    if (!state) return;
+    switch (row.kind) {
+      case "projection":
+        await projectOrder(this.projectionDb, this.summaryRow(state));
+        return;
+      case "invoice":
+        await this.env.INVOICE_QUEUE.send({ orderReference: state.header.reference });
+        return;
+      case "mail":
+        await this.sendConfirmation(state);
+        return;
+      default:
+        throw new Error(`no transport for outbox kind ${row.kind}`);
+    }
+  }
+
+  private async sendConfirmation(_state: OrderState) {
+    // Filled in by the mail transport (invoice issue).
+  }
+
+  private summaryRow(state: OrderState): OrderRow {
+    const process = this.processOf(state);
+    const states = itemStates(state.items.values());
+    return {
+      reference: state.header.reference,
+      customerReference: state.header.customerReference,
+      customOrderReference: state.header.customOrderReference,
+      state: dominantState(states),
+      itemStates: states,
+      grandTotal: state.header.totals.grandTotal,
+      currency: state.header.currency,
+      placedAt: new Date(state.header.placedAt).toISOString(),
+      updatedAt: new Date(this.clock()).toISOString(),
+      cancellableUntil: new Date(state.header.cancellableUntil).toISOString(),
+      itemsCancellable:
+        state.header.windowClosedAt === null &&
+        [...state.items.values()].every((i) => flagsOf(process, i.state).includes("cancellable")),
+      version: state.version,
+    };
+  }
+}
+
+const notFound = () => fail("NOT_FOUND", "order not found");
+
+const flagsOf = (process: ProcessDefinition, state: string): readonly string[] =>
+  stateInfo(process, state)?.flags ?? [];

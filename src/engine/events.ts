@@ -1,0 +1,305 @@
+import type { Target } from "../domain/inputs";
+import type { JsonObject } from "../domain/json";
+import { type Failure, fail } from "../domain/result";
+import type { ProcessDefinition } from "../machines/registry";
+import {
+  type Change,
+  type Effect,
+  emptyChange,
+  type Item,
+  itemTimerId,
+  type NewHistoryEntry,
+  type OrderHeader,
+  type OrderState,
+  type Timer,
+} from "./model";
+import { acceptedEvents, type StepResult, step } from "./step";
+
+export interface Moved {
+  itemId: string;
+  from: string;
+  to: string;
+  quantity: number;
+}
+export interface Skipped {
+  itemId: string;
+  state: string;
+  reason: string;
+}
+
+export interface EventOutcome {
+  change: Change;
+  moved: Moved[];
+  skipped: Skipped[];
+}
+
+interface Selection {
+  item: Item;
+  quantity: number;
+}
+
+/** Resolves a target to items and quantities; an unknown id or an impossible split is BAD_REQUEST. */
+export function selectTarget(state: OrderState, target: Target): Selection[] | Failure {
+  if ("all" in target) return [...state.items.values()].map((item) => whole(item));
+  if ("shipmentId" in target) {
+    if (!state.shipments.has(target.shipmentId))
+      return fail("BAD_REQUEST", `target.shipmentId: unknown shipment ${target.shipmentId}`, {
+        path: ["target", "shipmentId"],
+      });
+    return [...state.items.values()]
+      .filter((item) => item.shipmentId === target.shipmentId)
+      .map((item) => whole(item));
+  }
+  const seen = new Set<string>();
+  const selections: Selection[] = [];
+  for (const [i, wanted] of target.items.entries()) {
+    const item = state.items.get(wanted.id);
+    const path = ["target", "items", i];
+    if (!item)
+      return fail("BAD_REQUEST", `target.items.${i}.id: unknown item ${wanted.id}`, {
+        path: [...path, "id"],
+      });
+    if (seen.has(item.id))
+      return fail("BAD_REQUEST", `target.items.${i}.id: item ${item.id} is listed twice`, {
+        path: [...path, "id"],
+      });
+    seen.add(item.id);
+    const quantity = wanted.quantity ?? item.quantity;
+    if (quantity > item.quantity)
+      return fail(
+        "BAD_REQUEST",
+        `target.items.${i}.quantity: item ${item.id} has only ${item.quantity}`,
+        { path: [...path, "quantity"] },
+      );
+    const line = state.lines.get(item.lineId);
+    if (quantity < item.quantity && !line?.isQuantitySplittable)
+      return fail(
+        "BAD_REQUEST",
+        `target.items.${i}.quantity: item ${item.id} (${line?.sku}) is not splittable; take all ${item.quantity} or none`,
+        { path: [...path, "quantity"] },
+      );
+    selections.push({ item, quantity });
+  }
+  return selections;
+}
+
+const whole = (item: Item): Selection => ({ item, quantity: item.quantity });
+
+/**
+ * Steps items through the process. Items in the same state and context react the same way to
+ * the same event, so each distinct (state, context) is stepped once: a bulk event on 10,000
+ * items costs a handful of xstate transitions, not 10,000.
+ */
+export class Stepper {
+  private readonly cache = new Map<string, StepResult | null>();
+  constructor(readonly process: ProcessDefinition) {}
+
+  step(item: Item, event: string): StepResult | null {
+    const key = `${item.state}\u0000${JSON.stringify(item.context)}\u0000${event}`;
+    let result = this.cache.get(key);
+    if (result === undefined) {
+      result = step(this.process, { state: item.state, context: item.context }, event);
+      this.cache.set(key, result);
+    }
+    return result;
+  }
+}
+
+export interface ApplyOptions {
+  event: string;
+  actor: string;
+  now: number;
+  data?: JsonObject;
+  /** History entry type: `event` for commands, `timer` for a timer firing. */
+  type?: string;
+}
+
+/**
+ * Applies one event to the selected items: items whose state accepts it move (splitting an item
+ * when only part of its quantity is selected), the others are skipped with their state.
+ */
+export function applyEvent(
+  state: OrderState,
+  stepper: Stepper,
+  selections: Selection[],
+  options: ApplyOptions,
+): EventOutcome {
+  const change = emptyChange();
+  const moved: Moved[] = [];
+  const skipped: Skipped[] = [];
+  const groups = new Map<string, NewHistoryEntry>();
+  const commands = new Map<string, string[]>();
+  let nextItemNo = state.header.nextItemNo;
+
+  for (const { item, quantity } of selections) {
+    const result = stepper.step(item, options.event);
+    if (!result) {
+      skipped.push({
+        itemId: item.id,
+        state: item.state,
+        reason: `state ${item.state} does not accept ${options.event}`,
+      });
+      continue;
+    }
+    let target = item;
+    if (quantity < item.quantity) {
+      // Part of a splittable item: the rest stays where it is, the part moves as a new item.
+      change.items.push({ ...item, quantity: item.quantity - quantity });
+      target = { ...item, id: `I${nextItemNo++}`, quantity };
+      for (const timer of state.timers.values())
+        if (timer.itemId === item.id)
+          change.timers.push({
+            ...timer,
+            id: itemTimerId(target.id, timer.id.slice(item.id.length + 1)),
+            itemId: target.id,
+          });
+    }
+    change.items.push({
+      ...target,
+      state: result.snapshot.state,
+      context: result.snapshot.context,
+    });
+    moved.push({ itemId: target.id, from: item.state, to: result.snapshot.state, quantity });
+
+    for (const sendId of result.timers.cancel) {
+      const id = itemTimerId(target.id, sendId);
+      if (target === item) change.deletedTimers.push(id);
+      else change.timers = change.timers.filter((t) => t.id !== id);
+    }
+    for (const scheduled of result.timers.schedule)
+      change.timers.push({
+        id: itemTimerId(target.id, scheduled.id),
+        itemId: target.id,
+        event: scheduled.event,
+        dueAt: options.now + scheduled.delayMs,
+      });
+    for (const command of result.commands) {
+      const ids = commands.get(command) ?? [];
+      ids.push(target.id);
+      commands.set(command, ids);
+    }
+
+    const groupKey = `${item.state}\u0000${result.snapshot.state}`;
+    let entry = groups.get(groupKey);
+    if (!entry) {
+      entry = {
+        at: options.now,
+        actor: options.actor,
+        type: options.type ?? "event",
+        event: options.event,
+        itemIds: [],
+        from: item.state,
+        to: result.snapshot.state,
+        ...(options.data ? { data: options.data } : {}),
+      };
+      groups.set(groupKey, entry);
+    }
+    entry.itemIds.push(target.id);
+  }
+
+  change.history.push(...groups.values());
+  if (nextItemNo !== state.header.nextItemNo) change.header = { ...state.header, nextItemNo };
+  addCommandsOf(state.header, stepper.process, change, commands, options);
+  return { change, moved, skipped };
+}
+
+/** Commands become history entries and effects; per-order commands run once per event. */
+export function addCommandsOf(
+  baseHeader: OrderHeader,
+  process: ProcessDefinition,
+  change: Change,
+  commands: Map<string, string[]>,
+  options: ApplyOptions,
+) {
+  for (const [command, itemIds] of commands) {
+    const scope = process.commands[command] ?? "item";
+    const entry: NewHistoryEntry = {
+      at: options.now,
+      actor: options.actor,
+      type: "command",
+      event: command,
+      itemIds,
+      data: { scope, trigger: options.event },
+    };
+    const effect = effectOf(command, itemIds);
+    if (command === "generateInvoice") {
+      const header = change.header ?? baseHeader;
+      if (header.invoiceRequestedAt !== null) {
+        entry.data = { ...entry.data, skipped: "an invoice was already requested for this order" };
+        change.history.push(entry);
+        continue;
+      }
+      change.header = { ...header, invoiceRequestedAt: options.now };
+    }
+    change.history.push(entry);
+    if (effect) change.effects.push(effect);
+  }
+}
+
+function effectOf(command: string, itemIds: string[]): Effect | null {
+  switch (command) {
+    case "sendOrderConfirmation":
+      return { kind: "mail", template: "order-confirmation" };
+    case "generateInvoice":
+      return { kind: "invoice" };
+    case "notifyErp":
+      return { kind: "erp", command, itemIds };
+    default:
+      // Item-level bookkeeping commands (releaseReservation, refundItem) are recorded in the
+      // history; the ERP learns of them through its export.
+      return null;
+  }
+}
+
+/** Describes why no targeted item accepts an event: each state with the events it accepts. */
+export function rejection(
+  state: OrderState,
+  process: ProcessDefinition,
+  event: string,
+  skipped: Skipped[],
+): Failure {
+  const byState = new Map<string, string[]>();
+  for (const s of skipped) {
+    const ids = byState.get(s.state) ?? [];
+    ids.push(s.itemId);
+    byState.set(s.state, ids);
+  }
+  const states = [...byState].map(([name, itemIds]) => {
+    const sample = state.items.get(itemIds[0] ?? "");
+    const accepts = sample
+      ? acceptedEvents(process, { state: sample.state, context: sample.context }, true)
+      : [];
+    return { state: name, itemIds: itemIds.slice(0, 20), items: itemIds.length, accepts };
+  });
+  const text = states
+    .map((s) => `${s.items} item(s) in ${s.state} (accepts: ${s.accepts.join(", ") || "nothing"})`)
+    .join("; ");
+  return fail(
+    "PRECONDITION_FAILED",
+    `no targeted item accepts ${event}: ${text || "no items targeted"}`,
+    {
+      event,
+      states,
+    },
+  );
+}
+
+/** Applies a change to the in-memory state, after it was written to storage. */
+export function applyChange(state: OrderState, change: Change): void {
+  if (change.header) state.header = change.header;
+  for (const line of change.lines ?? []) state.lines.set(line.id, line);
+  for (const id of change.deletedItems ?? []) state.items.delete(id);
+  for (const item of change.items) state.items.set(item.id, item);
+  for (const id of change.deletedShipments ?? []) state.shipments.delete(id);
+  for (const shipment of change.shipments ?? []) state.shipments.set(shipment.id, shipment);
+  for (const id of change.deletedTimers) state.timers.delete(id);
+  for (const timer of change.timers) state.timers.set(timer.id, timer);
+  state.version += change.history.length;
+}
+
+/** Timers due at or before `now`, earliest first. */
+export function dueTimers(state: OrderState, now: number): Timer[] {
+  return [...state.timers.values()]
+    .filter((t) => t.dueAt <= now)
+    .sort((a, b) => a.dueAt - b.dueAt || a.id.localeCompare(b.id));
+}

@@ -1,0 +1,120 @@
+import { TRPCError } from "@trpc/server";
+import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { invoices } from "../db/schema";
+import { orderReference } from "../domain/inputs";
+import { limits } from "../domain/limits";
+import { requiredText } from "../domain/text";
+import { resendInvoice } from "../queue/invoices";
+import type { Principal } from "./context";
+import { backofficeProcedure, customerOrBackofficeProcedure, router, unwrap } from "./trpc";
+
+const invoiceReference = requiredText(100);
+
+export const listInvoicesInput = z.strictObject({
+  orderReference: orderReference.optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
+});
+
+const cursorShape = z.object({ issuedAt: z.string(), reference: z.string() });
+type Cursor = z.infer<typeof cursorShape>;
+
+// Opaque to callers, so the sort keys can change without breaking them.
+const encodeCursor = (c: Cursor) => btoa(JSON.stringify([c.issuedAt, c.reference]));
+
+function decodeCursor(value: string): Cursor {
+  try {
+    const [issuedAt, reference] = JSON.parse(atob(value)) as unknown[];
+    return cursorShape.parse({ issuedAt, reference });
+  } catch {
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: "cursor: not a cursor from invoices.list",
+    });
+  }
+}
+
+/** A customer sees only its own invoices; the back office sees all. */
+const ownedBy = (principal: Principal): SQL | undefined =>
+  principal.role === "customer" ? eq(invoices.customerReference, principal.sub) : undefined;
+
+export const invoicesRouter = router({
+  /** Issued invoices, newest first, without their documents. */
+  list: customerOrBackofficeProcedure.input(listInvoicesInput).query(async ({ ctx, input }) => {
+    const cursor = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+    const rows = await ctx.db
+      .select({
+        reference: invoices.reference,
+        number: invoices.number,
+        orderReference: invoices.orderReference,
+        customerReference: invoices.customerReference,
+        issuedAt: invoices.issuedAt,
+        currency: invoices.currency,
+        totals: invoices.totals,
+        mailedAt: invoices.mailedAt,
+      })
+      .from(invoices)
+      .where(
+        and(
+          ownedBy(ctx.principal),
+          input.orderReference === undefined
+            ? undefined
+            : eq(invoices.orderReference, input.orderReference),
+          cursor === undefined
+            ? undefined
+            : or(
+                lt(invoices.issuedAt, cursor.issuedAt),
+                and(
+                  eq(invoices.issuedAt, cursor.issuedAt),
+                  lt(invoices.reference, cursor.reference),
+                ),
+              ),
+        ),
+      )
+      .orderBy(desc(invoices.issuedAt), desc(invoices.reference))
+      .limit(input.limit + 1);
+    const page = rows.slice(0, input.limit);
+    const last = page.at(-1);
+    return {
+      invoices: page.map(({ totals, ...row }) => ({
+        ...row,
+        grandTotal: typeof totals.grandTotal === "number" ? totals.grandTotal : null,
+      })),
+      nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null,
+    };
+  }),
+
+  /** One invoice with its stored document; another customer's invoice is NOT_FOUND. */
+  get: customerOrBackofficeProcedure
+    .input(z.strictObject({ reference: invoiceReference }))
+    .query(async ({ ctx, input }) => {
+      const row = await ctx.db
+        .select()
+        .from(invoices)
+        .where(and(eq(invoices.reference, input.reference), ownedBy(ctx.principal)))
+        .get();
+      if (!row)
+        throw new TRPCError({ code: "NOT_FOUND", message: `invoice ${input.reference} not found` });
+      return {
+        reference: row.reference,
+        number: row.number,
+        orderReference: row.orderReference,
+        customerReference: row.customerReference,
+        issuedAt: row.issuedAt,
+        currency: row.currency,
+        totals: row.totals,
+        html: row.html,
+        templateVersion: row.templateVersion,
+        mailedAt: row.mailedAt,
+      };
+    }),
+
+  /** Mails a stored invoice to the customer (and the BCC list) again. */
+  resend: backofficeProcedure
+    .input(z.strictObject({ reference: invoiceReference }))
+    .mutation(async ({ ctx, input }) => {
+      const { reference, mailedAt } = unwrap(await resendInvoice(ctx.env, ctx.db, input.reference));
+      return { reference, mailedAt };
+    }),
+});

@@ -1,0 +1,128 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { listOrders } from "../db/queries";
+import {
+  listOrdersInput,
+  mutationOptions,
+  orderReference,
+  placeOrderInput,
+  triggerInput,
+} from "../domain/inputs";
+import type { Actor } from "../domain/principal";
+import { customOrderReference } from "../domain/text";
+import type { Principal } from "./context";
+import {
+  backofficeProcedure,
+  checkoutProcedure,
+  customerOrBackofficeProcedure,
+  router,
+  unwrap,
+} from "./trpc";
+
+const actorOf = (p: Principal): Actor => ({ type: "user", role: p.role, sub: p.sub });
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+const BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/**
+ * The order reference comes from the placing caller and its idempotency key, so a retried
+ * placement reaches the same Durable Object. 80 bits in Crockford base32: no global counter.
+ */
+export async function orderReferenceFor(sub: string, idempotencyKey: string): Promise<string> {
+  const bytes = await sha256(`${sub}\n${idempotencyKey}`);
+  let bits = 0n;
+  for (const b of bytes.slice(0, 10)) bits = (bits << 8n) | BigInt(b);
+  let out = "";
+  for (let i = 0; i < 16; i++) {
+    out = BASE32[Number(bits & 31n)] + out;
+    bits >>= 5n;
+  }
+  return `ORD-${out}`;
+}
+
+const byReference = z.strictObject({ reference: orderReference });
+const mutationInput = z.strictObject({ reference: orderReference, ...mutationOptions });
+
+export const ordersRouter = router({
+  /** Places an order (checkout service). Idempotent on the caller's idempotencyKey. */
+  place: checkoutProcedure.input(placeOrderInput).mutation(async ({ ctx, input }) => {
+    const reference = await orderReferenceFor(ctx.principal.sub, input.idempotencyKey);
+    const requestHash = hex(await sha256(JSON.stringify(input)));
+    const result = await ctx.env.ORDERS.getByName(reference).place(input, {
+      reference,
+      requestHash,
+      actor: actorOf(ctx.principal),
+    });
+    return unwrap(result).order;
+  }),
+
+  /** One order, strongly consistent, from its Durable Object. */
+  get: customerOrBackofficeProcedure.input(byReference).query(async ({ ctx, input }) => {
+    return unwrap(await ctx.env.ORDERS.getByName(input.reference).get(ctx.principal)).order;
+  }),
+
+  /** Orders from the D1 read model (eventually consistent; each row carries its version). */
+  list: customerOrBackofficeProcedure.input(listOrdersInput).query(async ({ ctx, input }) => {
+    if (ctx.principal.role === "customer") {
+      if (input.customerReference && input.customerReference !== ctx.principal.sub)
+        return { orders: [], nextCursor: null };
+      input.customerReference = ctx.principal.sub;
+    }
+    const result = await listOrders(ctx.db, input, new Date());
+    if ("badCursor" in result)
+      throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor of this list" });
+    return result;
+  }),
+
+  /** Cancels the whole order (customer within the window, or back office). */
+  cancel: customerOrBackofficeProcedure.input(mutationInput).mutation(async ({ ctx, input }) => {
+    const { reference, ...options } = input;
+    return unwrap(await ctx.env.ORDERS.getByName(reference).cancel(options, actorOf(ctx.principal)))
+      .order;
+  }),
+
+  /** Closes the customer's cancellation window early (back office). */
+  closeCancellationWindow: backofficeProcedure
+    .input(mutationInput)
+    .mutation(async ({ ctx, input }) => {
+      const { reference, ...options } = input;
+      const stub = ctx.env.ORDERS.getByName(reference);
+      return unwrap(await stub.closeCancellationWindow(options, actorOf(ctx.principal))).order;
+    }),
+
+  /** Manual events each item accepts now. */
+  events: backofficeProcedure.input(byReference).query(async ({ ctx, input }) => {
+    return unwrap(await ctx.env.ORDERS.getByName(input.reference).events()).items;
+  }),
+
+  /** Triggers an event on all items, a shipment, or chosen items and quantities. */
+  trigger: backofficeProcedure.input(triggerInput).mutation(async ({ ctx, input }) => {
+    const { reference, ...rest } = input;
+    const result = unwrap(
+      await ctx.env.ORDERS.getByName(reference).trigger(rest, actorOf(ctx.principal)),
+    );
+    return { order: result.order, moved: result.moved, skipped: result.skipped };
+  }),
+
+  /** The order's history, oldest first. */
+  history: customerOrBackofficeProcedure
+    .input(
+      z.strictObject({ reference: orderReference, itemId: z.string().min(1).max(40).optional() }),
+    )
+    .query(async ({ ctx, input }) => {
+      const stub = ctx.env.ORDERS.getByName(input.reference);
+      return unwrap(await stub.history(ctx.principal, input.itemId)).history;
+    }),
+
+  /** Sets or clears ("") the buyer's own order reference (back office). */
+  setCustomReference: backofficeProcedure
+    .input(z.strictObject({ reference: orderReference, customOrderReference, ...mutationOptions }))
+    .mutation(async ({ ctx, input }) => {
+      const { reference, ...rest } = input;
+      const stub = ctx.env.ORDERS.getByName(reference);
+      return unwrap(await stub.setCustomReference(rest, actorOf(ctx.principal))).order;
+    }),
+});

@@ -1,0 +1,63 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { Role } from "../domain/principal";
+import type { Failure } from "../domain/result";
+import type { Context, Principal } from "./context";
+
+const t = initTRPC.context<Context>().create({
+  // No stack ever reaches a caller, and bad input names the field.
+  errorFormatter({ shape, error }) {
+    const { stack: _stack, ...data } = shape.data;
+    const cause = error.cause as { issues?: unknown; details?: unknown } | undefined;
+    return {
+      ...shape,
+      data: {
+        ...data,
+        ...(error.code === "BAD_REQUEST" && cause?.issues ? { issues: cause.issues } : {}),
+        ...(cause?.details ? { details: cause.details } : {}),
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const publicProcedure = t.procedure;
+
+const withRoles = (...allowed: Role[]) =>
+  t.procedure.use(({ ctx, next }) => {
+    if (!ctx.principal)
+      throw new TRPCError({ code: "UNAUTHORIZED", message: "a valid bearer token is required" });
+    if (!allowed.includes(ctx.principal.role))
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `role ${ctx.principal.role} may not call this; allowed: ${allowed.join(", ")}`,
+      });
+    return next({ ctx: { ...ctx, principal: ctx.principal as Principal } });
+  });
+
+/** Any signed-in caller. */
+export const authedProcedure = withRoles("customer", "checkout", "backoffice");
+/** The checkout service: places orders. */
+export const checkoutProcedure = withRoles("checkout");
+/** Back office: everything. */
+export const backofficeProcedure = withRoles("backoffice");
+/** A customer (its own orders only) or the back office. */
+export const customerOrBackofficeProcedure = withRoles("customer", "backoffice");
+
+/** Carries a Durable Object's failure value into a TRPCError with its details. */
+export class DomainError extends TRPCError {
+  readonly details?: Record<string, unknown>;
+  constructor(failure: Failure) {
+    super({
+      code: failure.code,
+      message: failure.message,
+      cause: Object.assign(new Error(failure.message), { details: failure.details }),
+    });
+    this.details = failure.details;
+  }
+}
+
+/** Unwraps a DO result: returns the value or throws the mapped TRPCError. */
+export function unwrap<T extends { ok: boolean }>(result: T): Extract<T, { ok: true }> {
+  if (!result.ok) throw new DomainError(result as unknown as Failure);
+  return result as Extract<T, { ok: true }>;
+}

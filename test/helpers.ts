@@ -1,0 +1,100 @@
+import { env, exports } from "cloudflare:workers";
+import { sign } from "hono/jwt";
+import { createOrderClient } from "../src/client";
+import type { PlaceOrderInput } from "../src/domain/inputs";
+import type { Role } from "../src/domain/principal";
+
+export async function tokenFor(role: Role, sub: string, secret = env.JWT_SECRET): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return sign({ sub, role, iat: now, exp: now + 3600 }, secret, "HS256");
+}
+
+/** The typed client of src/client.ts, talking to the worker in-process. */
+export async function clientAs(role: Role, sub = `${role}-1`) {
+  const token = await tokenFor(role, sub);
+  return createOrderClient({
+    url: "http://oms.test",
+    token,
+    fetch: (input, init) => exports.default.fetch(input as string, init),
+  });
+}
+
+/** A raw tRPC call, for status codes and error bodies. */
+export async function call(
+  path: string,
+  input: unknown,
+  options: { token?: string; method?: "GET" | "POST" } = {},
+): Promise<{ status: number; body: TrpcBody }> {
+  const method = options.method ?? "POST";
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const url =
+    method === "GET"
+      ? `http://oms.test/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`
+      : `http://oms.test/trpc/${path}`;
+  const res = await exports.default.fetch(url, {
+    method,
+    headers,
+    ...(method === "POST" ? { body: JSON.stringify(input) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as TrpcBody };
+}
+
+export interface TrpcBody {
+  result?: { data: unknown };
+  error?: {
+    message: string;
+    code: number;
+    data: {
+      code: string;
+      httpStatus: number;
+      issues?: { path: (string | number)[]; message: string }[];
+      details?: Record<string, unknown>;
+      stack?: string;
+    };
+  };
+}
+
+let counter = 0;
+/** A valid placement: `lines` lines of 2 units each, in one shipment unless told otherwise. */
+export function orderInput(overrides: Partial<PlaceOrderInput> = {}, lines = 2): PlaceOrderInput {
+  counter += 1;
+  const address = {
+    firstName: "Ada",
+    lastName: "Lovelace",
+    address1: "Julie-Wolfthorn-Str. 1",
+    zipCode: "10115",
+    city: "Berlin",
+    country: "DE",
+  };
+  return {
+    idempotencyKey: `key-${Date.now()}-${counter}-${Math.random()}`,
+    customer: {
+      reference: "customer-1",
+      email: "ada@example.com",
+      firstName: "Ada",
+      lastName: "Lovelace",
+    },
+    currency: "EUR",
+    priceMode: "gross",
+    paymentMethod: "prepayment",
+    billingAddress: address,
+    shipments: [
+      {
+        key: "home",
+        address,
+        method: { id: "dhl", name: "DHL Paket", carrier: "DHL", price: 490 },
+      },
+    ],
+    lines: Array.from({ length: lines }, (_, i) => ({
+      sku: `SKU-${i + 1}`,
+      name: `Product ${i + 1}`,
+      quantity: 2,
+      unitPrice: 1190,
+      taxRate: 19,
+      isQuantitySplittable: true,
+      shipment: "home",
+    })),
+    ...overrides,
+  };
+}

@@ -1,0 +1,199 @@
+import { describe, expect, it } from "vitest";
+import { call, clientAs, orderInput, tokenFor } from "../helpers";
+
+describe("orders.place", () => {
+  it("places an order with computed integer totals and reads it back", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const input = orderInput({
+      lines: [
+        {
+          sku: "A",
+          name: "Shirt",
+          quantity: 3,
+          unitPrice: 1190,
+          taxRate: 19,
+          isQuantitySplittable: true,
+          shipment: "home",
+        },
+        {
+          sku: "B",
+          name: "Book",
+          quantity: 1,
+          unitPrice: 1070,
+          taxRate: 7,
+          isQuantitySplittable: false,
+          shipment: "home",
+        },
+      ],
+    });
+    const order = await checkout.orders.place.mutate(input);
+    expect(order.reference).toMatch(/^ORD-[0-9A-Z]{16}$/);
+    expect(order.process).toBe("payment@1");
+    expect(order.totals).toMatchObject({
+      subtotal: 3 * 1190 + 1070,
+      expenseTotal: 490,
+      grandTotal: 3 * 1190 + 1070 + 490,
+      canceledTotal: 0,
+    });
+    // Gross prices: 19% of 3570 is 570, 7% of 1070 is 70; shipping is untaxed here.
+    expect(order.totals.taxByRate).toEqual([
+      { rate: 19, net: 3000, tax: 570 },
+      { rate: 7, net: 1000, tax: 70 },
+      { rate: 0, net: 490, tax: 0 },
+    ]);
+    expect(order.totals.taxTotal).toBe(640);
+    expect(order.items).toHaveLength(2);
+    expect(order.items.map((i) => i.quantity)).toEqual([3, 1]);
+    expect(order.version).toBeGreaterThan(0);
+
+    const backoffice = await clientAs("backoffice");
+    const read = await backoffice.orders.get.query({ reference: order.reference });
+    expect(read).toEqual(order);
+  });
+
+  it("the same idempotencyKey from the same caller returns the same order", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const input = orderInput();
+    const first = await checkout.orders.place.mutate(input);
+    const second = await checkout.orders.place.mutate(input);
+    expect(second.reference).toBe(first.reference);
+    expect(second.version).toBe(first.version);
+  });
+
+  it("the same idempotencyKey with a different body is CONFLICT and changes nothing", async () => {
+    const token = await tokenFor("checkout", "shop");
+    const input = orderInput();
+    const first = await call("orders.place", input, { token });
+    expect(first.status).toBe(200);
+    const other = await call("orders.place", { ...input, currency: "USD" }, { token });
+    expect(other.status).toBe(409);
+    expect(other.body.error?.data.code).toBe("CONFLICT");
+  });
+
+  it("net prices add tax on top", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const order = await checkout.orders.place.mutate(
+      orderInput({
+        priceMode: "net",
+        lines: [
+          {
+            sku: "A",
+            name: "A",
+            quantity: 2,
+            unitPrice: 1000,
+            taxRate: 19,
+            isQuantitySplittable: true,
+            shipment: "home",
+          },
+        ],
+      }),
+    );
+    expect(order.totals).toMatchObject({
+      subtotal: 2000,
+      taxTotal: 380,
+      grandTotal: 2000 + 490 + 380,
+    });
+  });
+});
+
+describe("orders.place rejects bad input with the field path and stores nothing", () => {
+  const cases: [string, (i: ReturnType<typeof orderInput>) => unknown, (string | number)[]][] = [
+    ["a missing field", ({ currency: _c, ...rest }) => rest, ["currency"]],
+    [
+      "a negative quantity",
+      (i) => ({ ...i, lines: [{ ...i.lines[0], quantity: -1 }] }),
+      ["lines", 0, "quantity"],
+    ],
+    [
+      "a fractional price",
+      (i) => ({ ...i, lines: [{ ...i.lines[0], unitPrice: 10.5 }] }),
+      ["lines", 0, "unitPrice"],
+    ],
+    [
+      "an unknown shipment key",
+      (i) => ({ ...i, lines: [{ ...i.lines[0], shipment: "nowhere" }] }),
+      ["lines", 0, "shipment"],
+    ],
+    [
+      "a line assigned twice (shipment and allocations)",
+      (i) => ({
+        ...i,
+        lines: [{ ...i.lines[0], allocations: [{ shipment: "home", quantity: 2 }] }],
+      }),
+      ["lines", 0, "shipment"],
+    ],
+    [
+      "a 256-character custom reference",
+      (i) => ({ ...i, customOrderReference: "x".repeat(256) }),
+      ["customOrderReference"],
+    ],
+    [
+      "a control character in the custom reference",
+      (i) => ({ ...i, customOrderReference: "PO\u0007" }),
+      ["customOrderReference"],
+    ],
+    ["empty lines", (i) => ({ ...i, lines: [] }), ["lines"]],
+    ["10,001 lines", (i) => ({ ...i, lines: Array(10_001).fill(i.lines[0]) }), ["lines"]],
+    [
+      "a bad country",
+      (i) => ({ ...i, billingAddress: { ...i.billingAddress, country: "Germany" } }),
+      ["billingAddress", "country"],
+    ],
+    ["a bad currency", (i) => ({ ...i, currency: "euro" }), ["currency"]],
+    [
+      "a bad email",
+      (i) => ({ ...i, customer: { ...i.customer, email: "nope" } }),
+      ["customer", "email"],
+    ],
+    ["an unknown field", (i) => ({ ...i, discount: 5 }), []],
+    [
+      "a shipment without lines",
+      (i) => ({ ...i, shipments: [...i.shipments, { ...i.shipments[0], key: "empty" }] }),
+      ["shipments", 1],
+    ],
+    [
+      "allocations that do not add up",
+      (i) => ({
+        ...i,
+        lines: [
+          { ...i.lines[0], shipment: undefined, allocations: [{ shipment: "home", quantity: 1 }] },
+        ],
+      }),
+      ["lines", 0, "allocations"],
+    ],
+    [
+      "a non-splittable line over two shipments",
+      (i) => ({
+        ...i,
+        shipments: [...i.shipments, { ...i.shipments[0], key: "office" }],
+        lines: [
+          {
+            ...i.lines[0],
+            isQuantitySplittable: false,
+            shipment: undefined,
+            allocations: [
+              { shipment: "home", quantity: 1 },
+              { shipment: "office", quantity: 1 },
+            ],
+          },
+        ],
+      }),
+      ["lines", 0, "allocations"],
+    ],
+  ];
+
+  for (const [name, mutate, path] of cases)
+    it(`rejects ${name}`, async () => {
+      const token = await tokenFor("checkout", "shop");
+      const input = orderInput();
+      const res = await call("orders.place", mutate(input), { token });
+      expect(res.status).toBe(400);
+      expect(res.body.error?.data.code).toBe("BAD_REQUEST");
+      expect(res.body.error?.data.stack).toBeUndefined();
+      const issuePaths = (res.body.error?.data.issues ?? []).map((i) => i.path);
+      expect(issuePaths).toContainEqual(path);
+      // Nothing was stored: the same key with a valid body places a fresh order at version 1.
+      const ok = await call("orders.place", input, { token });
+      expect(ok.status).toBe(200);
+    });
+});
