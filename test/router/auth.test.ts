@@ -1,0 +1,85 @@
+import { sign } from "hono/jwt";
+import { describe, expect, it } from "vitest";
+import { call, clientAs, orderInput, tokenFor } from "../helpers";
+
+describe("authentication and roles", () => {
+  it("no token is UNAUTHORIZED", async () => {
+    const res = await call("orders.place", orderInput());
+    expect(res.status).toBe(401);
+    expect(res.body.error?.data.code).toBe("UNAUTHORIZED");
+  });
+
+  it("a token signed with another secret is UNAUTHORIZED", async () => {
+    const token = await tokenFor("checkout", "shop", "not-the-secret");
+    expect((await call("orders.place", orderInput(), { token })).status).toBe(401);
+  });
+
+  it("an expired token is UNAUTHORIZED", async () => {
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    const token = await sign(
+      { sub: "shop", role: "checkout", exp: past },
+      "test-jwt-secret",
+      "HS256",
+    );
+    expect((await call("orders.place", orderInput(), { token })).status).toBe(401);
+  });
+
+  it("a token with an unknown role is UNAUTHORIZED", async () => {
+    const token = await sign({ sub: "x", role: "admin" }, "test-jwt-secret", "HS256");
+    expect(
+      (await call("orders.get", { reference: "ORD-X" }, { token, method: "GET" })).status,
+    ).toBe(401);
+  });
+
+  it.each([
+    ["customer", "orders.place", "POST"],
+    ["backoffice", "orders.place", "POST"],
+    ["checkout", "orders.get", "GET"],
+    ["checkout", "orders.list", "GET"],
+    ["customer", "orders.trigger", "POST"],
+    ["customer", "orders.events", "GET"],
+    ["customer", "orders.setCustomReference", "POST"],
+  ] as const)("role %s may not call %s: FORBIDDEN", async (role, path, method) => {
+    const token = await tokenFor(role, "someone");
+    const res = await call(path, {}, { token, method });
+    expect(res.status).toBe(403);
+    expect(res.body.error?.data.code).toBe("FORBIDDEN");
+  });
+});
+
+describe("a customer sees only its own orders", () => {
+  it("another customer's order is NOT_FOUND in get, history and cancel", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const order = await checkout.orders.place.mutate(
+      orderInput({
+        customer: { reference: "alice", email: "a@example.com", firstName: "A", lastName: "A" },
+      }),
+    );
+    const alice = await tokenFor("customer", "alice");
+    const bob = await tokenFor("customer", "bob");
+    const input = { reference: order.reference };
+    expect((await call("orders.get", input, { token: alice, method: "GET" })).status).toBe(200);
+    for (const [path, method] of [
+      ["orders.get", "GET"],
+      ["orders.history", "GET"],
+      ["orders.cancel", "POST"],
+    ] as const) {
+      const res = await call(path, input, { token: bob, method });
+      expect(res.status, path).toBe(404);
+      expect(res.body.error?.data.code).toBe("NOT_FOUND");
+    }
+    // Bob's failed cancel changed nothing.
+    const after = await call("orders.get", input, { token: alice, method: "GET" });
+    expect((after.body.result?.data as { version: number }).version).toBe(order.version);
+  });
+
+  it("an order that does not exist is NOT_FOUND", async () => {
+    const backoffice = await tokenFor("backoffice", "ops");
+    const res = await call(
+      "orders.get",
+      { reference: "ORD-DOESNOTEXIST" },
+      { token: backoffice, method: "GET" },
+    );
+    expect(res.status).toBe(404);
+  });
+});
