@@ -18,6 +18,14 @@ import {
 } from "../engine/events";
 import { type Change, emptyChange, type OrderState, WINDOW_CLOSED_EVENT } from "../engine/model";
 import { placeOrder } from "../engine/place";
+import {
+  createShipment,
+  type ItemQuantity,
+  moveItems,
+  type ShipmentDetails,
+  setTracking,
+  updateShipment,
+} from "../engine/shipments";
 import { acceptedEvents, stateInfo } from "../engine/step";
 import { closeWindow, fireTimer } from "../engine/timers";
 import { cancellationBlock, dominantState, itemStates, orderView } from "../engine/view";
@@ -138,7 +146,7 @@ export class OrderObject extends DurableObject<Env> {
       event: string;
       target: Target;
       dryRun?: boolean;
-      data?: JsonObject;
+      data?: { trackingNumber?: string | undefined; carrier?: string | undefined };
     } & MutationOptions,
     actor: Actor,
   ): Promise<Result<{ order: OrderView; moved: Moved[]; skipped: Skipped[] }>> {
@@ -161,6 +169,13 @@ export class OrderObject extends DurableObject<Env> {
         });
         if (outcome.moved.length === 0)
           return rejection(state, stepper.process, input.event, outcome.skipped);
+        if (input.data?.trackingNumber || input.data?.carrier)
+          setTracking(
+            state,
+            outcome.change,
+            outcome.moved.map((m) => m.itemId),
+            input.data,
+          );
         return {
           ok: true,
           change: input.dryRun ? emptyChange() : outcome.change,
@@ -252,6 +267,57 @@ export class OrderObject extends DurableObject<Env> {
       });
       return { ok: true, change, extra: {} };
     });
+    await this.afterWrite();
+    return result;
+  }
+
+  /** A new shipment (expense 0) holding the given items or quantities. */
+  async createShipment(
+    input: ShipmentDetails & { items: ItemQuantity[] } & MutationOptions,
+    actor: Actor,
+  ): Promise<Result<{ order: OrderView }>> {
+    return this.shipmentCommand("shipment-create", input, actor, (state, process, now) =>
+      createShipment(state, process, input, actorLabel(actor), now),
+    );
+  }
+
+  /** Changes a shipment's address, method or requested date while none of its items shipped. */
+  async updateShipment(
+    input: { shipmentId: string } & Partial<ShipmentDetails> & MutationOptions,
+    actor: Actor,
+  ): Promise<Result<{ order: OrderView }>> {
+    return this.shipmentCommand("shipment-update", input, actor, (state, process, now) =>
+      updateShipment(state, process, input, actorLabel(actor), now),
+    );
+  }
+
+  /** Moves items or quantities into another shipment; an emptied shipment is deleted. */
+  async moveItems(
+    input: { toShipmentId: string; items: ItemQuantity[] } & MutationOptions,
+    actor: Actor,
+  ): Promise<Result<{ order: OrderView }>> {
+    return this.shipmentCommand("shipment-move", input, actor, (state, process, now) =>
+      moveItems(state, process, input, actorLabel(actor), now),
+    );
+  }
+
+  private async shipmentCommand(
+    operation: string,
+    input: MutationOptions & object,
+    actor: Actor,
+    edit: (state: OrderState, process: ProcessDefinition, now: number) => Change | Failure,
+  ): Promise<Result<{ order: OrderView }>> {
+    const { idempotencyKey, expectedVersion, ...request } = input;
+    const result = this.mutate(
+      operation,
+      { idempotencyKey, expectedVersion },
+      actor,
+      (state, stepper, now) => {
+        const change = edit(state, stepper.process, now);
+        return "ok" in change ? change : { ok: true, change, extra: {} };
+      },
+      request,
+    );
     await this.afterWrite();
     return result;
   }

@@ -86,6 +86,28 @@ export function selectTarget(state: OrderState, target: Target): Selection[] | F
 const whole = (item: Item): Selection => ({ item, quantity: item.quantity });
 
 /**
+ * Splits `quantity` off a splittable item as a new item `id` with the same line, state,
+ * shipment and pending timers; the rest stays. Returns the new item (not yet in `change.items`).
+ */
+export function splitItem(
+  state: OrderState,
+  change: Change,
+  item: Item,
+  quantity: number,
+  id: string,
+): Item {
+  change.items.push({ ...item, quantity: item.quantity - quantity });
+  for (const timer of state.timers.values())
+    if (timer.itemId === item.id)
+      change.timers.push({
+        ...timer,
+        id: itemTimerId(id, timer.id.slice(item.id.length + 1)),
+        itemId: id,
+      });
+  return { ...item, id, quantity };
+}
+
+/**
  * Steps items through the process. Items in the same state and context react the same way to
  * the same event, so each distinct (state, context) is stepped once: a bulk event on 10,000
  * items costs a handful of xstate transitions, not 10,000.
@@ -142,18 +164,8 @@ export function applyEvent(
       continue;
     }
     let target = item;
-    if (quantity < item.quantity) {
-      // Part of a splittable item: the rest stays where it is, the part moves as a new item.
-      change.items.push({ ...item, quantity: item.quantity - quantity });
-      target = { ...item, id: `I${nextItemNo++}`, quantity };
-      for (const timer of state.timers.values())
-        if (timer.itemId === item.id)
-          change.timers.push({
-            ...timer,
-            id: itemTimerId(target.id, timer.id.slice(item.id.length + 1)),
-            itemId: target.id,
-          });
-    }
+    if (quantity < item.quantity)
+      target = splitItem(state, change, item, quantity, `I${nextItemNo++}`);
     change.items.push({
       ...target,
       state: result.snapshot.state,

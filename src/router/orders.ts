@@ -19,7 +19,7 @@ import {
   unwrap,
 } from "./trpc";
 
-const actorOf = (p: Principal): Actor => ({ type: "user", role: p.role, sub: p.sub });
+export const actorOf = (p: Principal): Actor => ({ type: "user", role: p.role, sub: p.sub });
 
 async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
