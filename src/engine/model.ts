@@ -112,4 +112,4 @@ export const emptyChange = (): Change => ({
 
 export const itemTimerId = (itemId: string, sendId: string) => `${itemId}|${sendId}`;
 export const WINDOW_TIMER_ID = "order|cancellation-window";
-export const WINDOW_CLOSED_EVENT = "cancellation-window-closed";
+export { WINDOW_CLOSED_EVENT } from "../machines/item-process";

@@ -1,0 +1,99 @@
+/**
+ * What every item process shares: the item context, the state meta and its flags, the event
+ * names, the command names and the one guard. Each process still calls `setup()` itself (in
+ * its own file) so that a new version can bring its own commands, guards and delays.
+ */
+
+/** An item's extended state besides its state name. Kept tiny: it is stored per item row. */
+export interface ItemContext {
+  /** The order's cancellation window has closed (the order-level timer fired or was skipped). */
+  windowClosed: boolean;
+}
+
+export const initialItemContext: ItemContext = { windowClosed: false };
+
+/** State flags the rest of the system reads; rules depend on flags, never on state names. */
+export type StateFlag =
+  | "cancellable" // the customer may cancel the order while every item is in such a state
+  | "reserved" // stock is reserved for the item
+  | "shipped" // the item has left the warehouse: its shipment can no longer be edited
+  | "cancelled" // the item's amount counts as canceled
+  | "exclude-from-customer" // hidden from the customer's view of the order
+  | "final"; // nothing more happens to the item
+
+export interface ItemStateMeta {
+  /** What a person sees, e.g. "payment pending". */
+  display: string;
+  flags: readonly StateFlag[];
+}
+
+export const STATE_FLAGS: readonly StateFlag[] = [
+  "cancellable",
+  "reserved",
+  "shipped",
+  "cancelled",
+  "exclude-from-customer",
+  "final",
+];
+
+const flagSet: ReadonlySet<string> = new Set(STATE_FLAGS);
+
+export const isStateFlag = (flag: unknown): flag is StateFlag =>
+  typeof flag === "string" && flagSet.has(flag);
+
+/**
+ * A state node's meta as display name and flags. xstate hands meta out untyped once machines
+ * sit in one registry, so it is read defensively: a missing display falls back to the state's
+ * name, unknown flags are dropped.
+ */
+export function readStateMeta(state: string, meta: unknown): ItemStateMeta {
+  const m: { display?: unknown; flags?: unknown } =
+    typeof meta === "object" && meta !== null ? meta : {};
+  return {
+    display: typeof m.display === "string" ? m.display : state,
+    flags: Array.isArray(m.flags) ? m.flags.filter(isStateFlag) : [],
+  };
+}
+
+/** Every event name any item process understands. Internal timer events come on top. */
+export type ItemEventType =
+  | "pay"
+  | "confirm"
+  | "cancel"
+  | "ship"
+  | "deliver"
+  | "return"
+  | "refund"
+  | "close"
+  | "invoice-generate"
+  | "cancellation-window-closed";
+
+export interface ItemEvent {
+  type: ItemEventType;
+}
+
+/** The event every item receives when the order's cancellation window ends. */
+export const WINDOW_CLOSED_EVENT = "cancellation-window-closed" satisfies ItemEventType;
+
+/**
+ * Commands are the named actions the engine gives meaning to. "order" commands run once per
+ * event for the whole order (one confirmation mail, one invoice), "item" commands once per item.
+ */
+export type CommandScope = "order" | "item";
+
+export type CommandName =
+  | "sendOrderConfirmation"
+  | "generateInvoice"
+  | "notifyErp"
+  | "refundItem"
+  | "releaseReservation";
+
+/**
+ * Commands do nothing inside the machine: the engine reads their names from the pure
+ * transition result and turns them into outbox rows. Returning nothing here keeps the
+ * machines free of I/O.
+ */
+export const command = (): void => {};
+
+export const windowClosed = ({ context }: { context: ItemContext }): boolean =>
+  context.windowClosed;

@@ -1,0 +1,243 @@
+/**
+ * The process registry: `name@version` -> an item machine with its manual events and commands.
+ *
+ * Adding a new version (say payment@2):
+ * 1. Copy `payment-process.ts` to `payment-process-v2.ts`, set the machine id to "payment@2" and
+ *    change what you need. Never edit a registered version in place: orders stay pinned to the
+ *    version they were placed with, and their stored states, timer ids and history must keep
+ *    meaning the same thing for as long as the order exists.
+ * 2. Add an entry to `specs` below. Old versions stay registered forever.
+ * 3. Point payment methods at it with PAYMENT_PROCESSES (new orders only).
+ * New delay names get a default in DEFAULT_DELAYS; new commands need a meaning in the engine.
+ */
+import type { AnyStateMachine } from "xstate";
+import { z } from "zod";
+import { parseDuration } from "../domain/duration";
+import type { CommandName, CommandScope } from "./item-process";
+import { noPaymentCommands, noPaymentMachine, noPaymentManualEvents } from "./no-payment-process";
+import { paymentCommands, paymentMachine, paymentManualEvents } from "./payment-process";
+
+/**
+ * xstate types each machine by its own state names, and those types are not assignable to one
+ * another (a snapshot's `matches` is contravariant in them), so a registry of several machines
+ * has to hold xstate's own "any machine" type. `src/engine/step.ts` turns what comes out of it
+ * back into precise types at once.
+ */
+export type ItemMachine = AnyStateMachine;
+
+export interface ProcessDefinition {
+  /** "payment@1": what an order stores as its process. */
+  id: string;
+  name: string;
+  version: number;
+  /** Provided with the configured delays. */
+  machine: ItemMachine;
+  /** Events a person, the back office or the ERP may trigger. */
+  manualEvents: readonly string[];
+  /** Which commands run once per order per event, and which once per item. */
+  commands: Readonly<Record<string, CommandScope>>;
+}
+
+export interface ProcessConfig {
+  /** Delay name -> milliseconds; names a process does not use are ignored by it. */
+  delays: Readonly<Record<string, number>>;
+}
+
+interface ProcessSpec {
+  name: string;
+  version: number;
+  machine: ItemMachine;
+  manualEvents: readonly string[];
+  commands: Readonly<Partial<Record<CommandName, CommandScope>>>;
+}
+
+const specs: readonly ProcessSpec[] = [
+  {
+    name: "payment",
+    version: 1,
+    machine: paymentMachine,
+    manualEvents: paymentManualEvents,
+    commands: paymentCommands,
+  },
+  {
+    name: "no-payment",
+    version: 1,
+    machine: noPaymentMachine,
+    manualEvents: noPaymentManualEvents,
+    commands: noPaymentCommands,
+  },
+];
+
+const specById = new Map(specs.map((s) => [`${s.name}@${s.version}`, s]));
+for (const [id, spec] of specById) {
+  // The machine id is part of every timer id (xstate.after.<delay>.<machine id>.<state>), so it
+  // must be the registry id, or two versions could share timer ids.
+  if (spec.machine.id !== id) throw new Error(`process ${id}: machine id is ${spec.machine.id}`);
+}
+
+/** Every registered process id, oldest first ("payment@1", "no-payment@1", ...). */
+export const processIds: readonly string[] = [...specById.keys()];
+
+export const DEFAULT_PROCESS = "payment@1";
+
+export const DEFAULT_DELAYS: Readonly<Record<string, number>> = {
+  paymentTimeout: parseDuration("1 day"),
+  closeAfterDelivery: parseDuration("14 days"),
+};
+
+export const defaultProcessConfig: ProcessConfig = { delays: DEFAULT_DELAYS };
+
+/** The delay names a machine uses, read from its `after` transitions. */
+export function delayNamesOf(machine: ItemMachine): string[] {
+  const names = new Set<string>();
+  for (const node of Object.values(machine.root.states)) {
+    for (const t of node.after) if (typeof t.delay === "string") names.add(t.delay);
+  }
+  return [...names];
+}
+
+/** Every delay name any registered process uses: what PROCESS_DELAYS may set. */
+export const delayNames: readonly string[] = [
+  ...new Set(specs.flatMap((s) => delayNamesOf(s.machine))),
+];
+
+// Definitions are shared: equal configs give the same object, so per-definition caches in the
+// engine (step results, state info) stay warm across requests.
+const byConfig = new WeakMap<ProcessConfig, Map<string, ProcessDefinition>>();
+const byKey = new Map<string, ProcessDefinition>();
+
+function build(id: string, spec: ProcessSpec, config: ProcessConfig): ProcessDefinition {
+  const delays: Record<string, number> = {};
+  for (const name of delayNamesOf(spec.machine)) {
+    const ms = config.delays[name] ?? DEFAULT_DELAYS[name];
+    if (ms !== undefined) delays[name] = ms;
+  }
+  const key = `${id}\u0000${JSON.stringify(Object.entries(delays).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
+  let def = byKey.get(key);
+  if (!def) {
+    def = {
+      id,
+      name: spec.name,
+      version: spec.version,
+      machine: spec.machine.provide({ delays }),
+      manualEvents: spec.manualEvents,
+      commands: spec.commands,
+    };
+    byKey.set(key, def);
+  }
+  return def;
+}
+
+/** The process `id` ("payment@1") with the configured delays, or undefined if not registered. */
+export function getProcess(
+  id: string,
+  config: ProcessConfig = defaultProcessConfig,
+): ProcessDefinition | undefined {
+  let perConfig = byConfig.get(config);
+  const cached = perConfig?.get(id);
+  if (cached) return cached;
+  const spec = specById.get(id);
+  if (!spec) return undefined;
+  const def = build(id, spec, config);
+  if (!perConfig) {
+    perConfig = new Map();
+    byConfig.set(config, perConfig);
+  }
+  perConfig.set(id, def);
+  return def;
+}
+
+/** Every registered process, oldest first. */
+export function listProcesses(config: ProcessConfig = defaultProcessConfig): ProcessDefinition[] {
+  return processIds.flatMap((id) => getProcess(id, config) ?? []);
+}
+
+/** The process for a payment method: the map's entry, else its `default`, else payment@1. */
+export function resolveProcessId(
+  paymentMethod: string,
+  map: Readonly<Record<string, string>>,
+): string {
+  // Own properties only: a payment method called "constructor" must not find Object's.
+  const own = (key: string) => (Object.hasOwn(map, key) ? map[key] : undefined);
+  return own(paymentMethod) ?? own("default") ?? DEFAULT_PROCESS;
+}
+
+const registeredId = z.string().refine((id) => specById.has(id), {
+  error: (issue) =>
+    `unknown process ${JSON.stringify(issue.input)} (registered: ${processIds.join(", ")})`,
+});
+
+const paymentProcessesSchema = z.record(z.string().min(1), registeredId);
+
+/** Parses PAYMENT_PROCESSES (payment method -> process id); throws naming what is wrong. */
+export function parsePaymentProcesses(json: string): Record<string, string> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    throw new Error(`PAYMENT_PROCESSES is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = paymentProcessesSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`PAYMENT_PROCESSES: ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+const processDelaysSchema = z
+  .record(
+    z.string(),
+    z.string().transform((text, ctx) => {
+      try {
+        return parseDuration(text);
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
+  )
+  // Checked here rather than on the key schema, whose message zod replaces with "Invalid key".
+  .superRefine((delays, ctx) => {
+    for (const name of Object.keys(delays)) {
+      if (!delayNames.includes(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: `unknown delay ${JSON.stringify(name)} (known: ${delayNames.join(", ")})`,
+        });
+      }
+    }
+  });
+
+/**
+ * The process configuration from the environment: PROCESS_DELAYS is an optional JSON object of
+ * human durations (`{"paymentTimeout":"2 days"}`), merged over DEFAULT_DELAYS. Throws naming
+ * the bad entry, so a misconfigured worker fails loudly instead of using a default silently.
+ */
+export function processConfigFromEnv(env: { PROCESS_DELAYS?: string | undefined }): ProcessConfig {
+  const text = env.PROCESS_DELAYS?.trim();
+  if (!text) return defaultProcessConfig;
+  // Called per request with the same text: hand back the same object so getProcess hits its
+  // per-config cache.
+  const known = configByText.get(text);
+  if (known) return known;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`PROCESS_DELAYS is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = processDelaysSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`PROCESS_DELAYS: ${describeIssues(parsed.error)}`);
+  const config: ProcessConfig = { delays: { ...DEFAULT_DELAYS, ...parsed.data } };
+  configByText.set(text, config);
+  return config;
+}
+
+const configByText = new Map<string, ProcessConfig>();
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
+    .join("; ");
+}
