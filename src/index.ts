@@ -1,8 +1,10 @@
 import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { handleInvoiceBatch, type InvoiceJob } from "./queue/invoices";
 import { appRouter } from "./router";
 import { createContext } from "./router/context";
+import { erpWebhooks } from "./webhooks/erp";
 
 export { InvoiceNumbers } from "./durable/invoice-numbers";
 export { OrderObject } from "./durable/order-object";
@@ -11,6 +13,7 @@ export type { AppRouter } from "./router";
 const app = new Hono<{ Bindings: Env }>();
 
 app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/", erpWebhooks);
 
 app.use(
   "/trpc/*",
@@ -34,4 +37,8 @@ app.onError((error, c) => {
   return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: "internal error" } }, 500);
 });
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+export default {
+  fetch: app.fetch,
+  // The consumer validates every message itself, so it takes the batch as unknown.
+  queue: (batch, env) => handleInvoiceBatch(batch as MessageBatch<unknown>, env),
+} satisfies ExportedHandler<Env, InvoiceJob>;

@@ -1,3 +1,5 @@
+import type { JsonObject } from "./json";
+
 /** Error codes shared by the Durable Objects, the router and the webhooks. */
 export type ErrorCode =
   | "BAD_REQUEST"
@@ -11,14 +13,11 @@ export interface Failure {
   ok: false;
   code: ErrorCode;
   message: string;
-  details?: Record<string, unknown>;
+  details?: JsonObject;
 }
 
 /** Expected outcomes cross the Durable Object boundary as values: error classes do not survive RPC. */
 export type Result<T> = ({ ok: true } & T) | Failure;
 
-export const fail = (
-  code: ErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-): Failure => (details ? { ok: false, code, message, details } : { ok: false, code, message });
+export const fail = (code: ErrorCode, message: string, details?: JsonObject): Failure =>
+  details ? { ok: false, code, message, details } : { ok: false, code, message };

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { type OrderRow, projectOrder } from "../db/projection";
 import { parseDuration } from "../domain/duration";
+import type { ErpCommand, ErpResponse } from "../domain/erp";
 import type { PlaceOrderInput, Target } from "../domain/inputs";
-import type { JsonObject } from "../domain/json";
 import { type Actor, actorLabel } from "../domain/principal";
 import { type Failure, fail, type Result } from "../domain/result";
 import type { HistoryView, OrderView } from "../domain/view";
@@ -47,6 +47,13 @@ export interface Viewer {
 export interface MutationOptions {
   idempotencyKey?: string;
   expectedVersion?: number;
+}
+
+/** How a command is made idempotent: its key, the request's hash, and what to remember. */
+interface Idempotency {
+  key: string;
+  hash: string;
+  rememberFailures: boolean;
 }
 
 interface Computed<T> {
@@ -154,36 +161,9 @@ export class OrderObject extends DurableObject<Env> {
       return this.closeCancellationWindow(input, actor).then((r) =>
         r.ok ? { ...r, moved: [], skipped: [] } : r,
       );
-    const result = this.mutate(
-      "trigger",
-      input,
-      actor,
-      (state, stepper, now): Result<Computed<{ moved: Moved[]; skipped: Skipped[] }>> => {
-        const selections = selectTarget(state, input.target);
-        if (!Array.isArray(selections)) return selections;
-        const outcome = applyEvent(state, stepper, selections, {
-          event: input.event,
-          actor: actorLabel(actor),
-          now,
-          ...(input.data ? { data: input.data } : {}),
-        });
-        if (outcome.moved.length === 0)
-          return rejection(state, stepper.process, input.event, outcome.skipped);
-        if (input.data?.trackingNumber || input.data?.carrier)
-          setTracking(
-            state,
-            outcome.change,
-            outcome.moved.map((m) => m.itemId),
-            input.data,
-          );
-        return {
-          ok: true,
-          change: input.dryRun ? emptyChange() : outcome.change,
-          extra: { moved: outcome.moved, skipped: outcome.skipped },
-        };
-      },
-      { dryRun: input.dryRun ?? false },
-    );
+    const result = this.mutate("trigger", input, actor, triggerCompute(input, actorLabel(actor)), {
+      dryRun: input.dryRun ?? false,
+    });
     await this.afterWrite();
     return result;
   }
@@ -254,21 +234,48 @@ export class OrderObject extends DurableObject<Env> {
     input: { customOrderReference: string } & MutationOptions,
     actor: Actor,
   ): Promise<Result<{ order: OrderView }>> {
-    const result = this.mutate("custom-reference", input, actor, (state, _stepper, now) => {
-      const value = input.customOrderReference.trim() || null;
-      const change = emptyChange();
-      change.header = { ...state.header, customOrderReference: value };
-      change.history.push({
-        at: now,
-        actor: actorLabel(actor),
-        type: "custom-reference",
-        itemIds: [],
-        data: { from: state.header.customOrderReference, to: value },
-      });
-      return { ok: true, change, extra: {} };
-    });
+    const result = this.mutate(
+      "custom-reference",
+      input,
+      actor,
+      customReferenceCompute(input.customOrderReference, actorLabel(actor)),
+    );
     await this.afterWrite();
     return result;
+  }
+
+  /**
+   * A signed ERP webhook's command. The idempotency record commits with the change it
+   * describes, and a replay gets the first answer again, refusals included.
+   */
+  async erp(
+    command: ErpCommand,
+    meta: { idempotencyKey: string; bodyHash: string },
+  ): Promise<ErpResponse> {
+    const idempotency = {
+      key: `erp|${meta.idempotencyKey}`,
+      hash: meta.bodyHash,
+      rememberFailures: true,
+    };
+    const actor: Actor = { type: "erp" };
+    const result =
+      command.type === "order.custom-reference.set"
+        ? this.mutate(
+            "custom-reference",
+            {},
+            actor,
+            customReferenceCompute(command.customOrderReference, "erp"),
+            {},
+            idempotency,
+          )
+        : this.mutate("trigger", {}, actor, triggerCompute(command, "erp"), {}, idempotency);
+    await this.afterWrite();
+    if (result.ok) {
+      const { reference, version, itemStates } = result.order;
+      return { status: 200, body: { ok: true, order: { reference, version, itemStates } } };
+    }
+    const status = erpStatus[result.code];
+    return { status, body: { ok: false, error: { code: result.code, message: result.message } } };
   }
 
   /** A new shipment (expense 0) holding the given items or quantities. */
@@ -473,6 +480,13 @@ export class OrderObject extends DurableObject<Env> {
     actor: Actor,
     compute: (state: OrderState, stepper: Stepper, now: number) => Result<Computed<T>>,
     request: unknown = {},
+    idempotency: Idempotency | undefined = options.idempotencyKey
+      ? {
+          key: `${actorLabel(actor)}|${options.idempotencyKey}`,
+          hash: JSON.stringify({ operation, options, request }),
+          rememberFailures: false,
+        }
+      : undefined,
   ): Result<{ order: OrderView } & T> {
     const state = this.load();
     if (!state) return notFound();
@@ -484,32 +498,42 @@ export class OrderObject extends DurableObject<Env> {
       return notFound();
     try {
       this.fireDue(state);
-      const key = options.idempotencyKey
-        ? `${actorLabel(actor)}|${options.idempotencyKey}`
-        : undefined;
-      const requestHash = JSON.stringify({ operation, options, request });
-      if (key) {
-        const known = this.store.idempotent(key);
+      if (idempotency) {
+        const known = this.store.idempotent(idempotency.key);
         if (known) {
-          if (known.requestHash !== requestHash)
+          if (known.requestHash !== idempotency.hash)
             return fail("CONFLICT", "idempotencyKey was already used for a different request", {
-              idempotencyKey: options.idempotencyKey,
+              idempotencyKey: idempotency.key.slice(idempotency.key.indexOf("|") + 1),
             });
-          const extra = JSON.parse(known.response) as T;
-          return { ok: true, order: this.view(state), ...extra };
+          const first = JSON.parse(known.response) as { ok: true; extra: T } | Failure;
+          return first.ok ? { ok: true, order: this.view(state), ...first.extra } : first;
         }
       }
-      if (options.expectedVersion !== undefined && options.expectedVersion !== state.version)
-        return fail(
-          "CONFLICT",
-          `expectedVersion ${options.expectedVersion} is stale: the order is at version ${state.version}`,
-          { currentVersion: state.version },
-        );
       const now = this.clock();
-      const result = compute(state, this.stepper(this.processOf(state)), now);
-      if (!result.ok) return result;
+      const result =
+        options.expectedVersion !== undefined && options.expectedVersion !== state.version
+          ? fail(
+              "CONFLICT",
+              `expectedVersion ${options.expectedVersion} is stale: the order is at version ${state.version}`,
+              { currentVersion: state.version },
+            )
+          : compute(state, this.stepper(this.processOf(state)), now);
+      if (!result.ok) {
+        // Some callers (the ERP) are promised the first answer again, refusals included.
+        if (idempotency?.rememberFailures)
+          this.ctx.storage.transactionSync(() =>
+            this.store.remember(idempotency.key, idempotency.hash, result, now),
+          );
+        return result;
+      }
       this.commit(state, result.change, now, () => {
-        if (key) this.store.remember(key, requestHash, result.extra, now);
+        if (idempotency)
+          this.store.remember(
+            idempotency.key,
+            idempotency.hash,
+            { ok: true, extra: result.extra },
+            now,
+          );
       });
       return { ok: true, order: this.view(state), ...result.extra };
     } catch (error) {
@@ -597,6 +621,72 @@ export class OrderObject extends DurableObject<Env> {
 }
 
 const notFound = () => fail("NOT_FOUND", "order not found");
+
+const erpStatus: Record<Failure["code"], ErpResponse["status"]> = {
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 422,
+  PRECONDITION_FAILED: 412,
+  FORBIDDEN: 400,
+  INTERNAL_SERVER_ERROR: 400,
+};
+
+/** Triggers an event on a target: the computation shared by the back office and the ERP. */
+function triggerCompute(
+  input: {
+    event: string;
+    target: Target;
+    dryRun?: boolean;
+    data?: { trackingNumber?: string | undefined; carrier?: string | undefined } | undefined;
+  },
+  actor: string,
+) {
+  return (
+    state: OrderState,
+    stepper: Stepper,
+    now: number,
+  ): Result<Computed<{ moved: Moved[]; skipped: Skipped[] }>> => {
+    const selections = selectTarget(state, input.target);
+    if (!Array.isArray(selections)) return selections;
+    const outcome = applyEvent(state, stepper, selections, {
+      event: input.event,
+      actor,
+      now,
+      ...(input.data ? { data: input.data } : {}),
+    });
+    if (outcome.moved.length === 0)
+      return rejection(state, stepper.process, input.event, outcome.skipped);
+    if (input.data?.trackingNumber || input.data?.carrier)
+      setTracking(
+        state,
+        outcome.change,
+        outcome.moved.map((m) => m.itemId),
+        input.data,
+      );
+    return {
+      ok: true,
+      change: input.dryRun ? emptyChange() : outcome.change,
+      extra: { moved: outcome.moved, skipped: outcome.skipped },
+    };
+  };
+}
+
+/** Sets or clears the buyer's own reference, recording who changed it from what. */
+function customReferenceCompute(text: string, actor: string) {
+  return (state: OrderState, _stepper: Stepper, now: number): Result<Computed<object>> => {
+    const value = text.trim() || null;
+    const change = emptyChange();
+    change.header = { ...state.header, customOrderReference: value };
+    change.history.push({
+      at: now,
+      actor,
+      type: "custom-reference",
+      itemIds: [],
+      data: { from: state.header.customOrderReference, to: value },
+    });
+    return { ok: true, change, extra: {} };
+  };
+}
 
 const flagsOf = (process: ProcessDefinition, state: string): readonly string[] =>
   stateInfo(process, state)?.flags ?? [];

@@ -1,3 +1,5 @@
+import { invoicesRouter } from "./invoices";
+import { mailsRouter } from "./mails";
 import { ordersRouter } from "./orders";
 import { processesRouter } from "./processes";
 import { shipmentsRouter } from "./shipments";
@@ -5,6 +7,8 @@ import { router } from "./trpc";
 
 export const appRouter = router({
   orders: ordersRouter,
+  invoices: invoicesRouter,
+  mails: mailsRouter,
   processes: processesRouter,
   shipments: shipmentsRouter,
 });

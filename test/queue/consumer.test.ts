@@ -1,0 +1,396 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { describe, expect, it } from "vitest";
+import * as schema from "../../src/db/schema";
+import type { PlaceOrderInput } from "../../src/domain/inputs";
+import type { OrderView } from "../../src/domain/view";
+import { computeTotals } from "../../src/engine/totals";
+import { backoffSeconds, handleInvoiceBatch, type InvoiceDeps } from "../../src/queue/invoices";
+import { captureTransport, type Mail, type MailTransport } from "../../src/queue/mail";
+import { clientAs, orderInput } from "../helpers";
+
+const BCC = ["books@shop.example", "audit@shop.example"];
+// The shop's BCC list as an operator would write it.
+const testEnv = { ...env, INVOICE_BCC: " books@shop.example,audit@shop.example , " } as Env;
+const db = drizzle(env.DB, { schema });
+
+async function place(overrides: Partial<PlaceOrderInput> = {}): Promise<OrderView> {
+  const checkout = await clientAs("checkout", "shop");
+  return checkout.orders.place.mutate(orderInput({ paymentMethod: "none", ...overrides }));
+}
+
+async function readOrder(reference: string): Promise<OrderView> {
+  return (await clientAs("backoffice")).orders.get.query({ reference });
+}
+
+let messageNo = 0;
+const message = (body: unknown, attempts = 1) => ({
+  id: `msg-${++messageNo}`,
+  timestamp: new Date(),
+  attempts,
+  body,
+});
+
+/**
+ * Runs one batch through the consumer and returns the queue's verdict per message. The
+ * plugin's queue result does not report a retry's delay, so each message is handed over
+ * behind a thin decorator that notes the options and forwards every call to the real message.
+ */
+async function consume(
+  bodies: { body: unknown; attempts?: number }[],
+  options: { env?: Env; deps?: InvoiceDeps } = {},
+) {
+  const messages = bodies.map((b) => message(b.body, b.attempts));
+  const batch = createMessageBatch("invoices", messages);
+  const delays = new Map<string, number | undefined>();
+  const observed: MessageBatch<unknown> = {
+    queue: batch.queue,
+    metadata: batch.metadata,
+    messages: batch.messages.map((m) => ({
+      id: m.id,
+      timestamp: m.timestamp,
+      body: m.body,
+      attempts: m.attempts,
+      ack: () => m.ack(),
+      retry: (retryOptions?: QueueRetryOptions) => {
+        delays.set(m.id, retryOptions?.delaySeconds);
+        m.retry(retryOptions);
+      },
+    })),
+    ackAll: () => batch.ackAll(),
+    retryAll: (retryOptions?: QueueRetryOptions) => batch.retryAll(retryOptions),
+  };
+  const ctx = createExecutionContext();
+  await handleInvoiceBatch(observed, options.env ?? testEnv, options.deps);
+  const result = await getQueueResult(batch, ctx);
+  const ids = messages.map((m) => m.id);
+  return {
+    acked: ids.map((id) => result.explicitAcks.includes(id)),
+    retried: ids.map((id) =>
+      result.retryMessages.some((r) => r.msgId === id)
+        ? { delaySeconds: delays.get(id) }
+        : undefined,
+    ),
+    ackAll: result.ackAll,
+    retryBatch: result.retryBatch.retry,
+  };
+}
+const job = (orderReference: string, attempts = 1) => ({ body: { orderReference }, attempts });
+
+const invoicesOf = (orderReference: string) =>
+  db.select().from(schema.invoices).where(eq(schema.invoices.orderReference, orderReference));
+const mailsFor = (reference: string) =>
+  db
+    .select()
+    .from(schema.mails)
+    .where(eq(schema.mails.subject, `Invoice: ${reference}`));
+const numbers = () => env.INVOICE_NUMBERS.getByName("global");
+
+/** The highest number issued so far: new invoices must continue from it without a gap. */
+async function highestNumber(): Promise<number> {
+  const rows = await db.select({ number: schema.invoices.number }).from(schema.invoices);
+  return Math.max(0, ...rows.map((r) => r.number));
+}
+
+/** A D1 that fails every statement matching `pattern`: an outage of one table. */
+function d1FailingOn(pattern: RegExp): D1Database {
+  const real = env.DB;
+  return new Proxy(real, {
+    get(target, prop) {
+      if (prop === "prepare")
+        return (query: string) => {
+          if (pattern.test(query)) throw new Error(`D1 unavailable for: ${query.slice(0, 60)}`);
+          return target.prepare(query);
+        };
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** A provider that is down. */
+const downTransport: MailTransport = {
+  async send() {
+    throw new Error("mail provider answered 503");
+  },
+};
+
+describe("invoice consumer, end to end", () => {
+  it("numbers, stores and mails the invoice with the BCC copy, then records it on the order", async () => {
+    const order = await place();
+    const before = await highestNumber();
+    const verdict = await consume([job(order.reference)]);
+    expect(verdict.acked).toEqual([true]);
+    expect(verdict.retried).toEqual([undefined]);
+
+    const [invoice, ...others] = await invoicesOf(order.reference);
+    expect(others).toEqual([]);
+    expect(invoice).toMatchObject({
+      reference: `Invoice-${before + 1}`,
+      number: before + 1,
+      orderReference: order.reference,
+      customerReference: "customer-1",
+      customerEmail: "ada@example.com",
+      currency: "EUR",
+      templateVersion: 1,
+    });
+    expect(invoice?.totals).toMatchObject({
+      subtotal: order.totals.subtotal,
+      expenseTotal: order.totals.expenseTotal,
+      taxTotal: order.totals.taxTotal,
+      grandTotal: order.totals.grandTotal,
+      taxByRate: order.totals.taxByRate,
+    });
+    expect(invoice?.html).toContain(order.reference);
+    expect(invoice?.html).toContain(`Invoice-${before + 1}`);
+    expect(invoice?.mailedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    const mails = await mailsFor(invoice?.reference ?? "");
+    expect(mails).toHaveLength(1);
+    expect(mails[0]).toMatchObject({
+      to: "ada@example.com",
+      bcc: BCC,
+      subject: `Invoice: Invoice-${before + 1}`,
+      idempotencyKey: `Invoice-${before + 1}`,
+      html: invoice?.html,
+    });
+
+    const after = await readOrder(order.reference);
+    expect(after.invoice).toEqual({ reference: invoice?.reference, issuedAt: invoice?.issuedAt });
+    const history = await (await clientAs("backoffice")).orders.history.query({
+      reference: order.reference,
+    });
+    expect(history.filter((h) => h.type === "invoice-issued")).toHaveLength(1);
+  });
+
+  it("the same job delivered three times at once, three times in a batch, and again later, makes one invoice and one mail", async () => {
+    const order = await place();
+    const before = await highestNumber();
+    // Three deliveries at once, as three concurrent consumer invocations would see them.
+    const first = await Promise.all([1, 2, 3].map(() => consume([job(order.reference)])));
+    expect(first.map((v) => v.acked)).toEqual([[true], [true], [true]]);
+    // Three copies in one batch.
+    const copies = await consume([
+      job(order.reference),
+      job(order.reference),
+      job(order.reference),
+    ]);
+    expect(copies.acked).toEqual([true, true, true]);
+    const again = await consume([job(order.reference, 2)]);
+    expect(again.acked).toEqual([true]);
+
+    const invoices = await invoicesOf(order.reference);
+    expect(invoices.map((i) => i.number)).toEqual([before + 1]);
+    expect(await mailsFor(`Invoice-${before + 1}`)).toHaveLength(1);
+    // No number was burnt by the repeats: the next order continues the sequence.
+    const next = await place();
+    await consume([job(next.reference)]);
+    expect((await invoicesOf(next.reference))[0]?.number).toBe(before + 2);
+  });
+
+  it("gives the orders of one batch consecutive numbers", async () => {
+    const orders = await Promise.all([1, 2, 3, 4, 5].map(() => place()));
+    const before = await highestNumber();
+    const verdict = await consume(orders.map((o) => job(o.reference)));
+    expect(verdict.acked).toEqual([true, true, true, true, true]);
+    const numbersIssued = (
+      await Promise.all(orders.map(async (o) => (await invoicesOf(o.reference))[0]?.number))
+    ).sort((a, b) => (a ?? 0) - (b ?? 0));
+    expect(numbersIssued).toEqual([1, 2, 3, 4, 5].map((n) => before + n));
+  });
+
+  it("bills the order without its cancelled items and the expense of a shipment left with none", async () => {
+    const address = {
+      firstName: "Ada",
+      lastName: "Lovelace",
+      address1: "Julie-Wolfthorn-Str. 1",
+      zipCode: "10115",
+      city: "Berlin",
+      country: "DE",
+    };
+    const order = await place({
+      shipments: [
+        {
+          key: "home",
+          address,
+          method: { id: "dhl", name: "DHL Paket", price: 490, taxRate: 19 },
+        },
+        {
+          key: "office",
+          address: { ...address, city: "Hamburg", zipCode: "20095" },
+          method: { id: "express", name: "Express", price: 990, taxRate: 19 },
+        },
+      ],
+      lines: [
+        {
+          sku: "SHIRT",
+          name: "Shirt",
+          quantity: 3,
+          unitPrice: 1190,
+          taxRate: 19,
+          isQuantitySplittable: true,
+          shipment: "home",
+        },
+        {
+          sku: "BOOK",
+          name: "Book",
+          quantity: 1,
+          unitPrice: 1070,
+          taxRate: 7,
+          isQuantitySplittable: false,
+          shipment: "home",
+        },
+        {
+          sku: "MUG",
+          name: "Mug",
+          quantity: 2,
+          unitPrice: 850,
+          taxRate: 19,
+          isQuantitySplittable: true,
+          shipment: "office",
+        },
+      ],
+    });
+    const shirt = order.items.find((i) => i.sku === "SHIRT");
+    const mug = order.items.find((i) => i.sku === "MUG");
+    const backoffice = await clientAs("backoffice");
+    // One shirt of three, and every mug: the office shipment is left with nothing to ship.
+    await backoffice.orders.trigger.mutate({
+      reference: order.reference,
+      event: "cancel",
+      target: { items: [{ id: shirt?.id ?? "", quantity: 1 }, { id: mug?.id ?? "" }] },
+    });
+    const cancelled = await readOrder(order.reference);
+    expect(cancelled.totals.canceledTotal).toBe(1190 + 2 * 850 + 990);
+
+    await consume([job(order.reference)]);
+    const [invoice] = await invoicesOf(order.reference);
+    const expected = computeTotals(
+      "gross",
+      [
+        { quantity: 2, unitPrice: 1190, taxRate: 19 },
+        { quantity: 1, unitPrice: 1070, taxRate: 7 },
+      ],
+      [{ amount: 490, taxRate: 19 }],
+    );
+    expect(invoice?.totals).toEqual(expected);
+    // What the order still bills equals what the invoice bills.
+    expect(invoice?.totals.grandTotal).toBe(cancelled.totals.refundableTotal);
+    expect(invoice?.html).toContain("Shirt");
+    expect(invoice?.html).toContain("Book");
+    expect(invoice?.html).not.toContain("Mug");
+    expect(invoice?.html).not.toContain("Express");
+  });
+});
+
+describe("invoice consumer, failures", () => {
+  it("retries with backoff when numbering fails, then issues exactly one invoice with the next number", async () => {
+    const order = await place();
+    const before = await highestNumber();
+    const numbersDown = {
+      ...testEnv,
+      INVOICE_NUMBERS: {
+        getByName: () => ({
+          allocate: async () => {
+            throw new Error("invoice numbers unavailable");
+          },
+        }),
+      },
+    } as unknown as Env;
+    const failed = await consume([job(order.reference, 3)], { env: numbersDown });
+    expect(failed.acked).toEqual([false]);
+    expect(failed.retried).toEqual([{ delaySeconds: 40 }]);
+    expect(await invoicesOf(order.reference)).toEqual([]);
+
+    const ok = await consume([job(order.reference, 4)]);
+    expect(ok.acked).toEqual([true]);
+    const invoices = await invoicesOf(order.reference);
+    expect(invoices.map((i) => i.number)).toEqual([before + 1]);
+    expect(await mailsFor(`Invoice-${before + 1}`)).toHaveLength(1);
+  });
+
+  it("retries when storing fails, and the retry keeps the number already allocated", async () => {
+    const order = await place();
+    const before = await highestNumber();
+    const invoicesDown = { ...testEnv, DB: d1FailingOn(/insert into "invoices"/i) } as Env;
+    const failed = await consume([job(order.reference)], { env: invoicesDown });
+    expect(failed.acked).toEqual([false]);
+    expect(failed.retried[0]?.delaySeconds).toBe(backoffSeconds(1));
+    expect(await invoicesOf(order.reference)).toEqual([]);
+    const allocated = await numbers().peek(order.reference);
+    expect(allocated).toEqual({ number: before + 1 });
+
+    await consume([job(order.reference, 2)]);
+    const invoices = await invoicesOf(order.reference);
+    expect(invoices.map((i) => i.number)).toEqual([before + 1]);
+    expect(await mailsFor(`Invoice-${before + 1}`)).toHaveLength(1);
+  });
+
+  it("a failed mail never marks the invoice mailed; the retry mails it once and keeps the stored invoice", async () => {
+    const order = await place();
+    const failed = await consume([job(order.reference)], { deps: { transport: downTransport } });
+    expect(failed.acked).toEqual([false]);
+    const [stored] = await invoicesOf(order.reference);
+    expect(stored?.mailedAt).toBeNull();
+    expect(await mailsFor(stored?.reference ?? "")).toEqual([]);
+    expect((await readOrder(order.reference)).invoice).toBeNull();
+
+    // Later, and rendered differently if it were rendered again: it is not.
+    const later = () => new Date(Date.parse(stored?.issuedAt ?? "") + 3_600_000);
+    const ok = await consume([job(order.reference, 2)], { deps: { now: later } });
+    expect(ok.acked).toEqual([true]);
+    const [mailed] = await invoicesOf(order.reference);
+    expect(mailed).toEqual({ ...stored, mailedAt: later().toISOString() });
+    expect(await mailsFor(stored?.reference ?? "")).toHaveLength(1);
+    expect((await readOrder(order.reference)).invoice).toEqual({
+      reference: stored?.reference,
+      issuedAt: stored?.issuedAt,
+    });
+  });
+
+  it("a mail the provider took but did not confirm is not sent twice on retry", async () => {
+    const order = await place();
+    const capture = captureTransport(db);
+    const sent: Mail[] = [];
+    // Accepts the mail, then the connection drops before the answer arrives.
+    const flaky: MailTransport = {
+      async send(mail) {
+        sent.push(mail);
+        await capture.send(mail);
+        if (sent.length === 1) throw new Error("connection reset");
+      },
+    };
+    expect((await consume([job(order.reference)], { deps: { transport: flaky } })).acked).toEqual([
+      false,
+    ]);
+    expect(
+      (await consume([job(order.reference, 2)], { deps: { transport: flaky } })).acked,
+    ).toEqual([true]);
+    const [invoice] = await invoicesOf(order.reference);
+    expect(sent.map((m) => m.idempotencyKey)).toEqual([invoice?.reference, invoice?.reference]);
+    expect(await mailsFor(invoice?.reference ?? "")).toHaveLength(1);
+  });
+
+  it("one bad message does not hold back the others of its batch", async () => {
+    const good = await place();
+    const verdict = await consume([
+      { body: { orderReference: "" } },
+      { body: "not even an object", attempts: 5 },
+      job("ORD-DOES-NOT-EXIST"),
+      job(good.reference),
+    ]);
+    expect(verdict.ackAll).toBe(false);
+    expect(verdict.retryBatch).toBe(false);
+    expect(verdict.acked).toEqual([false, false, false, true]);
+    expect(verdict.retried.map((r) => r?.delaySeconds)).toEqual([10, 160, 10, undefined]);
+    expect(await invoicesOf(good.reference)).toHaveLength(1);
+    // An order that cannot be read consumes no number.
+    expect(await numbers().peek("ORD-DOES-NOT-EXIST")).toBeNull();
+  });
+
+  it("backs off exponentially from 10 seconds up to 10 minutes", () => {
+    expect([0, 1, 2, 3, 6, 7, 20].map(backoffSeconds)).toEqual([10, 10, 20, 40, 320, 600, 600]);
+  });
+});

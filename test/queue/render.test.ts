@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import {
+  billedContent,
+  escapeHtml,
+  formatMoney,
+  parseSeller,
+  renderInvoice,
+} from "../../src/queue/render";
+import { sampleOrder, seller } from "./fixtures";
+
+const render = (order = sampleOrder()) =>
+  renderInvoice({ order, reference: "Invoice-7", issuedAt: "2026-11-03T12:00:00.000Z", seller });
+
+describe("invoice content", () => {
+  it("bills only items not flagged cancelled, merged per order line", () => {
+    const { lines } = billedContent(sampleOrder());
+    expect(lines).toEqual([
+      expect.objectContaining({ lineId: "L1", quantity: 2, amount: 2380, taxRate: 19 }),
+      expect.objectContaining({ lineId: "L2", quantity: 1, amount: 2140, taxRate: 7 }),
+    ]);
+  });
+
+  it("does not bill the expense of a shipment whose items are all cancelled", () => {
+    const { expenses } = billedContent(sampleOrder());
+    expect(expenses.map((e) => e.shipmentId)).toEqual(["S1"]);
+  });
+
+  it("bills a shipment's expense at its method's tax rate, 0 when the method has none", () => {
+    const order = sampleOrder();
+    const s1 = order.shipments[0]!;
+    order.shipments[0] = { ...s1, method: { id: "x", name: "Free", price: 0 }, expense: 300 };
+    expect(billedContent(order).expenses).toEqual([
+      expect.objectContaining({ shipmentId: "S1", taxRate: 0, amount: 300 }),
+    ]);
+  });
+
+  it("computes gross totals with net and tax once per rate", () => {
+    expect(render().totals).toEqual({
+      subtotal: 4520,
+      expenseTotal: 490,
+      discountTotal: 0,
+      // 19 %: 2380 + 490 shipping = 2870 gross; 7 %: 2140 gross.
+      taxByRate: [
+        { rate: 19, net: 2412, tax: 458 },
+        { rate: 7, net: 2000, tax: 140 },
+      ],
+      taxTotal: 598,
+      grandTotal: 5010,
+    });
+  });
+
+  it("adds tax on top in net mode", () => {
+    const { totals } = render(sampleOrder({ priceMode: "net" }));
+    expect(totals.taxByRate).toEqual([
+      { rate: 19, net: 2870, tax: 545 },
+      { rate: 7, net: 2140, tax: 150 },
+    ]);
+    expect(totals.grandTotal).toBe(4520 + 490 + 545 + 150);
+  });
+});
+
+describe("invoice document", () => {
+  it("shows seller, billing address, number, dates, order and billed lines", () => {
+    const { html } = render();
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    for (const text of [
+      "Demo Shop GmbH",
+      "Tax ID DE123456789",
+      "billing@demo-shop.example",
+      "Engines Ltd",
+      "Ada Lovelace",
+      "1 Analytical Way",
+      "10115 Berlin",
+      "Invoice-7",
+      "November 3, 2026",
+      "ORD-TEST-1",
+      "Notebook A5",
+      "SKU SKU-L1",
+      "Book",
+      "Shipping: Standard (DHL) to 10115 Berlin, DE",
+      "€23.80",
+      "€21.40",
+      "€4.90",
+      "€45.20",
+      "19 %",
+      "7 %",
+      "€24.12",
+      "€4.58",
+      "€20.00",
+      "€1.40",
+      "€50.10",
+    ])
+      expect(html).toContain(text);
+  });
+
+  it("leaves out cancelled lines and the expense of a cancelled shipment", () => {
+    const { html } = render();
+    expect(html).not.toContain("Pencil");
+    expect(html).not.toContain("Express");
+    expect(html).not.toContain("€9.90");
+  });
+
+  it("shows the buyer's custom order reference only when there is one", () => {
+    expect(render().html).not.toContain("Your reference");
+    const { html } = render(sampleOrder({ customOrderReference: "PO-4711" }));
+    expect(html).toContain("Your reference");
+    expect(html).toContain("PO-4711");
+  });
+
+  it("escapes every value taken from the order", () => {
+    const evil = `<script>alert("x")</script> & 'co'`;
+    const order = sampleOrder({ customOrderReference: evil });
+    const first = order.items[0]!;
+    order.items[0] = { ...first, name: `<img src=x onerror=alert(1)>`, sku: `"><b>` };
+    order.billingAddress = { ...order.billingAddress, company: "</address><h1>pwned</h1>" };
+    const { html } = render(order);
+    expect(html).not.toContain("<script>");
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("<b>");
+    expect(html).not.toContain("<h1>pwned");
+    expect(html).toContain(escapeHtml(evil));
+    expect(escapeHtml(evil)).toBe(
+      "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;",
+    );
+  });
+
+  it("formats currencies without minor units, such as JPY, as whole amounts", () => {
+    const order = sampleOrder({ currency: "JPY" });
+    order.items = order.items.map((i) => ({ ...i, unitPrice: 1500 }));
+    order.shipments = order.shipments.map((s) => ({ ...s, expense: 800 }));
+    const { html, totals } = render(order);
+    expect(totals.subtotal).toBe(2 * 1500 + 1500);
+    expect(html).toContain("¥3,000");
+    expect(html).toContain("¥800");
+    expect(html).not.toContain("¥15.00");
+    expect(html).toContain(`¥${(4500 + 800).toLocaleString("en-US")}`);
+  });
+});
+
+describe("money and seller", () => {
+  it("formats minor units with each currency's decimals", () => {
+    expect(formatMoney(123456, "EUR")).toBe("€1,234.56");
+    expect(formatMoney(123456, "JPY")).toBe("¥123,456");
+    // Intl puts a no-break space between a currency code and the amount.
+    expect(formatMoney(1234, "KWD")).toMatch(/^KWD\s1\.234$/);
+    expect(formatMoney(0, "USD")).toBe("$0.00");
+  });
+
+  it("reads SELLER and names what is missing", () => {
+    expect(parseSeller(JSON.stringify(seller))).toEqual(seller);
+    expect(() => parseSeller("{")).toThrow(/not valid JSON/);
+    expect(() => parseSeller(JSON.stringify({ name: "x" }))).toThrow(/address/);
+  });
+});

@@ -1,0 +1,228 @@
+import { env, exports } from "cloudflare:workers";
+import fc from "fast-check";
+import { describe, expect, it, vi } from "vitest";
+import { signPayload } from "../../src/webhooks/signature";
+import { clientAs, orderInput } from "../helpers";
+
+const SECRET = "test-erp-secret";
+let keys = 0;
+
+async function send(
+  body: unknown,
+  options: {
+    key?: string | null;
+    secret?: string;
+    at?: number;
+    raw?: string;
+    signature?: string | null;
+  } = {},
+) {
+  const raw = options.raw ?? JSON.stringify(body);
+  const t = options.at ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  const signature =
+    options.signature === undefined
+      ? `t=${t},v1=${await signPayload(options.secret ?? SECRET, t, raw)}`
+      : options.signature;
+  if (signature !== null) headers["x-signature"] = signature;
+  const key = options.key === undefined ? `key-${++keys}-${Math.random()}` : options.key;
+  if (key !== null) headers["idempotency-key"] = key;
+  const res = await exports.default.fetch("http://oms.test/webhooks/erp", {
+    method: "POST",
+    headers,
+    body: raw,
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      ok: boolean;
+      order?: { version: number; itemStates: Record<string, number> };
+      error?: { code: string; message: string };
+    },
+  };
+}
+
+async function readyToShip(customOrderReference?: string) {
+  const checkout = await clientAs("checkout", "shop");
+  const order = await checkout.orders.place.mutate(
+    orderInput(customOrderReference ? { customOrderReference } : {}),
+  );
+  const backoffice = await clientAs("backoffice");
+  await backoffice.orders.closeCancellationWindow.mutate({ reference: order.reference });
+  for (const event of ["pay", "confirm"])
+    await backoffice.orders.trigger.mutate({
+      reference: order.reference,
+      event,
+      target: { all: true },
+    });
+  await vi.waitFor(async () => {
+    const row = await env.DB.prepare("SELECT version FROM orders WHERE reference = ?")
+      .bind(order.reference)
+      .first<{ version: number }>();
+    expect(row?.version).toBeGreaterThan(order.version);
+  });
+  return backoffice.orders.get.query({ reference: order.reference });
+}
+
+const shipBody = (reference: string) => ({
+  type: "order.items.event",
+  order: { reference },
+  event: "ship",
+  target: { all: true },
+  data: { trackingNumber: "00340434161094042557", carrier: "DHL" },
+});
+
+describe("ERP webhook signature", () => {
+  it("rejects a missing, wrong, tampered, stale or future signature with 401 and changes nothing", async () => {
+    const order = await readyToShip();
+    const body = shipBody(order.reference);
+    const raw = JSON.stringify(body);
+    const now = Math.floor(Date.now() / 1000);
+    const t = now;
+    const good = await signPayload(SECRET, t, raw);
+    const failures = [
+      await send(body, { signature: null }),
+      await send(body, { secret: "wrong-secret" }),
+      await send(body, { raw: raw.replace("ship", "deliver"), signature: `t=${t},v1=${good}` }),
+      await send(body, { at: now - 301 }),
+      await send(body, { at: now + 301 }),
+      await send(body, { signature: "garbage" }),
+    ];
+    for (const f of failures) {
+      expect(f.status).toBe(401);
+      expect(f.body.error?.code).toBe("UNAUTHORIZED");
+    }
+    const backoffice = await clientAs("backoffice");
+    expect((await backoffice.orders.get.query({ reference: order.reference })).version).toBe(
+      order.version,
+    );
+  });
+});
+
+describe("ERP webhook commands", () => {
+  it("ships with tracking: the shipment shows it, the history names the ERP", async () => {
+    const order = await readyToShip();
+    const res = await send(shipBody(order.reference));
+    expect(res.status).toBe(200);
+    expect(res.body.order?.itemStates).toEqual({ shipped: 4 });
+    const backoffice = await clientAs("backoffice");
+    const after = await backoffice.orders.get.query({ reference: order.reference });
+    expect(after.shipments[0]?.tracking).toEqual({
+      trackingNumber: "00340434161094042557",
+      carrier: "DHL",
+    });
+    const history = await backoffice.orders.history.query({ reference: order.reference });
+    expect(history.find((h) => h.event === "ship")).toMatchObject({
+      actor: "erp",
+      data: { trackingNumber: "00340434161094042557", carrier: "DHL" },
+    });
+  });
+
+  it("a replay with the same key applies once and answers the first response again", async () => {
+    const order = await readyToShip();
+    const first = await send(shipBody(order.reference), { key: "ship-1" });
+    const replay = await send(shipBody(order.reference), { key: "ship-1" });
+    expect(replay).toEqual(first);
+    const backoffice = await clientAs("backoffice");
+    const history = await backoffice.orders.history.query({ reference: order.reference });
+    expect(history.filter((h) => h.event === "ship")).toHaveLength(1);
+  });
+
+  it("a replay of a refused request gets the same refusal and status", async () => {
+    const order = await readyToShip();
+    const body = { ...shipBody(order.reference), event: "refund" };
+    const first = await send(body, { key: "refund-1" });
+    expect(first.status).toBe(412);
+    expect(await send(body, { key: "refund-1" })).toEqual(first);
+  });
+
+  it("the same key with another body is 422", async () => {
+    const order = await readyToShip();
+    await send(shipBody(order.reference), { key: "k-422" });
+    const other = await send(
+      { ...shipBody(order.reference), data: { trackingNumber: "X" } },
+      { key: "k-422" },
+    );
+    expect(other.status).toBe(422);
+  });
+
+  it("finds an order by the buyer's reference; sets and clears the reference; the history says who", async () => {
+    const order = await readyToShip("PO-ERP-7781");
+    const res = await send({
+      type: "order.custom-reference.set",
+      order: { customOrderReference: "PO-ERP-7781" },
+      customOrderReference: "PO-ERP-7781-A",
+    });
+    expect(res.status).toBe(200);
+    const backoffice = await clientAs("backoffice");
+    const after = await backoffice.orders.get.query({ reference: order.reference });
+    expect(after.customOrderReference).toBe("PO-ERP-7781-A");
+    const history = await backoffice.orders.history.query({ reference: order.reference });
+    expect(history.at(-1)).toMatchObject({
+      type: "custom-reference",
+      actor: "erp",
+      data: { from: "PO-ERP-7781", to: "PO-ERP-7781-A" },
+    });
+  });
+
+  it("an ambiguous custom reference is 409, an unknown one 404", async () => {
+    await readyToShip("PO-TWICE");
+    await readyToShip("PO-TWICE");
+    const ambiguous = await send({ ...shipBody("x"), order: { customOrderReference: "PO-TWICE" } });
+    expect(ambiguous.status).toBe(409);
+    const unknown = await send({ ...shipBody("x"), order: { customOrderReference: "PO-NOBODY" } });
+    expect(unknown.status).toBe(404);
+    const unknownRef = await send(shipBody("ORD-NOSUCHORDER"));
+    expect(unknownRef.status).toBe(404);
+  });
+
+  it("bad bodies are 400 naming the field; no key is 400; more than 1 MiB is 413", async () => {
+    const order = await readyToShip();
+    const bad = await send({ ...shipBody(order.reference), target: { shipmentId: 5 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.message).toMatch(/target/);
+    expect((await send(shipBody(order.reference), { key: null })).status).toBe(400);
+    expect((await send(null, { raw: "{not json" })).status).toBe(400);
+    const huge = { ...shipBody(order.reference), padding: "x".repeat(1024 * 1024) };
+    expect((await send(huge)).status).toBe(413);
+  });
+
+  it("1,000 random malformed bodies all get 4xx and change nothing", async () => {
+    // Items wait for payment, so even a body that happens to be valid cannot ship them (412).
+    const checkout = await clientAs("checkout", "shop");
+    const order = await checkout.orders.place.mutate(orderInput());
+    const valid = shipBody(order.reference);
+    const count = async () =>
+      (await env.DB.prepare("SELECT COUNT(*) AS n FROM orders").first<{ n: number }>())?.n;
+    const before = await count();
+    const mutated = fc.oneof(
+      fc.json().map((raw) => ({ raw })),
+      fc.string().map((raw) => ({ raw })),
+      fc
+        .record({
+          field: fc.constantFrom("type", "order", "event", "target", "data"),
+          value: fc.jsonValue(),
+        })
+        .map(({ field, value }) => ({ raw: JSON.stringify({ ...valid, [field]: value }) })),
+      fc
+        .record({ field: fc.constantFrom("type", "order", "event", "target"), extra: fc.string() })
+        .map(({ field, extra }) => {
+          const { [field as keyof typeof valid]: _drop, ...rest } = valid;
+          return { raw: JSON.stringify({ ...rest, [extra || "x"]: 1 }) };
+        }),
+    );
+    await fc.assert(
+      fc.asyncProperty(mutated, async ({ raw }) => {
+        const res = await send(null, { raw });
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 1000 },
+    );
+    const backoffice = await clientAs("backoffice");
+    expect((await backoffice.orders.get.query({ reference: order.reference })).version).toBe(
+      order.version,
+    );
+    expect(await count()).toBe(before);
+  });
+});
