@@ -36,6 +36,8 @@ import {
   processConfigFromEnv,
   resolveProcessId,
 } from "../machines/registry";
+import { confirmationMail } from "../mail/confirmation";
+import { mailTransportFromEnv } from "../mail/transport";
 import { OrderStore, type OutboxRow } from "./order-store";
 
 /** Who asks: a customer sees only its own orders. */
@@ -69,6 +71,7 @@ export class OrderObject extends DurableObject<Env> {
   private state: OrderState | null = null;
   private draining: Promise<void> | null = null;
   private steppers = new Map<string, Stepper>();
+  private d1RowsWritten = 0;
 
   /** The clock; fault and deadline tests replace it to make time deterministic. */
   clock: () => number = Date.now;
@@ -387,6 +390,11 @@ export class OrderObject extends DurableObject<Env> {
     return result.ok ? { ok: true, version: result.order.version } : result;
   }
 
+  /** Rows this instance wrote to its SQLite and, through projections, to D1 (for benchmarks). */
+  async stats(): Promise<{ doRowsWritten: number; d1RowsWritten: number }> {
+    return { doRowsWritten: this.store.rowsWritten, d1RowsWritten: this.d1RowsWritten };
+  }
+
   /** Outbox rows not yet delivered (for operators and tests). */
   async outbox() {
     return this.store.pendingOutbox();
@@ -581,7 +589,8 @@ export class OrderObject extends DurableObject<Env> {
     if (!state) return;
     switch (row.kind) {
       case "projection":
-        await projectOrder(this.projectionDb, this.summaryRow(state));
+        this.d1RowsWritten +=
+          (await projectOrder(this.projectionDb, this.summaryRow(state)))?.rows_written ?? 0;
         return;
       case "invoice":
         await this.env.INVOICE_QUEUE.send({ orderReference: state.header.reference });
@@ -594,8 +603,8 @@ export class OrderObject extends DurableObject<Env> {
     }
   }
 
-  private async sendConfirmation(_state: OrderState) {
-    // Filled in by the mail transport (invoice issue).
+  private async sendConfirmation(state: OrderState) {
+    await mailTransportFromEnv(this.env).send(confirmationMail(this.view(state)));
   }
 
   private summaryRow(state: OrderState): OrderRow {

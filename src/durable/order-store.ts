@@ -65,11 +65,16 @@ export interface OutboxRow {
 }
 
 export class OrderStore {
+  /** Rows written by this instance (since it started): the cost the benchmarks report. */
+  rowsWritten = 0;
+
   constructor(private readonly sql: SqlStorage) {}
 
   private exec<T extends Row = Row>(statement: string, ...bindings: SqlStorageValue[]) {
     try {
-      return this.sql.exec<T>(statement, ...bindings);
+      const cursor = this.sql.exec<T>(statement, ...bindings);
+      this.rowsWritten += cursor.rowsWritten;
+      return cursor;
     } catch (error) {
       throw new SqlError(statement, error);
     }

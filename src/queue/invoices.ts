@@ -4,7 +4,7 @@ import { z } from "zod";
 import * as schema from "../db/schema";
 import type { Result } from "../domain/result";
 import { fail } from "../domain/result";
-import { type Db, type MailTransport, mailTransportFromEnv, parseBcc } from "./mail";
+import { type Db, type MailTransport, mailTransportFromEnv, parseBcc } from "../mail/transport";
 import { parseSeller, renderInvoice, TEMPLATE_VERSION } from "./render";
 
 /** The body of a message on the `invoices` queue. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Address } from "../domain/inputs";
 import type { ItemView, OrderView, ShipmentView } from "../domain/view";
 import { type ComputedTotals, computeTotals } from "../engine/totals";
+import { type Fragment, formatMoney, html, LOCALE, SafeHtml } from "../mail/html";
 
 /** Bumped whenever the invoice layout changes; stored with each invoice (they are immutable). */
 export const TEMPLATE_VERSION = 1;
@@ -97,50 +98,6 @@ export function billedContent(order: OrderView): {
 function expenseLabel(s: ShipmentView): string {
   const method = s.method.carrier ? `${s.method.name} (${s.method.carrier})` : s.method.name;
   return `Shipping: ${method} to ${s.address.zipCode} ${s.address.city}, ${s.address.country}`;
-}
-
-// Escaping by construction: every interpolation into `html` is escaped unless it is itself
-// the output of `html`, so a forgotten escape cannot happen.
-class SafeHtml {
-  constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
-  }
-}
-
-export function escapeHtml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
-}
-
-type Fragment = SafeHtml | string | number | null | undefined | false | readonly Fragment[];
-
-function fragment(value: Fragment): string {
-  if (value === null || value === undefined || value === false) return "";
-  if (value instanceof SafeHtml) return value.value;
-  if (Array.isArray(value)) return value.map(fragment).join("");
-  return escapeHtml(String(value));
-}
-
-function html(strings: TemplateStringsArray, ...values: Fragment[]): SafeHtml {
-  let out = strings[0] ?? "";
-  values.forEach((value, i) => {
-    out += fragment(value) + (strings[i + 1] ?? "");
-  });
-  return new SafeHtml(out);
-}
-
-const LOCALE = "en-US";
-
-/** Formats integer minor units in the currency's own number of decimals (JPY 0, EUR 2, KWD 3). */
-export function formatMoney(minor: number, currency: string): string {
-  const format = new Intl.NumberFormat(LOCALE, { style: "currency", currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(minor / 10 ** digits);
 }
 
 const percent = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 3 });

@@ -7,8 +7,8 @@ import * as schema from "../../src/db/schema";
 import type { PlaceOrderInput } from "../../src/domain/inputs";
 import type { OrderView } from "../../src/domain/view";
 import { computeTotals } from "../../src/engine/totals";
+import { captureTransport, type Mail, type MailTransport } from "../../src/mail/transport";
 import { backoffSeconds, handleInvoiceBatch, type InvoiceDeps } from "../../src/queue/invoices";
-import { captureTransport, type Mail, type MailTransport } from "../../src/queue/mail";
 import { clientAs, orderInput } from "../helpers";
 
 const BCC = ["books@shop.example", "audit@shop.example"];

@@ -8,7 +8,7 @@ import {
   httpTransport,
   mailTransportFromEnv,
   parseBcc,
-} from "../../src/queue/mail";
+} from "../../src/mail/transport";
 
 const db = drizzle(env.DB, { schema });
 

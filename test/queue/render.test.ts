@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  billedContent,
-  escapeHtml,
-  formatMoney,
-  parseSeller,
-  renderInvoice,
-} from "../../src/queue/render";
+import { escapeHtml, formatMoney } from "../../src/mail/html";
+import { billedContent, parseSeller, renderInvoice } from "../../src/queue/render";
 import { sampleOrder, seller } from "./fixtures";
 
 const render = (order = sampleOrder()) =>

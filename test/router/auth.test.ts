@@ -70,7 +70,9 @@ describe("a customer sees only its own orders", () => {
     }
     // Bob's failed cancel changed nothing.
     const after = await call("orders.get", input, { token: alice, method: "GET" });
-    expect((after.body.result?.data as { version: number } | undefined)?.version).toBe(order.version);
+    expect((after.body.result?.data as { version: number } | undefined)?.version).toBe(
+      order.version,
+    );
   });
 
   it("an order that does not exist is NOT_FOUND", async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { call, clientAs, orderInput, tokenFor } from "../helpers";
 
 describe("orders.place", () => {
@@ -68,6 +68,22 @@ describe("orders.place", () => {
     const other = await call("orders.place", { ...input, currency: "USD" }, { token });
     expect(other.status).toBe(409);
     expect(other.body.error?.data.code).toBe("CONFLICT");
+  });
+
+  it("sends one order confirmation mail to the customer, through the outbox", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const input = orderInput({
+      customer: { reference: "ivy", email: "ivy@example.com", firstName: "Ivy", lastName: "I" },
+    });
+    const order = await checkout.orders.place.mutate(input);
+    await checkout.orders.place.mutate(input);
+    const backoffice = await clientAs("backoffice");
+    await vi.waitFor(async () => {
+      const { mails } = await backoffice.mails.list.query({ to: "ivy@example.com" });
+      expect(mails.map((m) => m.subject)).toEqual([`Order confirmation: ${order.reference}`]);
+    });
+    const history = await backoffice.orders.history.query({ reference: order.reference });
+    expect(history.filter((h) => h.event === "sendOrderConfirmation")).toHaveLength(1);
   });
 
   it("net prices add tax on top", async () => {
