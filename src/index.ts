@@ -1,6 +1,7 @@
 import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { DEAD_LETTER_QUEUE, handleDeadLetters } from "./queue/dead-letters";
 import { handleInvoiceBatch, type InvoiceJob } from "./queue/invoices";
 import { appRouter } from "./router";
 import { createContext } from "./router/context";
@@ -39,6 +40,9 @@ app.onError((error, c) => {
 
 export default {
   fetch: app.fetch,
-  // The consumer validates every message itself, so it takes the batch as unknown.
-  queue: (batch, env) => handleInvoiceBatch(batch as MessageBatch<unknown>, env),
+  // The consumers validate every message themselves, so they take the batch as unknown.
+  queue: (batch, env) =>
+    batch.queue === DEAD_LETTER_QUEUE
+      ? handleDeadLetters(batch as MessageBatch<unknown>, env)
+      : handleInvoiceBatch(batch as MessageBatch<unknown>, env),
 } satisfies ExportedHandler<Env, InvoiceJob>;

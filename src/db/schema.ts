@@ -66,3 +66,16 @@ export const mails = sqliteTable(
   },
   (t) => [uniqueIndex("mails_idempotency").on(t.idempotencyKey), index("mails_to").on(t.to)],
 );
+
+/** Messages that exhausted their retries: kept with their payload intact for a person to act on. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    messageId: text("message_id").primaryKey(),
+    queue: text("queue").notNull(),
+    body: text("body").notNull(),
+    attempts: integer("attempts").notNull(),
+    receivedAt: text("received_at").notNull(),
+  },
+  (t) => [index("dead_letters_received").on(t.receivedAt)],
+);

@@ -50,13 +50,14 @@ export async function handleInvoiceBatch(
   for (const message of batch.messages) {
     const job = invoiceJob.safeParse(message.body);
     if (!job.success) {
-      // Retried, not acked: a malformed job must reach the DLQ where a person can look at it.
+      // Retried at once, not acked: it can never succeed, and it must reach the dead-letter
+      // queue (where its payload is kept) without waiting through the backoff.
       log("error", "invoice job is malformed", {
         messageId: message.id,
         attempts: message.attempts,
         issues: job.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`),
       });
-      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+      message.retry({ delaySeconds: 0 });
       continue;
     }
     const group = byOrder.get(job.data.orderReference);

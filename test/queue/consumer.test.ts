@@ -384,7 +384,8 @@ describe("invoice consumer, failures", () => {
     expect(verdict.ackAll).toBe(false);
     expect(verdict.retryBatch).toBe(false);
     expect(verdict.acked).toEqual([false, false, false, true]);
-    expect(verdict.retried.map((r) => r?.delaySeconds)).toEqual([10, 160, 10, undefined]);
+    // Malformed jobs can never succeed: they go on to the dead-letter queue without a backoff.
+    expect(verdict.retried.map((r) => r?.delaySeconds)).toEqual([0, 0, 10, undefined]);
     expect(await invoicesOf(good.reference)).toHaveLength(1);
     // An order that cannot be read consumes no number.
     expect(await numbers().peek("ORD-DOES-NOT-EXIST")).toBeNull();
