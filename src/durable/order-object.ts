@@ -27,7 +27,7 @@ import {
   updateShipment,
 } from "../engine/shipments";
 import { acceptedEvents, stateInfo } from "../engine/step";
-import { closeWindow, fireTimer } from "../engine/timers";
+import { closeWindow, fireDueTimer } from "../engine/timers";
 import { cancellationBlock, dominantState, itemStates, orderView } from "../engine/view";
 import {
   getProcess,
@@ -144,9 +144,8 @@ export class OrderObject extends DurableObject<Env> {
 
   /** The order as it is now (strongly consistent). */
   async get(viewer: Viewer): Promise<Result<{ order: OrderView }>> {
-    const state = this.visible(viewer);
+    const state = await this.visible(viewer);
     if (!("header" in state)) return state;
-    await this.afterWrite();
     return { ok: true, order: this.view(state) };
   }
 
@@ -336,9 +335,8 @@ export class OrderObject extends DurableObject<Env> {
   async events(): Promise<
     Result<{ items: { itemId: string; shipmentId: string; state: string; events: string[] }[] }>
   > {
-    const state = this.load();
-    if (!state) return notFound();
-    this.fireDue(state);
+    const state = await this.visible({ role: "backoffice" });
+    if (!("header" in state)) return state;
     const process = this.processOf(state);
     return {
       ok: true,
@@ -353,11 +351,12 @@ export class OrderObject extends DurableObject<Env> {
 
   /** The order's history, oldest first; optionally only the entries that touch one item. */
   async history(viewer: Viewer, itemId?: string): Promise<Result<{ history: HistoryView[] }>> {
-    const state = this.visible(viewer);
+    const state = await this.visible(viewer);
     if (!("header" in state)) return state;
-    if (itemId !== undefined && !state.items.has(itemId) && !this.store.history(itemId).length)
+    const history = this.store.history(itemId);
+    if (itemId !== undefined && history.length === 0)
       return fail("BAD_REQUEST", `itemId: unknown item ${itemId}`, { path: ["itemId"] });
-    return { ok: true, history: this.store.history(itemId) };
+    return { ok: true, history };
   }
 
   /** The order as the invoice consumer needs it. */
@@ -422,12 +421,13 @@ export class OrderObject extends DurableObject<Env> {
     return this.state;
   }
 
-  private visible(viewer: Viewer): OrderState | Failure {
+  /** The order if the viewer may see it, with due timers fired first. */
+  private async visible(viewer: Viewer): Promise<OrderState | Failure> {
     const state = this.load();
     if (!state) return notFound();
     if (viewer.role === "customer" && state.header.customerReference !== viewer.sub)
       return notFound();
-    this.fireDue(state);
+    if (this.fireDue(state)) await this.afterWrite();
     return state;
   }
 
@@ -468,14 +468,15 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   /** Fires every timer due at or before now, so deadlines hold even when the alarm is late. */
-  private fireDue(state: OrderState) {
+  private fireDue(state: OrderState): boolean {
     const now = this.clock();
     const stepper = this.stepper(this.processOf(state));
-    for (let timer = dueTimers(state, now)[0]; timer; timer = dueTimers(state, now)[0]) {
-      // A timer fires at its due time, not when we noticed: later timers count from the deadline.
-      const change = fireTimer(state, stepper, timer, timer.dueAt);
-      this.commit(state, change, now);
+    let fired = false;
+    for (let due = dueTimers(state, now); due.length > 0; due = dueTimers(state, now)) {
+      this.commit(state, fireDueTimer(state, stepper, due), now);
+      fired = true;
     }
+    return fired;
   }
 
   /**

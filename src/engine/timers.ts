@@ -38,24 +38,31 @@ export function closeWindow(
   return outcome;
 }
 
-/** Fires one due timer: the order's window, or an item's delayed event. */
-export function fireTimer(state: OrderState, stepper: Stepper, timer: Timer, now: number) {
-  if (timer.id === WINDOW_TIMER_ID)
-    return closeWindow(state, stepper, { actor: "timer", now, type: "timer" }).change;
-  const item = timer.itemId ? state.items.get(timer.itemId) : undefined;
-  if (!item) {
-    const change = emptyChange();
-    change.deletedTimers.push(timer.id);
-    return change;
-  }
-  const { change } = applyEvent(state, stepper, [{ item, quantity: item.quantity }], {
-    event: timer.event,
+/**
+ * Fires the earliest due timer together with every other item timer due at the same moment for
+ * the same event (10,000 items' payment timeouts are one event, not 10,000).
+ */
+export function fireDueTimer(state: OrderState, stepper: Stepper, due: Timer[]) {
+  const [first] = due;
+  if (!first) return emptyChange();
+  if (first.id === WINDOW_TIMER_ID)
+    return closeWindow(state, stepper, { actor: "timer", now: first.dueAt, type: "timer" }).change;
+  const batch = due.filter(
+    (t) => t.itemId !== null && t.dueAt === first.dueAt && t.event === first.event,
+  );
+  const selections = batch.flatMap((t) => {
+    const item = t.itemId ? state.items.get(t.itemId) : undefined;
+    return item ? [{ item, quantity: item.quantity }] : [];
+  });
+  const { change } = applyEvent(state, stepper, selections, {
+    event: first.event,
     actor: "timer",
-    now,
+    now: first.dueAt,
     type: "timer",
-    data: { timer: timer.id, dueAt: new Date(timer.dueAt).toISOString() },
+    data: { dueAt: new Date(first.dueAt).toISOString() },
   });
   // Deletions apply before additions, so a timer that re-arms itself under the same id survives.
-  if (!change.deletedTimers.includes(timer.id)) change.deletedTimers.push(timer.id);
+  const deleted = new Set(change.deletedTimers);
+  for (const t of batch) if (!deleted.has(t.id)) change.deletedTimers.push(t.id);
   return change;
 }

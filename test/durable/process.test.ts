@@ -286,7 +286,7 @@ describe("orders.events", () => {
 
 describe("timers", () => {
   it("the payment timeout fires on the alarm, exactly at its due time, and survives eviction", async () => {
-    const order = await place(1);
+    const order = await place(2);
     const stub = env.ORDERS.getByName(order.reference);
     const placedAt = Date.parse(order.placedAt);
     const due = placedAt + DAY;
@@ -296,15 +296,20 @@ describe("timers", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const backoffice = await clientAs("backoffice");
     expect((await backoffice.orders.get.query({ reference: order.reference })).itemStates).toEqual({
-      "payment-pending": 2,
+      "payment-pending": 4,
     });
     await setClock(order.reference, due);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const after = await backoffice.orders.get.query({ reference: order.reference });
-    expect(after.itemStates).toEqual({ invalid: 2 });
+    expect(after.itemStates).toEqual({ invalid: 4 });
     const history = await expectGapFreeHistory(order.reference);
     const fired = history.find((h) => h.type === "timer" && h.to === "invalid");
-    expect(fired).toMatchObject({ actor: "timer", at: new Date(due).toISOString() });
+    // Items whose timers fall due together move in one timer entry.
+    expect(fired).toMatchObject({
+      actor: "timer",
+      at: new Date(due).toISOString(),
+      itemIds: order.items.map((i) => i.id),
+    });
     // A duplicate or late alarm changes nothing.
     await runDurableObjectAlarm(stub);
     expect((await backoffice.orders.get.query({ reference: order.reference })).version).toBe(

@@ -194,6 +194,11 @@ describe("ERP webhook commands", () => {
     const valid = shipBody(order.reference);
     const count = async () =>
       (await env.DB.prepare("SELECT COUNT(*) AS n FROM orders").first<{ n: number }>())?.n;
+    const projected = () =>
+      env.DB.prepare("SELECT version FROM orders WHERE reference = ?")
+        .bind(order.reference)
+        .first();
+    await vi.waitFor(async () => expect(await projected()).toEqual({ version: order.version }));
     const before = await count();
     const mutated = fc.oneof(
       fc.json().map((raw) => ({ raw })),
