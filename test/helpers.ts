@@ -98,3 +98,19 @@ export function orderInput(overrides: Partial<PlaceOrderInput> = {}, lines = 2):
     ...overrides,
   };
 }
+
+/** A D1 binding that throws while `down` is set: a real wrapper for fault tests, not a mock. */
+export function flakyD1(real: D1Database) {
+  const state = { down: true };
+  const db = new Proxy(real, {
+    get(target, prop, receiver) {
+      if (state.down && (prop === "prepare" || prop === "batch" || prop === "exec"))
+        return () => {
+          throw new Error("D1 is unavailable");
+        };
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { db, state };
+}

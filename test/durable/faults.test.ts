@@ -3,23 +3,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { OrderObject } from "../../src/durable/order-object";
-import { call, clientAs, orderInput, tokenFor } from "../helpers";
-
-/** A D1 binding that throws while `down` is set: a real wrapper, not a mock of D1. */
-function flakyD1(real: D1Database) {
-  const state = { down: true };
-  const db = new Proxy(real, {
-    get(target, prop, receiver) {
-      if (state.down && (prop === "prepare" || prop === "batch" || prop === "exec"))
-        return () => {
-          throw new Error("D1 is unavailable");
-        };
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { db, state };
-}
+import { call, clientAs, flakyD1, orderInput, tokenFor } from "../helpers";
 
 async function placeMany(n: number, customer: string) {
   const checkout = await clientAs("checkout", "shop");

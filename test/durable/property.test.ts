@@ -3,21 +3,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Actor } from "../../src/domain/principal";
 import { describeProcess } from "../../src/machines/describe";
+import { paymentManualEvents } from "../../src/machines/payment-process";
 import { getProcess } from "../../src/machines/registry";
 import { clientAs, orderInput } from "../helpers";
 
 const backoffice: Actor = { type: "user", role: "backoffice", sub: "fuzz" };
-const events = [
-  "pay",
-  "confirm",
-  "cancel",
-  "ship",
-  "deliver",
-  "return",
-  "refund",
-  "close",
-  "invoice-generate",
-];
 const address = orderInput().billingAddress;
 const method = { id: "m", name: "M", price: 100 };
 
@@ -31,7 +21,7 @@ const lineArb = fc.record({
 const commandArb = fc.oneof(
   fc.record({
     kind: fc.constant("event" as const),
-    event: fc.constantFrom(...events),
+    event: fc.constantFrom(...paymentManualEvents),
     target: fc.constantFrom("all", "shipment", "items" as const),
     pick: fc.nat(),
     part: fc.nat(),

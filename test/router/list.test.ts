@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { OrderObject } from "../../src/durable/order-object";
-import { clientAs, orderInput } from "../helpers";
+import { clientAs, flakyD1, orderInput } from "../helpers";
 
 const customer = (reference: string) => ({
   reference,
@@ -16,22 +16,6 @@ async function projectedVersion(reference: string): Promise<number | null> {
     .bind(reference)
     .first<{ version: number }>();
   return row?.version ?? null;
-}
-
-/** A D1 that fails every call while `down` is set: a binding wrapper for fault tests. */
-function flakyD1(real: D1Database) {
-  const state = { down: true };
-  const db = new Proxy(real, {
-    get(target, prop, receiver) {
-      if (state.down && (prop === "prepare" || prop === "batch" || prop === "exec"))
-        return () => {
-          throw new Error("D1 is unavailable");
-        };
-      const value = Reflect.get(target, prop, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { db, state };
 }
 
 describe("the D1 projection", () => {
