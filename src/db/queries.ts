@@ -29,8 +29,10 @@ export async function listOrders<S extends Record<string, unknown>>(
   db: DrizzleD1Database<S>,
   input: ListOrdersInput,
   now: Date,
+  forCustomer = false,
 ): Promise<{ orders: OrderSummary[]; nextCursor: string | null } | { badCursor: true }> {
   const where: (SQL | undefined)[] = [];
+  if (forCustomer) where.push(eq(orders.customerVisible, true));
   if (input.customerReference) where.push(eq(orders.customerReference, input.customerReference));
   if (input.customOrderReference)
     where.push(eq(orders.customOrderReference, input.customOrderReference));

@@ -19,6 +19,8 @@ export const orders = sqliteTable(
     cancellableUntil: text("cancellable_until").notNull(),
     /** Every item is in a cancellable state and the window has not been closed early. */
     itemsCancellable: integer("items_cancellable", { mode: "boolean" }).notNull(),
+    /** False when every item is in a state flagged `exclude-from-customer` (e.g. invalid). */
+    customerVisible: integer("customer_visible", { mode: "boolean" }).notNull().default(true),
     version: integer("version").notNull(),
   },
   (t) => [

@@ -428,7 +428,16 @@ export class OrderObject extends DurableObject<Env> {
     if (viewer.role === "customer" && state.header.customerReference !== viewer.sub)
       return notFound();
     if (this.fireDue(state)) await this.afterWrite();
+    if (viewer.role === "customer" && !this.customerVisible(state)) return notFound();
     return state;
+  }
+
+  /** Customers do not see orders whose items are all in states flagged exclude-from-customer. */
+  private customerVisible(state: OrderState): boolean {
+    const process = this.processOf(state);
+    return [...state.items.values()].some(
+      (i) => !flagsOf(process, i.state).includes("exclude-from-customer"),
+    );
   }
 
   private processFor(paymentMethod: string): ProcessDefinition {
@@ -507,6 +516,8 @@ export class OrderObject extends DurableObject<Env> {
       return notFound();
     try {
       this.fireDue(state);
+      if (actor.type === "user" && actor.role === "customer" && !this.customerVisible(state))
+        return notFound();
       if (idempotency) {
         const known = this.store.idempotent(idempotency.key);
         if (known) {
@@ -625,6 +636,7 @@ export class OrderObject extends DurableObject<Env> {
       itemsCancellable:
         state.header.windowClosedAt === null &&
         [...state.items.values()].every((i) => flagsOf(process, i.state).includes("cancellable")),
+      customerVisible: this.customerVisible(state),
       version: state.version,
     };
   }

@@ -71,7 +71,7 @@ export const ordersRouter = router({
         return { orders: [], nextCursor: null };
       input.customerReference = ctx.principal.sub;
     }
-    const result = await listOrders(ctx.db, input, new Date());
+    const result = await listOrders(ctx.db, input, new Date(), ctx.principal.role === "customer");
     if ("badCursor" in result)
       throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor of this list" });
     return result;

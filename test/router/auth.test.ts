@@ -1,5 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { sign } from "hono/jwt";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { OrderObject } from "../../src/durable/order-object";
 import { call, clientAs, orderInput, tokenFor } from "../helpers";
 
 describe("authentication and roles", () => {
@@ -73,6 +76,36 @@ describe("a customer sees only its own orders", () => {
     expect((after.body.result?.data as { version: number } | undefined)?.version).toBe(
       order.version,
     );
+  });
+
+  it("an order whose items are all excluded from customers (payment never came) is hidden from its customer", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const order = await checkout.orders.place.mutate(
+      orderInput({
+        customer: { reference: "ursula", email: "u@example.com", firstName: "U", lastName: "U" },
+      }),
+    );
+    const stub = env.ORDERS.getByName(order.reference);
+    await runInDurableObject(stub, (o: OrderObject) => {
+      o.clock = () => Date.parse(order.placedAt) + 24 * 60 * 60_000;
+    });
+    const backoffice = await clientAs("backoffice");
+    const invalid = await backoffice.orders.get.query({ reference: order.reference });
+    expect(invalid.items[0]?.flags).toContain("exclude-from-customer");
+    const ursula = await tokenFor("customer", "ursula");
+    expect(
+      (await call("orders.get", { reference: order.reference }, { token: ursula, method: "GET" }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await call("orders.cancel", { reference: order.reference }, { token: ursula })).status,
+    ).toBe(404);
+    await vi.waitFor(async () => {
+      const { orders } = await backoffice.orders.list.query({ customerReference: "ursula" });
+      expect(orders[0]?.version).toBe(invalid.version);
+    });
+    const list = await call("orders.list", {}, { token: ursula, method: "GET" });
+    expect((list.body.result?.data as { orders: unknown[] } | undefined)?.orders).toEqual([]);
   });
 
   it("an order that does not exist is NOT_FOUND", async () => {
