@@ -104,30 +104,17 @@ export class OrderObject extends DurableObject<Env> {
         );
       return { ok: true, order: this.view(existing) };
     }
-    let process: ProcessDefinition;
-    let windowMs: number;
-    try {
-      process = this.processFor(input.paymentMethod);
-      windowMs = parseDuration(this.env.CANCELLATION_WINDOW || "30 minutes");
-    } catch (error) {
-      return fail("BAD_REQUEST", `paymentMethod: ${(error as Error).message}`, {
-        path: ["paymentMethod"],
-      });
-    }
+    // A broken PAYMENT_PROCESSES or CANCELLATION_WINDOW throws here: a server fault, not the caller's.
+    const process = this.processFor(input.paymentMethod);
     const now = this.clock();
-    const stepper = this.stepper(process);
-    const change = placeOrder(
-      input,
-      {
-        reference: meta.reference,
-        now,
-        process,
-        cancellationWindowMs: windowMs,
-        actor: actorLabel(meta.actor),
-        requestHash: meta.requestHash,
-      },
-      stepper,
-    );
+    const change = placeOrder(input, {
+      reference: meta.reference,
+      now,
+      process,
+      cancellationWindowMs: parseDuration(this.env.CANCELLATION_WINDOW || "30 minutes"),
+      actor: actorLabel(meta.actor),
+      requestHash: meta.requestHash,
+    });
     const empty: OrderState = {
       header: change.header!,
       version: 0,
@@ -163,11 +150,9 @@ export class OrderObject extends DurableObject<Env> {
       return this.closeCancellationWindow(input, actor).then((r) =>
         r.ok ? { ...r, moved: [], skipped: [] } : r,
       );
-    const result = this.mutate("trigger", input, actor, triggerCompute(input, actorLabel(actor)), {
+    return this.mutate("trigger", input, actor, triggerCompute(input, actorLabel(actor)), {
       dryRun: input.dryRun ?? false,
     });
-    await this.afterWrite();
-    return result;
   }
 
   /**
@@ -175,7 +160,7 @@ export class OrderObject extends DurableObject<Env> {
    * is cancellable; the back office wherever the items' states accept `cancel`.
    */
   async cancel(options: MutationOptions, actor: Actor): Promise<Result<{ order: OrderView }>> {
-    const result = this.mutate("cancel", options, actor, (state, stepper, now) => {
+    return this.mutate("cancel", options, actor, (state, stepper, now) => {
       if (actor.type === "user" && actor.role === "customer") {
         const block = cancellationBlock(state, stepper.process, now);
         if (block)
@@ -205,8 +190,6 @@ export class OrderObject extends DurableObject<Env> {
       }
       return { ok: true, change: outcome.change, extra: {} };
     });
-    await this.afterWrite();
-    return result;
   }
 
   /** Closes the customer's cancellation window now (back office), as the timer would. */
@@ -214,7 +197,7 @@ export class OrderObject extends DurableObject<Env> {
     options: MutationOptions,
     actor: Actor,
   ): Promise<Result<{ order: OrderView }>> {
-    const result = this.mutate("close-window", options, actor, (state, stepper, now) => {
+    return this.mutate("close-window", options, actor, (state, stepper, now) => {
       if (state.header.windowClosedAt !== null)
         return fail(
           "PRECONDITION_FAILED",
@@ -227,8 +210,6 @@ export class OrderObject extends DurableObject<Env> {
         extra: {},
       };
     });
-    await this.afterWrite();
-    return result;
   }
 
   /** Sets or clears (empty string) the buyer's own order reference. */
@@ -236,14 +217,12 @@ export class OrderObject extends DurableObject<Env> {
     input: { customOrderReference: string } & MutationOptions,
     actor: Actor,
   ): Promise<Result<{ order: OrderView }>> {
-    const result = this.mutate(
+    return this.mutate(
       "custom-reference",
       input,
       actor,
       customReferenceCompute(input.customOrderReference, actorLabel(actor)),
     );
-    await this.afterWrite();
-    return result;
   }
 
   /**
@@ -262,7 +241,7 @@ export class OrderObject extends DurableObject<Env> {
     const actor: Actor = { type: "erp" };
     const result =
       command.type === "order.custom-reference.set"
-        ? this.mutate(
+        ? await this.mutate(
             "custom-reference",
             {},
             actor,
@@ -270,8 +249,7 @@ export class OrderObject extends DurableObject<Env> {
             {},
             idempotency,
           )
-        : this.mutate("trigger", {}, actor, triggerCompute(command, "erp"), {}, idempotency);
-    await this.afterWrite();
+        : await this.mutate("trigger", {}, actor, triggerCompute(command, "erp"), {}, idempotency);
     if (result.ok) {
       const { reference, version, itemStates } = result.order;
       return { status: 200, body: { ok: true, order: { reference, version, itemStates } } };
@@ -317,7 +295,7 @@ export class OrderObject extends DurableObject<Env> {
     edit: (state: OrderState, process: ProcessDefinition, now: number) => Change | Failure,
   ): Promise<Result<{ order: OrderView }>> {
     const { idempotencyKey, expectedVersion, ...request } = input;
-    const result = this.mutate(
+    return this.mutate(
       operation,
       { idempotencyKey, expectedVersion },
       actor,
@@ -327,8 +305,6 @@ export class OrderObject extends DurableObject<Env> {
       },
       request,
     );
-    await this.afterWrite();
-    return result;
   }
 
   /** Manual events each item accepts now, with its shipment. */
@@ -370,7 +346,7 @@ export class OrderObject extends DurableObject<Env> {
     issuedAt: string;
     mailedAt: string | null;
   }): Promise<Result<{ version: number }>> {
-    const result = this.mutate("invoice", {}, { type: "system" }, (state, _stepper, now) => {
+    const result = await this.mutate("invoice", {}, { type: "system" }, (state, _stepper, now) => {
       const known = state.header.invoice;
       const change = emptyChange();
       if (known?.reference === input.reference && (known.mailedAt || !input.mailedAt))
@@ -385,7 +361,6 @@ export class OrderObject extends DurableObject<Env> {
       });
       return { ok: true, change, extra: {} };
     });
-    await this.afterWrite();
     return result.ok ? { ok: true, version: result.order.version } : result;
   }
 
@@ -488,11 +463,20 @@ export class OrderObject extends DurableObject<Env> {
     return fired;
   }
 
+  /** Runs a command (see mutateNow), then re-arms the alarm and drains the outbox. */
+  private async mutate<T extends object>(
+    ...args: Parameters<typeof this.mutateNow<T>>
+  ): Promise<Result<{ order: OrderView } & T>> {
+    const result = this.mutateNow<T>(...args);
+    await this.afterWrite();
+    return result;
+  }
+
   /**
    * The common path of every command: due timers, idempotency, expected version, the pure
    * computation, one transaction for the change, its outbox rows and the idempotency record.
    */
-  private mutate<T extends object>(
+  private mutateNow<T extends object>(
     operation: string,
     options: MutationOptions,
     actor: Actor,

@@ -1,6 +1,6 @@
 import type { PlaceOrderInput } from "../domain/inputs";
 import type { ProcessDefinition } from "../machines/registry";
-import { addCommandsOf, type Stepper } from "./events";
+import { addCommandsOf } from "./events";
 import {
   type Change,
   emptyChange,
@@ -25,7 +25,7 @@ export interface PlaceContext {
 }
 
 /** Builds a new order: one item per line and shipment, whatever the quantity. */
-export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext, stepper: Stepper): Change {
+export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext): Change {
   const change = emptyChange();
   const shipmentIds = new Map<string, string>();
   const shipments: Shipment[] = input.shipments.map((s, i) => {
@@ -134,7 +134,7 @@ export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext, stepper: S
     },
   });
   const commands = new Map(first.commands.map((c) => [c, itemIds]));
-  addCommandsOf(header, stepper.process, change, commands, {
+  addCommandsOf(header, ctx.process, change, commands, {
     event: "place",
     actor: ctx.actor,
     now: ctx.now,
