@@ -364,6 +364,28 @@ export class OrderObject extends DurableObject<Env> {
     return result.ok ? { ok: true, version: result.order.version } : result;
   }
 
+  /** Records that the invoice was mailed again, and by whom. */
+  async invoiceResent(
+    input: { reference: string; mailedAt: string },
+    actor: Actor,
+  ): Promise<Result<{ order: OrderView }>> {
+    return this.mutate("invoice-resent", {}, actor, (state, _stepper, now) => {
+      const invoice = state.header.invoice;
+      if (invoice?.reference !== input.reference)
+        return fail("NOT_FOUND", `invoice ${input.reference} is not this order's`);
+      const change = emptyChange();
+      change.header = { ...state.header, invoice: { ...invoice, mailedAt: input.mailedAt } };
+      change.history.push({
+        at: now,
+        actor: actorLabel(actor),
+        type: "invoice-resent",
+        itemIds: [],
+        data: input,
+      });
+      return { ok: true, change, extra: {} };
+    });
+  }
+
   /** Rows this instance wrote to its SQLite and, through projections, to D1 (for benchmarks). */
   async stats(): Promise<{ doRowsWritten: number; d1RowsWritten: number }> {
     return { doRowsWritten: this.store.rowsWritten, d1RowsWritten: this.d1RowsWritten };

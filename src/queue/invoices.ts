@@ -227,7 +227,7 @@ export async function resendInvoice(
   db: Db,
   reference: string,
   deps: InvoiceDeps = {},
-): Promise<Result<{ reference: string; mailedAt: string }>> {
+): Promise<Result<{ reference: string; orderReference: string; mailedAt: string }>> {
   const now = (deps.now ?? (() => new Date()))();
   const invoice = await db
     .select()
@@ -239,7 +239,7 @@ export async function resendInvoice(
   const at = now.toISOString();
   await sendInvoiceMail(env, transport, invoice, `${reference}:resend:${crypto.randomUUID()}`);
   const mailedAt = await markMailed(db, reference, at, "resend");
-  return { ok: true, reference, mailedAt };
+  return { ok: true, reference, orderReference: invoice.orderReference, mailedAt };
 }
 
 function log(level: "info" | "error", message: string, data: Record<string, unknown>) {

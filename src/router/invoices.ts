@@ -7,6 +7,7 @@ import { limits } from "../domain/limits";
 import { requiredText } from "../domain/text";
 import { resendInvoice } from "../queue/invoices";
 import type { Principal } from "./context";
+import { actorOf } from "./orders";
 import { backofficeProcedure, customerOrBackofficeProcedure, router, unwrap } from "./trpc";
 
 const invoiceReference = requiredText(100);
@@ -114,7 +115,10 @@ export const invoicesRouter = router({
   resend: backofficeProcedure
     .input(z.strictObject({ reference: invoiceReference }))
     .mutation(async ({ ctx, input }) => {
-      const { reference, mailedAt } = unwrap(await resendInvoice(ctx.env, ctx.db, input.reference));
+      const sent = unwrap(await resendInvoice(ctx.env, ctx.db, input.reference));
+      const { reference, mailedAt } = sent;
+      const order = ctx.env.ORDERS.getByName(sent.orderReference);
+      unwrap(await order.invoiceResent({ reference, mailedAt }, actorOf(ctx.principal)));
       return { reference, mailedAt };
     }),
 });

@@ -118,6 +118,29 @@ const downTransport: MailTransport = {
 };
 
 describe("invoice consumer, end to end", () => {
+  it("the back office resends an invoice: the customer gets it again, the order's history says who", async () => {
+    const order = await place();
+    await consume([job(order.reference)]);
+    const [invoice] = await invoicesOf(order.reference);
+    const backoffice = await clientAs("backoffice", "olga");
+    const resent = await backoffice.invoices.resend.mutate({ reference: invoice!.reference });
+    expect(resent.mailedAt >= invoice!.mailedAt!).toBe(true);
+    const mails = await mailsFor(invoice!.reference);
+    expect(mails).toHaveLength(2);
+    expect(mails.map((m) => m.idempotencyKey)).toEqual([
+      invoice!.reference,
+      expect.stringMatching(new RegExp(`^${invoice!.reference}:resend:`)),
+    ]);
+    const { mails: listed } = await backoffice.mails.list.query({ to: "ada@example.com" });
+    expect(listed.filter((m) => m.subject === `Invoice: ${invoice!.reference}`)).toHaveLength(2);
+    const history = await backoffice.orders.history.query({ reference: order.reference });
+    expect(history.at(-1)).toMatchObject({
+      type: "invoice-resent",
+      actor: "backoffice:olga",
+      data: { reference: invoice!.reference, mailedAt: resent.mailedAt },
+    });
+  });
+
   it("numbers, stores and mails the invoice with the BCC copy, then records it on the order", async () => {
     const order = await place();
     const before = await highestNumber();
