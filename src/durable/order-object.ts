@@ -307,7 +307,7 @@ export class OrderObject extends DurableObject<Env> {
     );
   }
 
-  /** Manual events each item accepts now, with its shipment. */
+  /** Manual events each item accepts now, grouped by shipment (shipments in order). */
   async events(): Promise<
     Result<{ items: { itemId: string; shipmentId: string; state: string; events: string[] }[] }>
   > {
@@ -316,12 +316,16 @@ export class OrderObject extends DurableObject<Env> {
     const process = this.processOf(state);
     return {
       ok: true,
-      items: [...state.items.values()].map((item) => ({
-        itemId: item.id,
-        shipmentId: item.shipmentId,
-        state: item.state,
-        events: acceptedEvents(process, { state: item.state, context: item.context }, true),
-      })),
+      items: [...state.shipments.keys()].flatMap((shipmentId) =>
+        [...state.items.values()]
+          .filter((item) => item.shipmentId === shipmentId)
+          .map((item) => ({
+            itemId: item.id,
+            shipmentId: item.shipmentId,
+            state: item.state,
+            events: acceptedEvents(process, { state: item.state, context: item.context }, true),
+          })),
+      ),
     };
   }
 
