@@ -1,23 +1,45 @@
-import { sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { orders } from "./schema";
 
 export type OrderRow = typeof orders.$inferInsert;
 
 /**
- * Writes an order's summary to D1. Version-guarded: a late or repeated write never overwrites
- * a newer one, so projections may be retried and arrive out of order.
+ * Writes an order's summary to D1 in one batch. Version-guarded: a late or repeated write never
+ * overwrites a newer one, so projections may be retried and arrive out of order.
+ *
+ * An update sets only what changes over an order's life and leaves the indexed columns alone
+ * (SQLite rewrites an index whenever its column is assigned): one row written instead of four.
+ * The custom reference, indexed too, is assigned only when it differs.
  */
-export async function projectOrder(d1: D1Database, row: OrderRow): Promise<D1Meta | undefined> {
-  const { reference: _reference, ...rest } = row;
-  const result = await drizzle(d1)
-    .insert(orders)
-    .values(row)
-    .onConflictDoUpdate({
-      target: orders.reference,
-      set: rest,
-      setWhere: sql`excluded.version > ${orders.version}`,
-    })
-    .run();
-  return result.meta;
+export async function projectOrder(d1: D1Database, row: OrderRow): Promise<number> {
+  const db = drizzle(d1);
+  const [upsert, reference] = await db.batch([
+    db
+      .insert(orders)
+      .values(row)
+      .onConflictDoUpdate({
+        target: orders.reference,
+        set: {
+          state: row.state,
+          itemStates: row.itemStates,
+          updatedAt: row.updatedAt,
+          itemsCancellable: row.itemsCancellable,
+          customerVisible: row.customerVisible,
+          version: row.version,
+        },
+        setWhere: sql`excluded.version > ${orders.version}`,
+      }),
+    db
+      .update(orders)
+      .set({ customOrderReference: row.customOrderReference ?? null })
+      .where(
+        and(
+          eq(orders.reference, row.reference),
+          eq(orders.version, row.version),
+          sql`${orders.customOrderReference} IS NOT ${row.customOrderReference ?? null}`,
+        ),
+      ),
+  ]);
+  return upsert.meta.rows_written + reference.meta.rows_written;
 }

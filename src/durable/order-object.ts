@@ -72,6 +72,8 @@ export class OrderObject extends DurableObject<Env> {
   private draining: Promise<void> | null = null;
   private steppers = new Map<string, Stepper>();
   private d1RowsWritten = 0;
+  /** The alarm as this instance last set it (undefined: not known since the instance started). */
+  private alarmAt: number | null | undefined;
 
   /** The clock; fault and deadline tests replace it to make time deterministic. */
   clock: () => number = Date.now;
@@ -402,6 +404,8 @@ export class OrderObject extends DurableObject<Env> {
 
   /** Fires due timers, retries the outbox and re-arms itself; never throws. */
   override async alarm(): Promise<void> {
+    // The platform consumed the alarm that woke us: whatever comes next must be armed anew.
+    this.alarmAt = null;
     let failed = false;
     try {
       const state = this.load();
@@ -578,10 +582,13 @@ export class OrderObject extends DurableObject<Env> {
     this.ctx.waitUntil(this.drain());
   }
 
+  /** Arms the alarm for the next wake-up; storage is touched only when that moment changes. */
   private async scheduleAlarm(at?: number) {
     const next = at ?? this.store.nextWakeUp();
+    if (next === this.alarmAt) return;
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
+    this.alarmAt = next;
   }
 
   /** Delivers due outbox rows; a failure is retried later by the alarm. */
@@ -611,8 +618,7 @@ export class OrderObject extends DurableObject<Env> {
     if (!state) return;
     switch (row.kind) {
       case "projection":
-        this.d1RowsWritten +=
-          (await projectOrder(this.projectionDb, this.summaryRow(state)))?.rows_written ?? 0;
+        this.d1RowsWritten += await projectOrder(this.projectionDb, this.summaryRow(state));
         return;
       case "invoice":
         await this.env.INVOICE_QUEUE.send({ orderReference: state.header.reference });

@@ -113,18 +113,30 @@ export function splitItem(
  * items costs a handful of xstate transitions, not 10,000.
  */
 export class Stepper {
-  private readonly cache = new Map<string, StepResult | null>();
+  private readonly cache = new Map<string, Stepped | null>();
   constructor(readonly process: ProcessDefinition) {}
 
-  step(item: Item, event: string): StepResult | null {
-    const key = `${item.state}\u0000${JSON.stringify(item.context)}\u0000${event}`;
-    let result = this.cache.get(key);
-    if (result === undefined) {
-      result = step(this.process, { state: item.state, context: item.context }, event);
-      this.cache.set(key, result);
+  step(item: Item, event: string): Stepped | null {
+    const context = JSON.stringify(item.context);
+    const key = `${item.state}\u0000${context}\u0000${event}`;
+    let stepped = this.cache.get(key);
+    if (stepped === undefined) {
+      const result = step(this.process, { state: item.state, context: item.context }, event);
+      stepped = result && {
+        ...result,
+        unchanged:
+          result.snapshot.state === item.state &&
+          JSON.stringify(result.snapshot.context) === context,
+      };
+      this.cache.set(key, stepped);
     }
-    return result;
+    return stepped;
   }
+}
+
+/** A step's result, and whether it left the item's snapshot as it was (nothing to write). */
+export interface Stepped extends StepResult {
+  unchanged: boolean;
 }
 
 export interface ApplyOptions {
@@ -166,11 +178,13 @@ export function applyEvent(
     let target = item;
     if (quantity < item.quantity)
       target = splitItem(state, change, item, quantity, `I${nextItemNo++}`);
-    change.items.push({
-      ...target,
-      state: result.snapshot.state,
-      context: result.snapshot.context,
-    });
+    // A transition that stays put (invoice-generate) runs its commands but rewrites nothing.
+    if (target !== item || !result.unchanged)
+      change.items.push({
+        ...target,
+        state: result.snapshot.state,
+        context: result.snapshot.context,
+      });
     moved.push({ itemId: target.id, from: item.state, to: result.snapshot.state, quantity });
 
     for (const sendId of result.timers.cancel) {

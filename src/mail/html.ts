@@ -39,7 +39,13 @@ export const LOCALE = "en-US";
 
 /** Formats integer minor units in the currency's own number of decimals (JPY 0, EUR 2, KWD 3). */
 export function formatMoney(minor: number, currency: string): string {
-  const format = new Intl.NumberFormat(LOCALE, { style: "currency", currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(minor / 10 ** digits);
+  let money = moneyFormats.get(currency);
+  if (!money) {
+    // Building a NumberFormat is costly; there are few currencies.
+    const format = new Intl.NumberFormat(LOCALE, { style: "currency", currency });
+    money = { format, divisor: 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2) };
+    moneyFormats.set(currency, money);
+  }
+  return money.format.format(minor / money.divisor);
 }
+const moneyFormats = new Map<string, { format: Intl.NumberFormat; divisor: number }>();

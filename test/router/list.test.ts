@@ -39,13 +39,25 @@ describe("the D1 projection", () => {
       version: order.version,
     });
 
+    // A changed custom reference follows, and the old one no longer finds the order.
+    const renamed = await backoffice.orders.setCustomReference.mutate({
+      reference: order.reference,
+      customOrderReference: "PO-DORA-2",
+    });
+    await vi.waitFor(async () =>
+      expect(await projectedVersion(order.reference)).toBe(renamed.version),
+    );
+    const byNew = await backoffice.orders.list.query({ customOrderReference: "PO-DORA-2" });
+    expect(byNew.orders.map((o) => o.reference)).toEqual([order.reference]);
+    expect(byNew.orders[0]?.version).toBe(renamed.version);
+
     // A late, older write does not overwrite the newer row.
     await env.DB.prepare(
       "INSERT INTO orders (reference, customer_reference, state, item_states, grand_total, currency, placed_at, updated_at, cancellable_until, items_cancellable, version) VALUES (?, 'dora', 'x', '{}', 0, 'EUR', '2000-01-01', '2000-01-01', '2000-01-01', 0, 0) ON CONFLICT (reference) DO UPDATE SET state = 'x' WHERE excluded.version > orders.version",
     )
       .bind(order.reference)
       .run();
-    expect(await projectedVersion(order.reference)).toBe(order.version);
+    expect(await projectedVersion(order.reference)).toBe(renamed.version);
   });
 
   it("survives a D1 outage: commands go on, the alarm retries, D1 converges", async () => {
