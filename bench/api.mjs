@@ -1,0 +1,127 @@
+// Talking to the worker as its callers do: HS256 tokens, plain-JSON tRPC over HTTP.
+import { sign } from "hono/jwt";
+
+export async function mintToken(secret, role, sub, ttlSeconds = 4 * 3600) {
+  const iat = Math.floor(Date.now() / 1000);
+  return sign({ sub, role, iat, exp: iat + ttlSeconds }, secret, "HS256");
+}
+
+export class ApiError extends Error {
+  constructor(path, status, body) {
+    super(`${path} answered ${status}: ${JSON.stringify(body?.error ?? body).slice(0, 500)}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** A tRPC client of one base URL: `query(path, input, token)`, `mutate(path, input, token)`. */
+export function api(baseUrl) {
+  async function call(path, input, token, method) {
+    const headers = { authorization: `Bearer ${token}` };
+    let url = `${baseUrl}/trpc/${path}`;
+    let body;
+    if (method === "GET") url += `?input=${encodeURIComponent(JSON.stringify(input))}`;
+    else {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(input);
+    }
+    const res = await fetch(url, { method, headers, body });
+    const text = await res.text();
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ApiError(path, res.status, text.slice(0, 500));
+    }
+    if (!res.ok || parsed.error) throw new ApiError(path, res.status, parsed);
+    return parsed.result.data;
+  }
+  async function bench(path, method = "GET") {
+    const res = await fetch(`${baseUrl}${path}`, { method });
+    if (!res.ok) throw new ApiError(path, res.status, await res.text());
+    return res.json();
+  }
+  return {
+    query: (path, input, token) => call(path, input, token, "GET"),
+    mutate: (path, input, token) => call(path, input, token, "POST"),
+    /** The order object's rows written: { doRowsWritten, d1RowsWritten }. */
+    stats: (reference) => bench(`/bench/stats?reference=${encodeURIComponent(reference)}`),
+    /** The order object's pending outbox rows: [{ kind, attempts, nextAt, lastError }]. */
+    outbox: (reference) => bench(`/bench/outbox?reference=${encodeURIComponent(reference)}`),
+    /** D1 rows written by the invoice consumer so far: { rowsWritten, statements }. */
+    consumerD1: () => bench("/bench/d1-rows"),
+    /** Profiling: the order's projection into a null D1 (off) or back into D1. */
+    projection: ({ off, reference }) =>
+      bench(
+        `/bench/projection?off=${off ? 1 : 0}&reference=${encodeURIComponent(reference)}`,
+        "POST",
+      ),
+    /** alarm() invocations of order objects so far: { invocations }. */
+    alarms: () => bench("/bench/alarms"),
+    floor: (key) => bench(`/bench/floor?key=${encodeURIComponent(key)}`, "POST"),
+  };
+}
+
+const address = {
+  firstName: "Ada",
+  lastName: "Lovelace",
+  address1: "Julie-Wolfthorn-Str. 1",
+  zipCode: "10115",
+  city: "Berlin",
+  country: "DE",
+};
+
+/**
+ * A valid placement (the shape of test/helpers.ts `orderInput`): one shipment, `lines` lines,
+ * prepayment, so the order runs payment@1.
+ */
+export function placement({
+  idempotencyKey,
+  customerReference = "bench-customer",
+  lines = 2,
+  quantity = 2,
+  splittable = true,
+}) {
+  return {
+    idempotencyKey,
+    customer: {
+      reference: customerReference,
+      email: "ada@example.com",
+      firstName: "Ada",
+      lastName: "Lovelace",
+    },
+    currency: "EUR",
+    priceMode: "gross",
+    paymentMethod: "prepayment",
+    billingAddress: address,
+    shipments: [
+      {
+        key: "home",
+        address,
+        method: { id: "dhl", name: "DHL Paket", carrier: "DHL", price: 490 },
+      },
+    ],
+    lines: Array.from({ length: lines }, (_, i) => ({
+      sku: `SKU-${i + 1}`,
+      name: `Product ${i + 1}`,
+      quantity,
+      unitPrice: 1190,
+      taxRate: 19,
+      isQuantitySplittable: splittable,
+      shipment: "home",
+    })),
+  };
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` every `intervalMs` until it returns a truthy value; throws after `timeoutMs`. */
+export async function until(what, probe, { timeoutMs = 60_000, intervalMs = 20 } = {}) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await sleep(intervalMs);
+  }
+}

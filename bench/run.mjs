@@ -1,0 +1,1296 @@
+#!/usr/bin/env node
+// `npm run bench`: starts the bench worker locally once (wrangler dev, fresh storage), warms up,
+// runs the scenarios against a floor measured in the same run (a Durable Object doing one RPC
+// and one SQLite write), prints tables and writes bench/results.json. Not part of `npm test`.
+//
+//   npm run bench
+//   BENCH_DURATION=10 npm run bench        # seconds per timed load (default 5)
+//   BENCH_ONLY=events,large npm run bench  # some scenarios (each measures its own floor)
+//
+// Environment (all optional):
+//   BENCH_DURATION               seconds per timed load run                    5
+//   BENCH_WARMUP                 seconds per warm-up load                      2
+//   BENCH_CONCURRENCY            connections of the concurrent runs            16
+//   BENCH_PLACEMENTS             orders placed in the placement scenario       2000
+//   BENCH_PLACEMENT_CONCURRENCY  connections of the placement scenario         32
+//   BENCH_LARGE_LINES            lines of the large order                      10000
+//   BENCH_LARGE_QUANTITY         units of the non-splittable line              1000000
+//   BENCH_ONLY                   comma list of events (with the floor), placements,
+//                                reads, large, cost                            all
+//   BENCH_PROFILE                0 skips the CPU profile at the end            1
+//   BENCH_LOG_LEVEL              wrangler dev --log-level                      warn
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import os from "node:os";
+import { join } from "node:path";
+import { api, mintToken, placement, until } from "./api.mjs";
+import { interleaved, load } from "./load.mjs";
+import { attribute, connectInspector, loadSourceMap } from "./profile.mjs";
+import { fmt, heading, table } from "./report.mjs";
+import { benchConfig, root, startBenchServer } from "./server.mjs";
+
+function setting(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    process.stderr.write(`error: ${name} must be a positive number, not ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const config = {
+  duration: setting("BENCH_DURATION", 5),
+  warmup: setting("BENCH_WARMUP", 2),
+  concurrency: Math.round(setting("BENCH_CONCURRENCY", 16)),
+  placements: Math.round(setting("BENCH_PLACEMENTS", 2000)),
+  placementConcurrency: Math.round(setting("BENCH_PLACEMENT_CONCURRENCY", 32)),
+  largeLines: Math.round(setting("BENCH_LARGE_LINES", 10_000)),
+  largeQuantity: Math.round(setting("BENCH_LARGE_QUANTITY", 1_000_000)),
+  only: (process.env.BENCH_ONLY || "events,placements,reads,large,cost")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+  logLevel: process.env.BENCH_LOG_LEVEL || "warn",
+  profile: process.env.BENCH_PROFILE !== "0",
+};
+const runs = (scenario) => config.only.includes(scenario);
+
+const progress = (text) => process.stderr.write(`[bench] ${text}\n`);
+const out = (text) => process.stdout.write(`${text}\n`);
+
+const runId = randomUUID().slice(0, 8);
+const secrets = {
+  JWT_SECRET: `bench-jwt-${randomUUID()}`,
+  ERP_WEBHOOK_SECRET: `bench-erp-${randomUUID()}`,
+  MAIL_API_KEY: "",
+};
+
+const cpus = os.cpus();
+const machine = {
+  cpu: cpus[0]?.model ?? "unknown",
+  cores: cpus.length,
+  memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
+  loadAverage: os.loadavg().map((v) => Number(v.toFixed(2))),
+};
+
+const results = {
+  startedAt: new Date().toISOString(),
+  machine,
+  config,
+  floor: {},
+  load: [],
+  large: [],
+  cost: null,
+  targets: [],
+  failures: [],
+};
+
+// ------------------------------------------------------------------ the bench config's drift
+
+/**
+ * Every line of wrangler.toml (but name, main and migrations_dir) must appear, in the same
+ * order, in the bench config: its bindings stay identical to production's.
+ */
+function checkConfigDrift() {
+  const meaningful = (text) =>
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#") && !/^(name|main|migrations_dir)\s*=/.test(l));
+  const bench = meaningful(readFileSync(benchConfig, "utf8"));
+  const missing = [];
+  let at = 0;
+  for (const line of meaningful(readFileSync(join(root, "wrangler.toml"), "utf8"))) {
+    const found = bench.indexOf(line, at);
+    if (found === -1) missing.push(line);
+    else at = found + 1;
+  }
+  results.configDrift = missing;
+  if (missing.length)
+    progress(
+      `WARNING: bench/wrangler.bench.toml differs from wrangler.toml; missing or out of order:\n  ${missing.join("\n  ")}`,
+    );
+}
+
+// ------------------------------------------------------------------ helpers
+
+let server;
+let client;
+let tokens;
+
+const jsonHeaders = (token) => ({
+  authorization: `Bearer ${token}`,
+  "content-type": "application/json",
+});
+
+const floorQuery = ({ alarm = false, d1 = false, rows = 1 } = {}) =>
+  `${alarm ? "&alarm=1" : ""}${d1 ? "&d1=1" : ""}${rows > 1 ? `&rows=${rows}` : ""}`;
+
+const floorRequest = (key = "floor", options = {}) => ({
+  method: "POST",
+  path: `/bench/floor?key=${key}${floorQuery(options)}`,
+});
+
+/** A request that reaches a new OrderObject each time, which only creates its schema. */
+function newOrderObjectRequest(prefix) {
+  let n = 0;
+  return {
+    method: "GET",
+    path: `/bench/stats?reference=${prefix}-0`,
+    setupRequest: (req) => {
+      n += 1;
+      return { ...req, path: `/bench/stats?reference=${prefix}-${n}` };
+    },
+  };
+}
+
+/** A floor request that reaches a new FloorObject every time, as placements reach new orders. */
+function floorNewObjectRequest(prefix, options = {}) {
+  let n = 0;
+  return {
+    method: "POST",
+    path: `/bench/floor?key=${prefix}-0${floorQuery(options)}`,
+    setupRequest: (req) => {
+      n += 1;
+      return { ...req, path: `/bench/floor?key=${prefix}-${n}${floorQuery(options)}` };
+    },
+  };
+}
+
+function placementRequest(prefix, customerPrefix = "bench-customer") {
+  let n = 0;
+  return {
+    method: "POST",
+    path: "/trpc/orders.place",
+    headers: jsonHeaders(tokens.checkout),
+    setupRequest: (req) => {
+      n += 1;
+      const body = placement({
+        idempotencyKey: `${prefix}-${n}`,
+        customerReference: `${customerPrefix}-${n % 100}`,
+        lines: 1 + (n % 5),
+      });
+      return { ...req, body: JSON.stringify(body) };
+    },
+  };
+}
+
+const triggerRequest = (reference, event, dryRun = false) => ({
+  method: "POST",
+  path: "/trpc/orders.trigger",
+  headers: jsonHeaders(tokens.backoffice),
+  body: JSON.stringify({ reference, event, target: { all: true }, ...(dryRun ? { dryRun } : {}) }),
+});
+
+const queryRequest = (path, input) => ({
+  method: "GET",
+  path: `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
+  headers: { authorization: `Bearer ${tokens.backoffice}` },
+});
+
+async function measure(label, options) {
+  progress(`${label}: ${describe(options)}`);
+  const r = await load({ url: server.url, ...options });
+  if (r.errors) progress(`  ${r.errors} error(s); first: ${r.firstError}`);
+  return r;
+}
+
+const describe = (o) =>
+  `${o.connections} conn, ${o.amount ? `${o.amount} requests` : `${Number(o.duration.toFixed(2))} s`}`;
+
+/** Interleaved loads (see load.mjs); `loads` maps names to load() options. */
+async function measureTogether(label, loads, slices = 3) {
+  progress(
+    `${label}: ${slices} rounds of ${Object.entries(loads)
+      .map(([name, o]) => `${name} (${describe(o)})`)
+      .join(", ")}`,
+  );
+  const r = await interleaved({ url: server.url, slices, loads });
+  for (const [name, summary] of Object.entries(r))
+    if (summary.errors)
+      progress(`  ${name}: ${summary.errors} error(s); first: ${summary.firstError}`);
+  return r;
+}
+
+/** A load summary without its raw latencies (for results.json). */
+const strip = ({ latencies: _latencies, ...summary }) => summary;
+
+/** One row of the load table: a scenario next to the floor measured with it. */
+function loadRow(scenario, r, floor) {
+  const row = {
+    scenario,
+    connections: r.connections,
+    requests: r.requests,
+    errors: r.errors,
+    p50: r.p50,
+    p99: r.p99,
+    rps: r.rps,
+    floor: floor ? strip(floor) : null,
+    p50Ratio: floor ? r.p50 / floor.p50 : Number.NaN,
+    rpsRatio: floor ? r.rps / floor.rps : Number.NaN,
+    firstError: r.firstError,
+  };
+  results.load.push(row);
+  return row;
+}
+
+function printLoad(rows) {
+  out(
+    table(
+      [
+        "<scenario",
+        "conn",
+        "requests",
+        "errors",
+        "p50 ms",
+        "p99 ms",
+        "req/s",
+        "floor p50",
+        "floor p99",
+        "floor req/s",
+        "p50/floor",
+        "req/s/floor",
+      ],
+      rows.map((r) => [
+        r.scenario,
+        r.connections,
+        r.requests,
+        r.errors,
+        fmt.ms(r.p50),
+        fmt.ms(r.p99),
+        fmt.rps(r.rps),
+        fmt.ms(r.floor?.p50),
+        fmt.ms(r.floor?.p99),
+        fmt.rps(r.floor?.rps),
+        fmt.ratio(r.p50Ratio),
+        fmt.ratio(r.rpsRatio),
+      ]),
+    ),
+  );
+}
+
+function target(name, goal, measured, met) {
+  results.targets.push({ name, goal, measured, met });
+}
+
+/** Places an order and brings all its items to `confirmed` (payment@1, window still open). */
+async function confirmedOrder(lines, idempotencyKey) {
+  const order = await client.mutate(
+    "orders.place",
+    placement({ idempotencyKey, lines }),
+    tokens.checkout,
+  );
+  for (const event of ["pay", "confirm"])
+    await client.mutate(
+      "orders.trigger",
+      { reference: order.reference, event, target: { all: true } },
+      tokens.backoffice,
+    );
+  const view = await client.query("orders.get", { reference: order.reference }, tokens.backoffice);
+  if (view.itemStates.confirmed !== lines * 2)
+    throw new Error(
+      `order ${order.reference} is not confirmed: ${JSON.stringify(view.itemStates)}`,
+    );
+  return view;
+}
+
+/** Waits until D1's row of the order has at least `version`; resolves with the ms it took. */
+async function projected(customerReference, reference, version) {
+  const started = performance.now();
+  await until(
+    `D1 projection of ${reference} at version ${version}`,
+    async () => {
+      const { orders } = await client.query(
+        "orders.list",
+        { customerReference, limit: 5 },
+        tokens.backoffice,
+      );
+      const row = orders.find((o) => o.reference === reference);
+      return row && row.version >= version;
+    },
+    { timeoutMs: 120_000, intervalMs: 10 },
+  );
+  return performance.now() - started;
+}
+
+/** Waits until the invoice consumer has issued the order's invoice; resolves with the view. */
+function invoiceIssued(reference, timeoutMs = 60_000) {
+  return until(
+    `invoice of ${reference}`,
+    async () => {
+      const view = await client.query("orders.get", { reference }, tokens.backoffice);
+      return view.invoice ? view : null;
+    },
+    { timeoutMs, intervalMs: 25 },
+  );
+}
+
+/** Waits until the order has nothing due in its outbox, so its counters are final. */
+async function settled(reference) {
+  await until(
+    `outbox of ${reference} to settle`,
+    async () => {
+      const pending = await client.outbox(reference);
+      const due = pending.filter((r) => r.nextAt !== null);
+      if (due.some((r) => r.attempts > 0))
+        throw new Error(`outbox of ${reference} is failing: ${JSON.stringify(due)}`);
+      return due.length === 0;
+    },
+    { timeoutMs: 60_000, intervalMs: 10 },
+  );
+}
+
+// ------------------------------------------------------------------ scenarios
+
+async function warmUp() {
+  progress("warming up");
+  const seconds = config.warmup;
+  await measure("warm-up floor", {
+    connections: config.concurrency,
+    duration: seconds,
+    request: floorRequest("warm"),
+  });
+  await measure("warm-up placements", {
+    connections: 8,
+    amount: 40,
+    request: placementRequest(`warm-${runId}`),
+  });
+  const order = await confirmedOrder(10, `warm-order-${runId}`);
+  await measure("warm-up events", {
+    connections: 4,
+    duration: seconds,
+    request: triggerRequest(order.reference, "invoice-generate"),
+  });
+  await measure("warm-up reads", {
+    connections: 4,
+    duration: seconds / 2,
+    request: queryRequest("orders.get", { reference: order.reference }),
+  });
+  await measure("warm-up lists", {
+    connections: 4,
+    duration: seconds / 2,
+    request: queryRequest("orders.list", { limit: 20 }),
+  });
+  // A mid-sized order through the large paths.
+  const mid = await client.mutate(
+    "orders.place",
+    placement({ idempotencyKey: `warm-mid-${runId}`, lines: 500 }),
+    tokens.checkout,
+  );
+  await client.mutate(
+    "orders.trigger",
+    { reference: mid.reference, event: "pay", target: { all: true } },
+    tokens.backoffice,
+  );
+  // Its invoice job must not run during a measurement.
+  await invoiceIssued(order.reference);
+}
+
+/** Scenarios 1 and 2, measured together: the floor alternates with the events it is the floor of. */
+async function floorAndEventsScenario() {
+  const order = await confirmedOrder(10, `events-${runId}`);
+  results.eventsOrder = order.reference;
+  const slice = config.duration / 3;
+  const extra = config.duration / 6;
+  // The DO rows one event writes, so a floor can write as many (same I/O, no engine). The
+  // first invoice-generate also requests the invoice: probe the second.
+  const invoiceGenerate = () =>
+    client.mutate(
+      "orders.trigger",
+      { reference: order.reference, event: "invoice-generate", target: { all: true } },
+      tokens.backoffice,
+    );
+  await invoiceGenerate();
+  await settled(order.reference);
+  const probe = await client.stats(order.reference);
+  await invoiceGenerate();
+  await settled(order.reference);
+  const eventRows = (await client.stats(order.reference)).doRowsWritten - probe.doRowsWritten;
+  // A twin order whose projection goes to a null D1 (profiling only).
+  const twin = await confirmedOrder(10, `events-twin-${runId}`);
+  await client.mutate(
+    "orders.trigger",
+    { reference: twin.reference, event: "invoice-generate", target: { all: true } },
+    tokens.backoffice,
+  );
+  await settled(twin.reference);
+  await client.projection({ off: true, reference: twin.reference });
+  // Their invoice jobs must not run during the measurement.
+  await invoiceIssued(order.reference);
+  await invoiceIssued(twin.reference);
+  const statsBefore = await client.stats(order.reference);
+  const alarmsBefore = await client.alarms();
+  const seq = await measureTogether("sequential", {
+    floor: { connections: 1, duration: slice, request: floorRequest() },
+    trigger: {
+      connections: 1,
+      duration: slice,
+      request: triggerRequest(order.reference, "invoice-generate"),
+    },
+    floorAlarm: {
+      connections: 1,
+      duration: extra,
+      request: floorRequest("floor-alarm", { alarm: true }),
+    },
+    floorAlarmD1: {
+      connections: 1,
+      duration: extra,
+      request: floorRequest("floor-alarm-d1", { alarm: true, d1: true }),
+    },
+    floorIo: {
+      connections: 1,
+      duration: extra,
+      request: floorRequest("floor-io", { alarm: true, d1: true, rows: eventRows }),
+    },
+    get: {
+      connections: 1,
+      duration: extra,
+      request: queryRequest("orders.get", { reference: order.reference }),
+    },
+    dryRun: {
+      connections: 1,
+      duration: extra,
+      request: triggerRequest(order.reference, "invoice-generate", true),
+    },
+    noProjection: {
+      connections: 1,
+      duration: extra,
+      request: triggerRequest(twin.reference, "invoice-generate"),
+    },
+  });
+  await settled(order.reference);
+  const statsAfter = await client.stats(order.reference);
+  const alarmsAfter = await client.alarms();
+  const perEvent = {
+    doRows: (statsAfter.doRowsWritten - statsBefore.doRowsWritten) / seq.trigger.requests,
+    d1Rows: (statsAfter.d1AllRowsWritten - statsBefore.d1AllRowsWritten) / seq.trigger.requests,
+    // Only orders run alarms here, and only the events order is busy during this run.
+    alarmInvocations:
+      (alarmsAfter.invocations - alarmsBefore.invocations) /
+      (seq.trigger.requests + seq.dryRun.requests + seq.noProjection.requests),
+  };
+  const conc = await measureTogether(`${config.concurrency} concurrent`, {
+    floor: { connections: config.concurrency, duration: slice, request: floorRequest() },
+    trigger: {
+      connections: config.concurrency,
+      duration: slice,
+      request: triggerRequest(order.reference, "invoice-generate"),
+    },
+  });
+  results.floor.sequential = strip(seq.floor);
+  results.floor.concurrent = strip(conc.floor);
+
+  out(heading("1. Floor: one RPC to a Durable Object that does one SQLite INSERT"));
+  printLoad([
+    loadRow("floor, one object", seq.floor, seq.floor),
+    loadRow("floor, one object", conc.floor, conc.floor),
+  ]);
+
+  out(heading("2. Events on one order: orders.trigger invoice-generate, 10 items in confirmed"));
+  const rows = [
+    loadRow("orders.trigger, one order", seq.trigger, seq.floor),
+    loadRow("orders.trigger, one order", conc.trigger, conc.floor),
+  ];
+  printLoad(rows);
+  for (const row of rows)
+    target(
+      `single-order event p50, ${row.connections} conn`,
+      "<= 2x floor p50",
+      fmt.ratio(row.p50Ratio),
+      row.p50Ratio <= 2,
+    );
+  out("\nWhere the time of one event goes (sequential, interleaved with the floor):");
+  const parts = [
+    ["floor: one DO RPC, one INSERT", seq.floor, "1 DO row"],
+    ["floor + setAlarm (every order command re-arms)", seq.floorAlarm, "1 DO row"],
+    ["floor + setAlarm + 1 D1 write after the answer", seq.floorAlarmD1, "1 DO + 1 D1 row"],
+    [
+      `floor + setAlarm + D1 write + ${eventRows} rows (an event's I/O)`,
+      seq.floorIo,
+      `${eventRows} DO + 1 D1 rows`,
+    ],
+    ["orders.get: JWT, Hono/tRPC, zod, RPC, view", seq.get, "0"],
+    ["orders.trigger dryRun: + xstate steps, no writes", seq.dryRun, "0"],
+    [
+      "orders.trigger, projection into a null D1 (profiling)",
+      seq.noProjection,
+      `${fmt.ms(perEvent.doRows)} DO rows`,
+    ],
+    [
+      "orders.trigger: + transaction, setAlarm, projection",
+      seq.trigger,
+      `${fmt.ms(perEvent.doRows)} DO + ${fmt.ms(perEvent.d1Rows)} D1 rows`,
+    ],
+  ];
+  out(
+    table(
+      ["<request", "p50 ms", "p99 ms", "req/s", "p50/floor", "<rows written per request"],
+      parts.map(([label, r, rows]) => [
+        label,
+        fmt.ms(r.p50),
+        fmt.ms(r.p99),
+        fmt.rps(r.rps),
+        fmt.ratio(r.p50 / seq.floor.p50),
+        rows,
+      ]),
+    ),
+  );
+  out(
+    `alarm() invocations of the order per trigger/dryRun request: ${perEvent.alarmInvocations.toFixed(2)} ` +
+      "(each command arms the alarm for the due projection; the waitUntil drain usually delivers first)",
+  );
+  results.eventBreakdown = {
+    perEvent,
+    eventRows,
+    requests: Object.fromEntries(
+      parts.map(([label, r]) => [
+        label,
+        { p50: r.p50, p99: r.p99, rps: r.rps, requests: r.requests },
+      ]),
+    ),
+  };
+  // Requests of the breakdown count towards "no errors" too.
+  for (const [name, r] of [
+    ["floor + alarm", seq.floorAlarm],
+    ["floor + alarm + D1", seq.floorAlarmD1],
+    ["orders.trigger dryRun", seq.dryRun],
+    ["orders.trigger without projection", seq.noProjection],
+    ["orders.get (breakdown)", seq.get],
+  ])
+    if (r.errors) results.load.push({ scenario: name, errors: r.errors, firstError: r.firstError });
+}
+
+async function placementsScenario() {
+  out(
+    heading(
+      `3. Placements across many orders: 1-5 lines, ${config.placementConcurrency} connections, ${config.placements} orders`,
+    ),
+  );
+  const slices = 4;
+  const r = await measureTogether(
+    "placements",
+    {
+      floor: {
+        connections: config.placementConcurrency,
+        duration: Math.max(1, config.duration / slices),
+        request: floorNewObjectRequest(`floor-new-${runId}`),
+      },
+      place: {
+        connections: config.placementConcurrency,
+        amount: Math.ceil(config.placements / slices),
+        request: placementRequest(`place-${runId}`),
+      },
+    },
+    slices,
+  );
+  if (r.floor.requests === 0) throw new Error("the floor completed no request");
+  results.floor.newObjects = strip(r.floor);
+  const rows = [
+    loadRow("floor, a new object per request", r.floor, r.floor),
+    loadRow("orders.place, a new order each", r.place, r.floor),
+  ];
+  printLoad(rows);
+
+  out("\nWhere the time of one placement goes (sequential, interleaved with the floor):");
+  const replay = placement({ idempotencyKey: `replay-${runId}`, lines: 3 });
+  const replayed = await client.mutate("orders.place", replay, tokens.checkout);
+  await settled(replayed.reference);
+  const placeRows = (await client.stats(replayed.reference)).doRowsWritten - schemaRows;
+  const extra = config.duration / 6;
+  const seq = await measureTogether("placement breakdown", {
+    floor: {
+      connections: 1,
+      duration: extra,
+      request: floorNewObjectRequest(`floor-seq-${runId}`),
+    },
+    schema: {
+      connections: 1,
+      duration: extra,
+      request: newOrderObjectRequest(`ORD-EMPTY-${runId}`),
+    },
+    floorIo: {
+      connections: 1,
+      duration: extra,
+      request: floorNewObjectRequest(`floor-io-${runId}`, {
+        alarm: true,
+        d1: true,
+        rows: placeRows,
+      }),
+    },
+    replay: {
+      connections: 1,
+      duration: extra,
+      request: {
+        method: "POST",
+        path: "/trpc/orders.place",
+        headers: jsonHeaders(tokens.checkout),
+        body: JSON.stringify(replay),
+      },
+    },
+    place: { connections: 1, duration: extra, request: placementRequest(`place-seq-${runId}`) },
+    noProjection: {
+      connections: 1,
+      duration: extra,
+      // The bench worker sends these orders' projections into a null D1.
+      request: placementRequest(`place-noproj-${runId}`, "bench-no-projection"),
+    },
+  });
+  const parts = [
+    ["floor: a new DO, one table, one INSERT", seq.floor, "1 table + 1 row"],
+    ["a new OrderObject: its schema only (stats())", seq.schema, String(schemaRows)],
+    [
+      `floor: a new DO + setAlarm + D1 write + ${placeRows} rows (a 3-line placement's I/O)`,
+      seq.floorIo,
+      `${placeRows}`,
+    ],
+    ["orders.place replay: JWT, zod, 2 x sha256, RPC, view", seq.replay, "0"],
+    [
+      "orders.place (1-5 lines), projection into a null D1 (profiling)",
+      seq.noProjection,
+      `${schemaRows} + ${placeRows} (3 lines)`,
+    ],
+    [
+      "orders.place (1-5 lines): new object, schema, placement, projection",
+      seq.place,
+      `${schemaRows} + ${placeRows} (3 lines)`,
+    ],
+  ];
+  out(
+    table(
+      ["<request", "p50 ms", "p99 ms", "req/s", "p50/floor", "<DO rows per request"],
+      parts.map(([label, r, rowsWritten]) => [
+        label,
+        fmt.ms(r.p50),
+        fmt.ms(r.p99),
+        fmt.rps(r.rps),
+        fmt.ratio(r.p50 / seq.floor.p50),
+        rowsWritten,
+      ]),
+    ),
+  );
+  results.placementBreakdown = Object.fromEntries(
+    parts.map(([label, r]) => [
+      label,
+      { p50: r.p50, p99: r.p99, rps: r.rps, requests: r.requests },
+    ]),
+  );
+  for (const [name, r] of Object.entries(seq))
+    if (r.errors)
+      results.load.push({
+        scenario: `placement breakdown ${name}`,
+        errors: r.errors,
+        firstError: r.firstError,
+      });
+
+  target(
+    "placement throughput",
+    ">= 50% of floor req/s",
+    fmt.pct(rows[1].rpsRatio),
+    rows[1].rpsRatio >= 0.5,
+  );
+}
+
+async function readsScenario() {
+  out(heading("4. Reads: orders.get from the order's Durable Object, orders.list from D1"));
+  const reference = results.eventsOrder ?? (await confirmedOrder(10, `reads-${runId}`)).reference;
+  const rows = [];
+  for (const connections of [1, config.concurrency]) {
+    const slice = config.duration / 4;
+    const r = await measureTogether(`reads, ${connections} conn`, {
+      floor: { connections, duration: slice, request: floorRequest() },
+      get: { connections, duration: slice, request: queryRequest("orders.get", { reference }) },
+      list: { connections, duration: slice, request: queryRequest("orders.list", { limit: 20 }) },
+    });
+    rows.push(loadRow("floor, one object", r.floor, r.floor));
+    rows.push(loadRow("orders.get (DO), 10 items", r.get, r.floor));
+    rows.push(loadRow("orders.list (D1), 20 rows", r.list, r.floor));
+  }
+  printLoad(rows);
+}
+
+/**
+ * Runs the steps of one order's life, each measured: wall time, then (after the projection
+ * caught up and the outbox settled) D1 and DO rows it wrote. A step resolves with the order's
+ * version after it, and may name its own extra D1 rows (the invoice consumer's).
+ */
+async function lifecycle(customerReference, steps) {
+  const done = [];
+  let reference;
+  let before = { doRowsWritten: schemaRows, d1RowsWritten: 0, d1AllRowsWritten: 0 };
+  for (const step of steps) {
+    const consumerBefore = step.consumer ? await client.consumerD1() : null;
+    const started = performance.now();
+    const { version, reference: ref, check } = await step.run(reference);
+    const wallMs = performance.now() - started;
+    reference ??= ref;
+    const projectionMs = await projected(customerReference, reference, version);
+    await settled(reference);
+    const stats = await client.stats(reference);
+    const consumerRows = consumerBefore
+      ? (await client.consumerD1()).rowsWritten - consumerBefore.rowsWritten
+      : 0;
+    done.push({
+      step: step.name,
+      requests: step.requests ?? 1,
+      wallMs,
+      projectionMs,
+      doRows: stats.doRowsWritten - before.doRowsWritten,
+      d1Rows: stats.d1AllRowsWritten - before.d1AllRowsWritten + consumerRows,
+      d1ProjectionRows: stats.d1RowsWritten - before.d1RowsWritten,
+      // The order's other D1 writes: its confirmation mail (capture transport).
+      d1OrderMailRows:
+        stats.d1AllRowsWritten -
+        before.d1AllRowsWritten -
+        (stats.d1RowsWritten - before.d1RowsWritten),
+      d1ConsumerRows: consumerRows,
+      check,
+    });
+    before = stats;
+  }
+  return { reference, steps: done };
+}
+
+const placeStep = (name, input) => ({
+  name,
+  run: async () => {
+    const order = await client.mutate("orders.place", input, tokens.checkout);
+    const expected = input.lines.length;
+    if (order.items.length !== expected)
+      throw new Error(`${name}: ${order.items.length} items, expected ${expected}`);
+    return { version: order.version, reference: order.reference, check: order.itemStates };
+  },
+});
+
+const eventStep = (name, event, expectedMoved) => ({
+  name,
+  run: async (reference) => {
+    const result = await client.mutate(
+      "orders.trigger",
+      { reference, event, target: { all: true } },
+      tokens.backoffice,
+    );
+    if (expectedMoved !== undefined && result.moved.length !== expectedMoved)
+      throw new Error(`${name}: moved ${result.moved.length} items, expected ${expectedMoved}`);
+    return { version: result.order.version, check: result.order.itemStates };
+  },
+});
+
+const closeWindowStep = {
+  name: "closeCancellationWindow",
+  run: async (reference) => {
+    const order = await client.mutate(
+      "orders.closeCancellationWindow",
+      { reference },
+      tokens.backoffice,
+    );
+    return { version: order.version, check: order.itemStates };
+  },
+};
+
+/** DO rows a new order object writes before any command: its schema (counted by stats()). */
+let schemaRows = 0;
+
+async function measureSchemaRows() {
+  const stats = await client.stats(`ORD-BENCH-EMPTY-${runId}`);
+  schemaRows = stats.doRowsWritten;
+}
+
+let lastLargeLabel = "";
+
+function largeRow(label, step, floorRequests, goal, limitMs, measuredMs = step.wallMs) {
+  // An indented row belongs to the row above it; the targets table names both.
+  const name = label.startsWith("  ") ? `${lastLargeLabel}: ${label.trim()}` : label;
+  if (!label.startsWith("  ")) lastLargeLabel = label;
+  const floorMs = results.floor.large.p50 * floorRequests;
+  const row = {
+    scenario: label,
+    requests: step.requests,
+    wallMs: step.wallMs,
+    projectionMs: step.projectionMs,
+    floorMs,
+    ratio: step.wallMs / floorMs,
+    d1Rows: step.d1Rows,
+    doRows: step.doRows,
+    floorDoRows: floorRequests,
+    goal,
+    met: limitMs === undefined ? null : measuredMs < limitMs,
+  };
+  results.large.push(row);
+  if (limitMs !== undefined) target(name, goal, `${fmt.ms(measuredMs)} ms`, row.met);
+  return row;
+}
+
+async function largeScenario() {
+  const lines = config.largeLines;
+  const units = config.largeQuantity;
+  out(
+    heading(
+      `5. Large orders: ${lines.toLocaleString("en")} lines; one non-splittable line of ${units.toLocaleString("en")} units`,
+    ),
+  );
+  const rows = [];
+  results.floor.large = strip(
+    await measure("floor for the large orders", {
+      connections: 1,
+      duration: Math.max(1, config.duration / 2),
+      request: floorRequest(),
+    }),
+  );
+
+  // Lines: 100, 1,000 and the large order, to show rows growing linearly with lines.
+  const sizes = [...new Set([100, 1000, lines].filter((n) => n <= lines))];
+  const perSize = [];
+  for (const size of sizes) {
+    progress(`placing ${size} lines, then pay on all of them`);
+    const customer = `bench-large-${size}-${runId}`;
+    const life = await lifecycle(customer, [
+      placeStep(
+        `place ${size} lines`,
+        placement({
+          idempotencyKey: `large-${size}-${runId}`,
+          customerReference: customer,
+          lines: size,
+        }),
+      ),
+      eventStep(`pay on ${size} items`, "pay", size),
+    ]);
+    perSize.push({ size, life });
+  }
+  for (const { size, life } of perSize) {
+    const [place, pay] = life.steps;
+    const isLarge = size === lines;
+    rows.push(
+      largeRow(
+        `place ${size.toLocaleString("en")} lines`,
+        place,
+        1,
+        isLarge && lines === 10_000 ? "< 2 s" : "",
+        isLarge && lines === 10_000 ? 2000 : undefined,
+      ),
+    );
+    rows.push(
+      largeRow(
+        "  D1 projection of it",
+        { ...place, wallMs: place.projectionMs, d1Rows: Number.NaN, doRows: Number.NaN },
+        1,
+        isLarge && lines === 10_000 ? "< 3 s" : "",
+        isLarge && lines === 10_000 ? 3000 : undefined,
+      ),
+    );
+    rows.push(
+      largeRow(
+        `pay on all ${size.toLocaleString("en")} items`,
+        pay,
+        1,
+        isLarge && lines === 10_000 ? "< 1 s" : "",
+        isLarge && lines === 10_000 ? 1000 : undefined,
+      ),
+    );
+    rows.push(
+      largeRow(
+        "  D1 projection of it",
+        { ...pay, wallMs: pay.projectionMs, d1Rows: Number.NaN, doRows: Number.NaN },
+        1,
+        "",
+      ),
+    );
+  }
+  // Linear in lines: DO rows per extra line between sizes.
+  const slopes = [];
+  for (let i = 1; i < perSize.length; i++) {
+    const a = perSize[i - 1];
+    const b = perSize[i];
+    for (const k of [0, 1])
+      slopes.push({
+        step: k === 0 ? "place" : "pay",
+        from: a.size,
+        to: b.size,
+        doRowsPerLine: (b.life.steps[k].doRows - a.life.steps[k].doRows) / (b.size - a.size),
+        d1Rows: [a.life.steps[k].d1Rows, b.life.steps[k].d1Rows],
+      });
+  }
+  results.linearity = slopes;
+
+  // Quantity: the same life with 1 unit and with `units` units of one non-splittable line.
+  const byQuantity = [];
+  for (const quantity of [1, units]) {
+    progress(
+      `one non-splittable line of ${quantity} units: place, close window, pay, confirm, ship`,
+    );
+    const customer = `bench-units-${quantity}-${runId}`;
+    const life = await lifecycle(customer, [
+      placeStep(
+        "place",
+        placement({
+          idempotencyKey: `units-${quantity}-${runId}`,
+          customerReference: customer,
+          lines: 1,
+          quantity,
+          splittable: false,
+        }),
+      ),
+      closeWindowStep,
+      eventStep("pay", "pay", 1),
+      eventStep("confirm", "confirm", 1),
+      eventStep("ship", "ship", 1),
+    ]);
+    const view = await client.query("orders.get", { reference: life.reference }, tokens.backoffice);
+    if (
+      view.items.length !== 1 ||
+      view.items[0].quantity !== quantity ||
+      view.items[0].state !== "shipped"
+    )
+      throw new Error(
+        `the ${quantity}-unit line did not ship as one item: ${JSON.stringify(view.items)}`,
+      );
+    const total = life.steps.reduce(
+      (sum, s) => ({
+        requests: sum.requests + s.requests,
+        wallMs: sum.wallMs + s.wallMs,
+        projectionMs: Math.max(sum.projectionMs, s.projectionMs),
+        d1Rows: sum.d1Rows + s.d1Rows,
+        doRows: sum.doRows + s.doRows,
+      }),
+      { requests: 0, wallMs: 0, projectionMs: 0, d1Rows: 0, doRows: 0 },
+    );
+    byQuantity.push({ quantity, life, total });
+  }
+  for (const { quantity, life, total } of byQuantity) {
+    rows.push(
+      largeRow(
+        `${quantity.toLocaleString("en")}-unit line: place..ship`,
+        total,
+        total.requests,
+        "",
+      ),
+    );
+    for (const s of life.steps) rows.push(largeRow(`  ${s.step}`, s, s.requests, ""));
+  }
+  const [one, many] = byQuantity;
+  const constant = one.total.doRows === many.total.doRows && one.total.d1Rows === many.total.d1Rows;
+  target(
+    "rows written constant in quantity",
+    `1 unit = ${units.toLocaleString("en")} units`,
+    `DO ${one.total.doRows}/${many.total.doRows}, D1 ${one.total.d1Rows}/${many.total.d1Rows}`,
+    constant,
+  );
+  results.quantity = byQuantity.map(({ quantity, total }) => ({ quantity, ...total }));
+
+  out(
+    table(
+      [
+        "<step",
+        "requests",
+        "wall ms",
+        "floor ms",
+        "wall/floor",
+        "D1 rows",
+        "DO rows",
+        "floor DO rows",
+        "<target",
+        "<met",
+      ],
+      rows.map((r) => [
+        r.scenario,
+        Number.isNaN(r.d1Rows) ? "" : r.requests,
+        fmt.ms(r.wallMs),
+        Number.isNaN(r.d1Rows) ? "" : fmt.ms(r.floorMs),
+        Number.isNaN(r.d1Rows) ? "" : fmt.ratio(r.ratio),
+        fmt.int(r.d1Rows),
+        fmt.int(r.doRows),
+        Number.isNaN(r.d1Rows) ? "" : r.floorDoRows,
+        r.goal,
+        r.met === null ? "" : r.met ? "met" : "NOT MET",
+      ]),
+    ),
+  );
+  out(
+    `floor ms = requests x the floor's sequential p50 (${fmt.ms(results.floor.large.p50)} ms, measured just before); ` +
+      `DO rows exclude the ${schemaRows} rows of a new order object's schema.`,
+  );
+  out(
+    `rows per extra line (linear in lines): ${slopes
+      .map((s) => `${s.step} ${s.from}->${s.to}: ${s.doRowsPerLine.toFixed(2)} DO rows/line`)
+      .join(
+        "; ",
+      )}; D1 rows per step: ${perSize.map((p) => `${p.size} lines ${p.life.steps.map((s) => s.d1Rows).join("+")}`).join(", ")}`,
+  );
+}
+
+async function costScenario() {
+  out(heading("6. Cost of one order's life: 5 lines, pay, confirm, ship, invoice"));
+  // The events order's invoice (scenario 2) must be out of the way, so the consumer's counter
+  // only moves for this order.
+  if (results.eventsOrder) await invoiceIssued(results.eventsOrder);
+  const customer = `bench-cost-${runId}`;
+  const life = await lifecycle(customer, [
+    placeStep(
+      "place 5 lines",
+      placement({ idempotencyKey: `cost-${runId}`, customerReference: customer, lines: 5 }),
+    ),
+    closeWindowStep,
+    eventStep("pay", "pay", 5),
+    eventStep("confirm (moves on to exported)", "confirm", 5),
+    eventStep("ship", "ship", 5),
+    {
+      name: "invoice-generate + invoice issued",
+      consumer: true,
+      run: async (reference) => {
+        await client.mutate(
+          "orders.trigger",
+          { reference, event: "invoice-generate", target: { all: true } },
+          tokens.backoffice,
+        );
+        const view = await invoiceIssued(reference);
+        return { version: view.version, check: view.invoice };
+      },
+    },
+  ]);
+  const total = life.steps.reduce(
+    (s, x) => ({
+      d1: s.d1 + x.d1Rows,
+      d1Projection: s.d1Projection + x.d1ProjectionRows,
+      d1OrderMail: s.d1OrderMail + x.d1OrderMailRows,
+      d1Consumer: s.d1Consumer + x.d1ConsumerRows,
+      doRows: s.doRows + x.doRows,
+      wallMs: s.wallMs + x.wallMs,
+    }),
+    { d1: 0, d1Projection: 0, d1OrderMail: 0, d1Consumer: 0, doRows: 0, wallMs: 0 },
+  );
+  results.cost = { reference: life.reference, steps: life.steps, total, schemaRows };
+  out(
+    table(
+      [
+        "<step",
+        "wall ms",
+        "D1 rows: projection",
+        "confirmation mail",
+        "invoice + its mail",
+        "DO rows",
+      ],
+      [
+        ...life.steps.map((s) => [
+          s.step,
+          fmt.ms(s.wallMs),
+          s.d1ProjectionRows,
+          s.d1OrderMailRows,
+          s.d1ConsumerRows,
+          s.doRows,
+        ]),
+        null,
+        [
+          "total",
+          fmt.ms(total.wallMs),
+          total.d1Projection,
+          total.d1OrderMail,
+          total.d1Consumer,
+          total.doRows,
+        ],
+      ],
+    ),
+  );
+  out(
+    `D1 rows written for the whole life: ${total.d1} (target <= 40: ${total.d1 <= 40 ? "met" : "NOT MET"}); ` +
+      `DO rows: ${total.doRows} in the order object + ${schemaRows} for its schema, ` +
+      "+ 1 row in InvoiceNumbers (the number allocation; not counted by stats()).",
+  );
+  target("D1 rows for one order's life", "<= 40", String(total.d1), total.d1 <= 40);
+}
+
+/**
+ * Samples the worker's isolate (worker and Durable Objects; not D1, not wrangler's proxy) while
+ * a load runs, and splits its CPU time by source file or package (through the bundle's map).
+ */
+async function profileScenario() {
+  out(heading("7. Profile: CPU time of the worker's isolate (worker + Durable Objects), sampled"));
+  const inspector = await connectInspector(server.inspectorPort);
+  try {
+    const sourceOf = await loadSourceMap(server.sourceMap);
+    const reference = results.eventsOrder ?? (await confirmedOrder(10, `prof-${runId}`)).reference;
+    const duration = Math.max(1, config.duration / 2);
+    const conc = config.placementConcurrency;
+    const loads = [
+      ["floor, one object, 1 conn", 1, floorRequest()],
+      ["orders.trigger, 1 conn", 1, triggerRequest(reference, "invoice-generate")],
+      [
+        `floor, a new object each, ${conc} conn`,
+        conc,
+        floorNewObjectRequest(`prof-floor-${runId}`),
+      ],
+      [`orders.place, ${conc} conn`, conc, placementRequest(`prof-place-${runId}`)],
+    ];
+    const profiled = [];
+    for (const [label, connections, request] of loads) {
+      progress(`profiling ${label} for ${duration} s`);
+      const { profile, result } = await inspector.profile(() =>
+        load({ url: server.url, connections, duration, request }),
+      );
+      profiled.push({ label, result, ...attribute(profile, sourceOf) });
+    }
+    const cpu = (p) => p.busyMs / Math.max(1, p.result.requests);
+    out(
+      table(
+        ["<load", "requests", "req/s", "isolate CPU ms/request", "x floor", "isolate busy"],
+        profiled.map((p, i) => [
+          p.label,
+          p.result.requests,
+          fmt.rps(p.result.rps),
+          fmt.ms(cpu(p)),
+          fmt.ratio(cpu(p) / cpu(profiled[i < 2 ? 0 : 2])),
+          fmt.pct(p.busyMs / (p.result.seconds * 1000)),
+        ]),
+      ),
+    );
+    out(
+      "isolate busy = share of wall time the isolate ran JavaScript (or GC); x floor compares with the floor above it.",
+    );
+    for (const p of [profiled[1], profiled[3]]) {
+      out(`\n${p.label}: isolate CPU per request by file or package (top 12)`);
+      out(
+        table(
+          ["<file or package", "ms/request", "share"],
+          p.owners
+            .slice(0, 12)
+            .map(([owner, ms]) => [
+              owner,
+              (ms / p.result.requests).toFixed(3),
+              fmt.pct(ms / p.busyMs),
+            ]),
+        ),
+      );
+      out(`${p.label}: top functions by self time`);
+      out(
+        table(
+          ["<function  [file or package]", "ms/request", "share"],
+          p.functions
+            .slice(0, 10)
+            .map(([fn, ms]) => [fn, (ms / p.result.requests).toFixed(3), fmt.pct(ms / p.busyMs)]),
+        ),
+      );
+    }
+    results.profile = profiled.map((p) => ({
+      label: p.label,
+      requests: p.result.requests,
+      rps: p.result.rps,
+      isolateCpuMsPerRequest: cpu(p),
+      busyShare: p.busyMs / (p.result.seconds * 1000),
+      owners: p.owners
+        .slice(0, 25)
+        .map(([owner, ms]) => ({ owner, msPerRequest: ms / p.result.requests })),
+      functions: p.functions
+        .slice(0, 25)
+        .map(([fn, ms]) => ({ function: fn, msPerRequest: ms / p.result.requests })),
+    }));
+    for (const p of profiled)
+      if (p.result.errors)
+        results.load.push({
+          scenario: `profile ${p.label}`,
+          errors: p.result.errors,
+          firstError: p.result.firstError,
+        });
+  } finally {
+    inspector.close();
+  }
+}
+
+// ------------------------------------------------------------------ main
+
+async function main() {
+  out(heading("edge-oms benchmark"));
+  out(
+    table(
+      ["<", "<"],
+      [
+        ["CPU", `${machine.cpu} x ${machine.cores} cores`],
+        ["memory", `${machine.memoryGb} GB`],
+        ["node", machine.node],
+        ["platform", machine.platform],
+        ["load average at start", machine.loadAverage.join(" ")],
+        [
+          "settings",
+          `duration ${config.duration} s, concurrency ${config.concurrency}, placements ${config.placements} at ${config.placementConcurrency}, large ${config.largeLines} lines / ${config.largeQuantity} units`,
+        ],
+        ["worker", "wrangler dev (local workerd), bench/wrangler.bench.toml"],
+      ],
+    ),
+  );
+  checkConfigDrift();
+  const started = performance.now();
+  progress("starting the worker (wrangler dev)");
+  server = await startBenchServer({ secrets, logLevel: config.logLevel });
+  progress(`worker ready at ${server.url} after ${fmt.ms(performance.now() - started)} ms`);
+  client = api(server.url);
+  tokens = {
+    checkout: await mintToken(secrets.JWT_SECRET, "checkout", "bench-checkout"),
+    backoffice: await mintToken(secrets.JWT_SECRET, "backoffice", "bench-admin"),
+  };
+
+  await measureSchemaRows();
+  await warmUp();
+  const scenarios = [
+    ["events", floorAndEventsScenario],
+    ["placements", placementsScenario],
+    ["reads", readsScenario],
+    ["large", largeScenario],
+    ["cost", costScenario],
+    ["profile", profileScenario],
+  ];
+  for (const [name, scenario] of scenarios) {
+    if (name === "profile" ? !config.profile : !runs(name)) continue;
+    try {
+      await scenario();
+    } catch (error) {
+      progress(`scenario ${name} failed: ${error?.stack ?? error}`);
+      out(`scenario ${name} FAILED: ${error?.message ?? error}`);
+      results.failures.push({ scenario: name, error: String(error?.message ?? error) });
+    }
+  }
+
+  const errors = results.load.reduce((n, r) => n + r.errors, 0);
+  target(
+    "no errors",
+    "0",
+    String(errors + results.failures.length),
+    errors === 0 && !results.failures.length,
+  );
+
+  out(heading("Targets (issue 5 and issue 8)"));
+  out(
+    table(
+      ["<target", "<goal", "<measured", "<met"],
+      results.targets.map((t) => [t.name, t.goal, t.measured, t.met ? "met" : "NOT MET"]),
+    ),
+  );
+  results.totalSeconds = (performance.now() - started) / 1000;
+  out(`\ntotal ${results.totalSeconds.toFixed(0)} s; figures in bench/results.json`);
+}
+
+let exitCode = 0;
+const onSignal = (signal) => {
+  progress(`${signal}: stopping the worker`);
+  Promise.resolve(server?.stop()).finally(() => process.exit(130));
+};
+process.once("SIGINT", onSignal);
+process.once("SIGTERM", onSignal);
+try {
+  await main();
+} catch (error) {
+  exitCode = 1;
+  progress(`failed: ${error?.stack ?? error}`);
+  results.failures.push({ scenario: "run", error: String(error?.message ?? error) });
+  if (server) progress(`wrangler output (tail):\n${server.output().slice(-4000)}`);
+} finally {
+  if (server) {
+    progress("stopping the worker");
+    await server.stop();
+  }
+  results.finishedAt = new Date().toISOString();
+  await writeFile(join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+}
+if (results.failures.length) exitCode = 1;
+process.exit(exitCode);

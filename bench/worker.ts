@@ -1,0 +1,269 @@
+/**
+ * The benchmark's worker (bench/wrangler.bench.toml): everything of src/index.ts unchanged (the
+ * OrderObject only gains profiling aids, see below), plus
+ *
+ *   - FloorObject, the floor every figure is compared with: a SQLite-backed Durable Object
+ *     whose one RPC does one INSERT;
+ *   - bench-only routes, answered before the app sees the request:
+ *       POST /bench/floor?key=K     one RPC to the FloorObject named K (default "floor");
+ *                                   &alarm=1, &d1=1, &rows=N add an alarm, a D1 write, rows
+ *                                   (FloorOptions: the pieces of an order command's I/O)
+ *       GET  /bench/stats?reference=R  the order object's stats() (DO rows it wrote, D1 rows
+ *                                      its projections wrote) and all D1 rows it wrote
+ *       GET  /bench/outbox?reference=R  the order object's pending outbox rows
+ *       GET  /bench/d1-rows         D1 rows written by the invoice consumer (queue handler)
+ *       GET  /bench/alarms          alarm() invocations of order objects
+ *       POST /bench/projection?reference=R&off=1  projection of order R into a null D1, for
+ *                                   profiling (off=0 undoes it); so do orders placed for a
+ *                                   customer reference starting with "bench-no-projection"
+ *   - a queue handler that hands the app's consumer a D1 binding which sums
+ *     `meta.rows_written` (D1's own figure) of every statement it runs.
+ *
+ * Production code carries none of this; only `npm run bench` deploys it (locally).
+ */
+import { DurableObject } from "cloudflare:workers";
+import app, { OrderObject as ProductionOrderObject } from "../src/index";
+
+export * from "../src/index";
+
+/** Alarm invocations of order objects, for this isolate's life (one isolate under wrangler dev). */
+const orderAlarms = { invocations: 0 };
+
+/** Orders placed for this customer reference (prefix) project into nullD1 (profiling). */
+const NO_PROJECTION_CUSTOMER = "bench-no-projection";
+
+/** A D1 that accepts every statement and stores nothing: an order's projection, switched off. */
+const nullResult = {
+  success: true,
+  results: [],
+  meta: { duration: 0, changes: 0, last_row_id: 0, rows_read: 0, rows_written: 0 },
+};
+const nullStatement = {
+  bind: () => nullStatement,
+  run: async () => nullResult,
+  all: async () => nullResult,
+  first: async () => null,
+  raw: async () => [],
+};
+const nullD1 = {
+  prepare: () => nullStatement,
+  batch: async (statements: unknown[]) => statements.map(() => nullResult),
+  exec: async () => ({ count: 0, duration: 0 }),
+} as unknown as D1Database;
+
+/**
+ * The production OrderObject, unchanged but for measuring aids (the class keeps its name, so the
+ * binding is the same as in wrangler.toml): its env.DB counts the D1 rows it writes (stats()
+ * counts the projection's only, not the confirmation mail's), a count of its alarm()
+ * invocations, and a switch that sends its projection to nullD1, to measure an event or a
+ * placement without it.
+ */
+export class OrderObject extends ProductionOrderObject {
+  /** D1 rows this object wrote through env.DB: projections and mails (the confirmation). */
+  private d1Writes!: D1Count;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    const d1Writes = { rowsWritten: 0, statements: 0 };
+    super(ctx, { ...env, DB: countingD1(env.DB, d1Writes) });
+    this.d1Writes = d1Writes;
+  }
+
+  override async place(...args: Parameters<ProductionOrderObject["place"]>) {
+    if (args[0].customer.reference.startsWith(NO_PROJECTION_CUSTOMER)) this.projectionDb = nullD1;
+    return super.place(...args);
+  }
+
+  /** stats() plus every D1 row the object wrote (stats() counts only its projections). */
+  async benchStats(): Promise<{
+    doRowsWritten: number;
+    d1RowsWritten: number;
+    d1AllRowsWritten: number;
+  }> {
+    return { ...(await this.stats()), d1AllRowsWritten: this.d1Writes.rowsWritten };
+  }
+
+  override async alarm(): Promise<void> {
+    orderAlarms.invocations += 1;
+    return super.alarm();
+  }
+
+  /** Projection off (into nullD1) or back on (the real D1). */
+  async benchProjection(off: boolean): Promise<{ off: boolean }> {
+    this.projectionDb = off ? nullD1 : this.env.DB;
+    return { off };
+  }
+}
+
+interface BenchEnv extends Omit<Env, "ORDERS"> {
+  ORDERS: DurableObjectNamespace<OrderObject>;
+  FLOOR: DurableObjectNamespace<FloorObject>;
+}
+
+/** What a floor request adds to its one INSERT, to attribute an event's time (profiling). */
+export interface FloorOptions {
+  /** Also (re)arm an alarm, as every order command does. */
+  alarm?: boolean;
+  /** Also write one D1 row after answering (ctx.waitUntil), as the projection does. */
+  d1?: boolean;
+  /** Rows to insert (one transaction, 99 per statement) instead of one. */
+  rows?: number;
+}
+
+/**
+ * One RPC, one SQLite write: what any Durable Object request costs at least. The options add
+ * the platform work an order command does besides its own writes, one piece at a time.
+ */
+export class FloorObject extends DurableObject<BenchEnv> {
+  // Per object: a Durable Object's requests may share I/O, a worker's may not.
+  private d1Table: Promise<unknown> | null = null;
+
+  constructor(ctx: DurableObjectState, env: BenchEnv) {
+    super(ctx, env);
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS writes (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)",
+    );
+  }
+
+  async write(options: FloorOptions = {}): Promise<{ rowsWritten: number }> {
+    const now = Date.now();
+    const sql = this.ctx.storage.sql;
+    const rows = Math.min(Math.max(1, options.rows ?? 1), 100_000);
+    let rowsWritten = 0;
+    if (rows === 1) rowsWritten = sql.exec("INSERT INTO writes (at) VALUES (?)", now).rowsWritten;
+    else
+      this.ctx.storage.transactionSync(() => {
+        for (let i = 0; i < rows; i += 99) {
+          const n = Math.min(99, rows - i);
+          const values = Array<string>(n).fill("(?)").join(", ");
+          rowsWritten += sql.exec(
+            `INSERT INTO writes (at) VALUES ${values}`,
+            ...Array<number>(n).fill(now),
+          ).rowsWritten;
+        }
+      });
+    if (options.alarm) await this.ctx.storage.setAlarm(now + 3_600_000);
+    if (options.d1) this.ctx.waitUntil(this.d1Write(now));
+    return { rowsWritten };
+  }
+
+  override async alarm(): Promise<void> {
+    // Armed an hour ahead and re-armed by every write: never due during a run.
+  }
+
+  /** One row into a bench-only D1 table (created on first use; the bench's D1 is temporary). */
+  private async d1Write(at: number) {
+    this.d1Table ??= this.env.DB.prepare(
+      "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, at INTEGER)",
+    ).run();
+    await this.d1Table;
+    await this.env.DB.prepare("INSERT INTO bench_floor (at) VALUES (?)").bind(at).run();
+  }
+}
+
+// ------------------------------------------------------------------ D1 rows of the consumer
+
+interface D1Count {
+  rowsWritten: number;
+  statements: number;
+}
+
+/** The queue consumer's D1 rows, for this isolate's life (one isolate under wrangler dev). */
+const consumerD1: D1Count = { rowsWritten: 0, statements: 0 };
+
+function count(counter: D1Count, result: unknown) {
+  counter.statements += 1;
+  const written = (result as { meta?: { rows_written?: number } } | null)?.meta?.rows_written;
+  if (typeof written === "number") counter.rowsWritten += written;
+}
+
+/** Wrapped statements, so batch() can hand the runtime its own objects back. */
+const originals = new WeakMap<object, D1PreparedStatement>();
+
+/**
+ * A statement that counts what `run()` and `all()` report. `first()` and `raw()` carry no meta;
+ * drizzle runs every write of the invoice path (insert, update) through `run()`.
+ */
+function countingStatement(statement: D1PreparedStatement, counter: D1Count): D1PreparedStatement {
+  const wrapped = new Proxy(statement, {
+    get(target, prop) {
+      if (prop === "bind")
+        return (...values: unknown[]) => countingStatement(target.bind(...values), counter);
+      if (prop === "run" || prop === "all")
+        return async () => {
+          const result = await target[prop]();
+          count(counter, result);
+          return result;
+        };
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  originals.set(wrapped, statement);
+  return wrapped;
+}
+
+/** A D1 binding that adds the `meta.rows_written` of everything it runs to `counter`. */
+function countingD1(db: D1Database, counter: D1Count): D1Database {
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare")
+        return (query: string) => countingStatement(target.prepare(query), counter);
+      if (prop === "batch")
+        return async (statements: D1PreparedStatement[]) => {
+          const results = await target.batch(statements.map((s) => originals.get(s) ?? s));
+          for (const result of results) count(counter, result);
+          return results;
+        };
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+// ------------------------------------------------------------------ routes
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+async function benchRoute(request: Request, env: BenchEnv): Promise<Response | null> {
+  const url = new URL(request.url);
+  if (!url.pathname.startsWith("/bench/")) return null;
+  if (url.pathname === "/bench/floor" && request.method === "POST") {
+    const key = url.searchParams.get("key") || "floor";
+    const options: FloorOptions = {
+      alarm: url.searchParams.get("alarm") === "1",
+      d1: url.searchParams.get("d1") === "1",
+      rows: Number(url.searchParams.get("rows") || 1),
+    };
+    return json(await env.FLOOR.getByName(key).write(options));
+  }
+  if (url.pathname === "/bench/stats" && request.method === "GET") {
+    const reference = url.searchParams.get("reference");
+    if (!reference) return json({ error: "reference is required" }, 400);
+    return json(await env.ORDERS.getByName(reference).benchStats());
+  }
+  if (url.pathname === "/bench/outbox" && request.method === "GET") {
+    const reference = url.searchParams.get("reference");
+    if (!reference) return json({ error: "reference is required" }, 400);
+    return json(await env.ORDERS.getByName(reference).outbox());
+  }
+  if (url.pathname === "/bench/d1-rows" && request.method === "GET") return json(consumerD1);
+  if (url.pathname === "/bench/alarms" && request.method === "GET") return json(orderAlarms);
+  if (url.pathname === "/bench/projection" && request.method === "POST") {
+    const reference = url.searchParams.get("reference");
+    if (!reference) return json({ error: "reference is required" }, 400);
+    const off = url.searchParams.get("off") === "1";
+    return json(await env.ORDERS.getByName(reference).benchProjection(off));
+  }
+  return json({ error: "no such bench route" }, 404);
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    return (await benchRoute(request, env)) ?? app.fetch(request, env, ctx);
+  },
+  queue(batch, env, ctx) {
+    const consume = app.queue as ExportedHandlerQueueHandler<Env>;
+    return consume(batch, { ...env, DB: countingD1(env.DB, consumerD1) }, ctx);
+  },
+} satisfies ExportedHandler<BenchEnv>;
