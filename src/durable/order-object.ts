@@ -64,6 +64,11 @@ interface Computed<T> {
 }
 
 const ALARM_RETRY_MS = 5_000;
+/**
+ * How long a projection waits for more changes before it goes to D1: commands in quick
+ * succession share one D1 write. Lists are eventually consistent anyway.
+ */
+const PROJECTION_DELAY_MS = 50;
 
 /** One order: its items' states, history, timers and outbox, in the object's own SQLite. */
 export class OrderObject extends DurableObject<Env> {
@@ -475,7 +480,8 @@ export class OrderObject extends DurableObject<Env> {
   private commit(state: OrderState, change: Change, now: number, extra?: () => void) {
     this.ctx.storage.transactionSync(() => {
       const version = this.store.write(change, state.version);
-      if (version !== state.version) this.store.requestProjection(version, now);
+      if (version !== state.version)
+        this.store.requestProjection(version, now + PROJECTION_DELAY_MS);
       extra?.();
     });
     applyChange(state, change);
