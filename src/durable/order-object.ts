@@ -65,10 +65,13 @@ interface Computed<T> {
 
 const ALARM_RETRY_MS = 5_000;
 /**
- * How long a projection waits for more changes before it goes to D1: commands in quick
- * succession share one D1 write. Lists are eventually consistent anyway.
+ * At most one projection per order goes to D1 in this span: the first change of a burst is
+ * projected at once, the rest of the burst shares one write at its end. Lists are eventually
+ * consistent anyway.
  */
-const PROJECTION_DELAY_MS = 50;
+const PROJECTION_SPACING_MS = 50;
+/** A bound on delivery rounds per drain; whatever is left waits for the alarm. */
+const MAX_DRAIN_ROUNDS = 10;
 
 /** One order: its items' states, history, timers and outbox, in the object's own SQLite. */
 export class OrderObject extends DurableObject<Env> {
@@ -77,6 +80,7 @@ export class OrderObject extends DurableObject<Env> {
   private draining: Promise<void> | null = null;
   private steppers = new Map<string, Stepper>();
   private d1RowsWritten = 0;
+  private lastProjectionAt = Number.NEGATIVE_INFINITY;
   /** The alarm as this instance last set it (undefined: not known since the instance started). */
   private alarmAt: number | null | undefined;
 
@@ -480,11 +484,18 @@ export class OrderObject extends DurableObject<Env> {
   private commit(state: OrderState, change: Change, now: number, extra?: () => void) {
     this.ctx.storage.transactionSync(() => {
       const version = this.store.write(change, state.version);
-      if (version !== state.version)
-        this.store.requestProjection(version, now + PROJECTION_DELAY_MS);
+      if (version !== state.version) this.store.requestProjection(version, this.projectionDue(now));
       extra?.();
     });
     applyChange(state, change);
+  }
+
+  /** When a projection requested now is due: at once, unless one went out just before. */
+  private projectionDue(now: number): number {
+    return Math.max(
+      now,
+      Math.min(this.lastProjectionAt + PROJECTION_SPACING_MS, now + PROJECTION_SPACING_MS),
+    );
   }
 
   /** Fires every timer due at or before now, so deadlines hold even when the alarm is late. */
@@ -605,15 +616,22 @@ export class OrderObject extends DurableObject<Env> {
     return this.draining;
   }
 
+  /**
+   * Rounds until nothing is due: rows that became due while a delivery was awaited (a newer
+   * projection, say) go out in the same drain. A failure moves its row into the future.
+   */
   private async drainOnce() {
-    const now = this.clock();
-    for (const row of this.store.dueOutbox(now)) {
-      try {
-        await this.deliver(row);
-        this.store.outboxDone(row);
-      } catch (error) {
-        console.warn(`outbox ${row.kind} failed (attempt ${row.attempts + 1})`, error);
-        this.store.outboxFailed(row, error, this.clock());
+    for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      const due = this.store.dueOutbox(this.clock());
+      if (due.length === 0) break;
+      for (const row of due) {
+        try {
+          await this.deliver(row);
+          this.store.outboxDone(row);
+        } catch (error) {
+          console.warn(`outbox ${row.kind} failed (attempt ${row.attempts + 1})`, error);
+          this.store.outboxFailed(row, error, this.clock());
+        }
       }
     }
     await this.scheduleAlarm();
@@ -625,6 +643,7 @@ export class OrderObject extends DurableObject<Env> {
     switch (row.kind) {
       case "projection":
         this.d1RowsWritten += await projectOrder(this.projectionDb, this.summaryRow(state));
+        this.lastProjectionAt = this.clock();
         return;
       case "invoice":
         await this.env.INVOICE_QUEUE.send({ orderReference: state.header.reference });

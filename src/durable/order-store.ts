@@ -88,7 +88,8 @@ export class OrderStore {
     let version = row ? Number(row.value) : 0;
     while (version < SCHEMA_VERSION) {
       version += 1;
-      for (const statement of migrations[version] ?? []) this.exec(statement);
+      // One call for the whole migration: a new order object creates its tables in one go.
+      this.exec((migrations[version] ?? []).join(";\n"));
       this.exec(
         `INSERT INTO meta (key, value) VALUES ('schema_version', ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,

@@ -171,6 +171,16 @@ const paymentProcessesSchema = z.record(z.string().min(1), registeredId);
 
 /** Parses PAYMENT_PROCESSES (payment method -> process id); throws naming what is wrong. */
 export function parsePaymentProcesses(json: string): Record<string, string> {
+  // Read per placement with the same text: parse it once.
+  const known = paymentProcessesByText.get(json);
+  if (known) return known;
+  const parsed = parsePaymentProcessesText(json);
+  paymentProcessesByText.set(json, parsed);
+  return parsed;
+}
+const paymentProcessesByText = new Map<string, Record<string, string>>();
+
+function parsePaymentProcessesText(json: string): Record<string, string> {
   let raw: unknown;
   try {
     raw = JSON.parse(json);

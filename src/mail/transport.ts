@@ -18,7 +18,8 @@ export interface MailTransport {
 }
 
 /** Stores mails in D1 (`mails.list` reads them); a repeated idempotency key is stored once. */
-export function captureTransport(db: Db): MailTransport {
+/** Any drizzle D1 instance: the capture store needs no relational schema. */
+export function captureTransport(db: Pick<DrizzleD1Database, "insert">): MailTransport {
   return {
     async send(mail) {
       await db
@@ -90,7 +91,7 @@ type MailEnv = Pick<Env, "DB" | "MAIL_TRANSPORT" | "MAIL_API_URL" | "MAIL_API_KE
 /** The transport `MAIL_TRANSPORT` names (`capture` or `http`); a broken setting throws. */
 export function mailTransportFromEnv(env: MailEnv): MailTransport {
   const kind: string = env.MAIL_TRANSPORT;
-  if (kind === "capture") return captureTransport(drizzle(env.DB, { schema }));
+  if (kind === "capture") return captureTransport(drizzle(env.DB));
   if (kind === "http") {
     const url: string = env.MAIL_API_URL;
     if (!url || !env.MAIL_API_KEY || !env.MAIL_FROM)

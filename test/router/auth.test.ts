@@ -100,7 +100,11 @@ describe("a customer sees only its own orders", () => {
     expect(
       (await call("orders.cancel", { reference: order.reference }, { token: ursula })).status,
     ).toBe(404);
-    // The projection is due on the object's (shifted) clock: let its alarm deliver it.
+    // The projection is due on the object's (shifted, frozen) clock: move it on a little and
+    // let the alarm deliver it.
+    await runInDurableObject(stub, (o: OrderObject) => {
+      o.clock = () => Date.parse(order.placedAt) + 24 * 60 * 60_000 + 1_000;
+    });
     await runDurableObjectAlarm(stub);
     const { orders } = await backoffice.orders.list.query({ customerReference: "ursula" });
     expect(orders[0]?.version).toBe(invalid.version);
