@@ -88,8 +88,7 @@ export class OrderStore {
     let version = row ? Number(row.value) : 0;
     while (version < SCHEMA_VERSION) {
       version += 1;
-      // One call for the whole migration: a new order object creates its tables in one go.
-      this.exec((migrations[version] ?? []).join(";\n"));
+      for (const statement of migrations[version] ?? []) this.exec(statement);
       this.exec(
         `INSERT INTO meta (key, value) VALUES ('schema_version', ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
