@@ -6,29 +6,21 @@ import type { PlaceOrderInput, Target } from "../domain/inputs";
 import { type Actor, actorLabel } from "../domain/principal";
 import { type Failure, fail, type Result } from "../domain/result";
 import type { HistoryView, OrderView } from "../domain/view";
-import {
-  applyChange,
-  applyEvent,
-  dueTimers,
-  type Moved,
-  rejection,
-  type Skipped,
-  Stepper,
-  selectTarget,
-} from "../engine/events";
-import { type Change, emptyChange, type OrderState, WINDOW_CLOSED_EVENT } from "../engine/model";
+import type { Command } from "../engine/commands";
+import * as commands from "../engine/commands";
+import { applyChange, dueTimers, type Moved, type Skipped, Stepper } from "../engine/events";
+import { type Change, type OrderState, WINDOW_CLOSED_EVENT } from "../engine/model";
 import { placeOrder } from "../engine/place";
 import {
   createShipment,
   type ItemQuantity,
   moveItems,
   type ShipmentDetails,
-  setTracking,
   updateShipment,
 } from "../engine/shipments";
 import { acceptedEvents, stateInfo } from "../engine/step";
-import { closeWindow, fireDueTimer } from "../engine/timers";
-import { cancellationBlock, dominantState, itemStates, orderView } from "../engine/view";
+import { fireDueTimer } from "../engine/timers";
+import { dominantState, itemStates, orderView } from "../engine/view";
 import {
   getProcess,
   type ProcessDefinition,
@@ -56,11 +48,6 @@ interface Idempotency {
   key: string;
   hash: string;
   rememberFailures: boolean;
-}
-
-interface Computed<T> {
-  change: Change;
-  extra: T;
 }
 
 const ALARM_RETRY_MS = 5_000;
@@ -161,7 +148,7 @@ export class OrderObject extends DurableObject<Env> {
       return this.closeCancellationWindow(input, actor).then((r) =>
         r.ok ? { ...r, moved: [], skipped: [] } : r,
       );
-    return this.mutate("trigger", input, actor, triggerCompute(input, actorLabel(actor)), {
+    return this.mutate("trigger", input, actor, commands.triggerEvent(input, actorLabel(actor)), {
       dryRun: input.dryRun ?? false,
     });
   }
@@ -171,36 +158,13 @@ export class OrderObject extends DurableObject<Env> {
    * is cancellable; the back office wherever the items' states accept `cancel`.
    */
   async cancel(options: MutationOptions, actor: Actor): Promise<Result<{ order: OrderView }>> {
-    return this.mutate("cancel", options, actor, (state, stepper, now) => {
-      if (actor.type === "user" && actor.role === "customer") {
-        const block = cancellationBlock(state, stepper.process, now);
-        if (block)
-          return fail("PRECONDITION_FAILED", `the order cannot be cancelled: ${block}`, {
-            cancellableUntil: new Date(state.header.cancellableUntil).toISOString(),
-            itemStates: itemStates(state.items.values()),
-          });
-      }
-      const outcome = applyEvent(
-        state,
-        stepper,
-        [...state.items.values()].map((item) => ({ item, quantity: item.quantity })),
-        { event: "cancel", actor: actorLabel(actor), now },
-      );
-      if (outcome.moved.length === 0) {
-        const states = itemStates(state.items.values());
-        const allCancelled = [...state.items.values()].every((i) =>
-          flagsOf(stepper.process, i.state).includes("cancelled"),
-        );
-        return fail(
-          "PRECONDITION_FAILED",
-          allCancelled
-            ? "the order is already cancelled"
-            : rejection(state, stepper.process, "cancel", outcome.skipped).message,
-          { itemStates: states },
-        );
-      }
-      return { ok: true, change: outcome.change, extra: {} };
-    });
+    const byCustomer = actor.type === "user" && actor.role === "customer";
+    return this.mutate(
+      "cancel",
+      options,
+      actor,
+      commands.cancelOrder(actorLabel(actor), byCustomer),
+    );
   }
 
   /** Closes the customer's cancellation window now (back office), as the timer would. */
@@ -208,19 +172,12 @@ export class OrderObject extends DurableObject<Env> {
     options: MutationOptions,
     actor: Actor,
   ): Promise<Result<{ order: OrderView }>> {
-    return this.mutate("close-window", options, actor, (state, stepper, now) => {
-      if (state.header.windowClosedAt !== null)
-        return fail(
-          "PRECONDITION_FAILED",
-          `the cancellation window closed at ${new Date(state.header.windowClosedAt).toISOString()}`,
-        );
-      return {
-        ok: true,
-        change: closeWindow(state, stepper, { actor: actorLabel(actor), now, type: "event" })
-          .change,
-        extra: {},
-      };
-    });
+    return this.mutate(
+      "close-window",
+      options,
+      actor,
+      commands.closeCancellationWindow(actorLabel(actor)),
+    );
   }
 
   /** Sets or clears (empty string) the buyer's own order reference. */
@@ -232,7 +189,7 @@ export class OrderObject extends DurableObject<Env> {
       "custom-reference",
       input,
       actor,
-      customReferenceCompute(input.customOrderReference, actorLabel(actor)),
+      commands.setCustomReference(input.customOrderReference, actorLabel(actor)),
     );
   }
 
@@ -256,11 +213,18 @@ export class OrderObject extends DurableObject<Env> {
             "custom-reference",
             {},
             actor,
-            customReferenceCompute(command.customOrderReference, "erp"),
+            commands.setCustomReference(command.customOrderReference, "erp"),
             {},
             idempotency,
           )
-        : await this.mutate("trigger", {}, actor, triggerCompute(command, "erp"), {}, idempotency);
+        : await this.mutate(
+            "trigger",
+            {},
+            actor,
+            commands.triggerEvent(command, "erp"),
+            {},
+            idempotency,
+          );
     if (result.ok) {
       const { reference, version, itemStates } = result.order;
       return { status: 200, body: { ok: true, order: { reference, version, itemStates } } };
@@ -361,21 +325,12 @@ export class OrderObject extends DurableObject<Env> {
     issuedAt: string;
     mailedAt: string | null;
   }): Promise<Result<{ version: number }>> {
-    const result = await this.mutate("invoice", {}, { type: "system" }, (state, _stepper, now) => {
-      const known = state.header.invoice;
-      const change = emptyChange();
-      if (known?.reference === input.reference && (known.mailedAt || !input.mailedAt))
-        return { ok: true, change, extra: {} };
-      change.header = { ...state.header, invoice: input };
-      change.history.push({
-        at: now,
-        actor: "system",
-        type: known ? "invoice-mailed" : "invoice-issued",
-        itemIds: [],
-        data: input,
-      });
-      return { ok: true, change, extra: {} };
-    });
+    const result = await this.mutate(
+      "invoice",
+      {},
+      { type: "system" },
+      commands.recordInvoice(input),
+    );
     return result.ok ? { ok: true, version: result.order.version } : result;
   }
 
@@ -384,21 +339,12 @@ export class OrderObject extends DurableObject<Env> {
     input: { reference: string; mailedAt: string },
     actor: Actor,
   ): Promise<Result<{ order: OrderView }>> {
-    return this.mutate("invoice-resent", {}, actor, (state, _stepper, now) => {
-      const invoice = state.header.invoice;
-      if (invoice?.reference !== input.reference)
-        return fail("NOT_FOUND", `invoice ${input.reference} is not this order's`);
-      const change = emptyChange();
-      change.header = { ...state.header, invoice: { ...invoice, mailedAt: input.mailedAt } };
-      change.history.push({
-        at: now,
-        actor: actorLabel(actor),
-        type: "invoice-resent",
-        itemIds: [],
-        data: input,
-      });
-      return { ok: true, change, extra: {} };
-    });
+    return this.mutate(
+      "invoice-resent",
+      {},
+      actor,
+      commands.invoiceResent(input, actorLabel(actor)),
+    );
   }
 
   /** Rows this instance wrote to its SQLite and, through projections, to D1 (for benchmarks). */
@@ -527,7 +473,7 @@ export class OrderObject extends DurableObject<Env> {
     operation: string,
     options: MutationOptions,
     actor: Actor,
-    compute: (state: OrderState, stepper: Stepper, now: number) => Result<Computed<T>>,
+    compute: Command<T>,
     request: unknown = {},
     idempotency: Idempotency | undefined = options.idempotencyKey
       ? {
@@ -693,63 +639,6 @@ const erpStatus: Record<Failure["code"], ErpResponse["status"]> = {
   FORBIDDEN: 400,
   INTERNAL_SERVER_ERROR: 400,
 };
-
-/** Triggers an event on a target: the computation shared by the back office and the ERP. */
-function triggerCompute(
-  input: {
-    event: string;
-    target: Target;
-    dryRun?: boolean;
-    data?: { trackingNumber?: string | undefined; carrier?: string | undefined } | undefined;
-  },
-  actor: string,
-) {
-  return (
-    state: OrderState,
-    stepper: Stepper,
-    now: number,
-  ): Result<Computed<{ moved: Moved[]; skipped: Skipped[] }>> => {
-    const selections = selectTarget(state, input.target);
-    if (!Array.isArray(selections)) return selections;
-    const outcome = applyEvent(state, stepper, selections, {
-      event: input.event,
-      actor,
-      now,
-      ...(input.data ? { data: input.data } : {}),
-    });
-    if (outcome.moved.length === 0)
-      return rejection(state, stepper.process, input.event, outcome.skipped);
-    if (input.data?.trackingNumber || input.data?.carrier)
-      setTracking(
-        state,
-        outcome.change,
-        outcome.moved.map((m) => m.itemId),
-        input.data,
-      );
-    return {
-      ok: true,
-      change: input.dryRun ? emptyChange() : outcome.change,
-      extra: { moved: outcome.moved, skipped: outcome.skipped },
-    };
-  };
-}
-
-/** Sets or clears the buyer's own reference, recording who changed it from what. */
-function customReferenceCompute(text: string, actor: string) {
-  return (state: OrderState, _stepper: Stepper, now: number): Result<Computed<object>> => {
-    const value = text.trim() || null;
-    const change = emptyChange();
-    change.header = { ...state.header, customOrderReference: value };
-    change.history.push({
-      at: now,
-      actor,
-      type: "custom-reference",
-      itemIds: [],
-      data: { from: state.header.customOrderReference, to: value },
-    });
-    return { ok: true, change, extra: {} };
-  };
-}
 
 const flagsOf = (process: ProcessDefinition, state: string): readonly string[] =>
   stateInfo(process, state)?.flags ?? [];

@@ -1,0 +1,167 @@
+import type { Target } from "../domain/inputs";
+import { fail, type Result } from "../domain/result";
+import {
+  applyEvent,
+  type Moved,
+  rejection,
+  type Skipped,
+  type Stepper,
+  selectTarget,
+} from "./events";
+import { type Change, emptyChange, type OrderState } from "./model";
+import { setTracking } from "./shipments";
+import { stateInfo } from "./step";
+import { closeWindow } from "./timers";
+import { cancellationBlock, itemStates } from "./view";
+
+/**
+ * The pure part of every order command: given the order as it is, the stepper of its process
+ * and the time, what changes (written in one transaction by the Durable Object) and what the
+ * caller is told besides the order. A refusal is a value and changes nothing.
+ */
+export type Command<T extends object = object> = (
+  state: OrderState,
+  stepper: Stepper,
+  now: number,
+) => Result<{ change: Change; extra: T }>;
+
+const done = (change: Change) => ({ ok: true as const, change, extra: {} });
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Triggers an event on a target; only items whose state accepts it move. */
+export function triggerEvent(
+  input: {
+    event: string;
+    target: Target;
+    dryRun?: boolean;
+    data?: { trackingNumber?: string | undefined; carrier?: string | undefined } | undefined;
+  },
+  actor: string,
+): Command<{ moved: Moved[]; skipped: Skipped[] }> {
+  return (state, stepper, now) => {
+    const selections = selectTarget(state, input.target);
+    if (!Array.isArray(selections)) return selections;
+    const outcome = applyEvent(state, stepper, selections, {
+      event: input.event,
+      actor,
+      now,
+      ...(input.data ? { data: input.data } : {}),
+    });
+    if (outcome.moved.length === 0)
+      return rejection(state, stepper.process, input.event, outcome.skipped);
+    if (input.data?.trackingNumber || input.data?.carrier)
+      setTracking(
+        state,
+        outcome.change,
+        outcome.moved.map((m) => m.itemId),
+        input.data,
+      );
+    return {
+      ok: true,
+      change: input.dryRun ? emptyChange() : outcome.change,
+      extra: { moved: outcome.moved, skipped: outcome.skipped },
+    };
+  };
+}
+
+/**
+ * Cancels the whole order. A customer may do so only inside the window and while every item
+ * is cancellable; the back office wherever the items' states accept `cancel`.
+ */
+export function cancelOrder(actor: string, byCustomer: boolean): Command {
+  return (state, stepper, now) => {
+    if (byCustomer) {
+      const block = cancellationBlock(state, stepper.process, now);
+      if (block)
+        return fail("PRECONDITION_FAILED", `the order cannot be cancelled: ${block}`, {
+          cancellableUntil: iso(state.header.cancellableUntil),
+          itemStates: itemStates(state.items.values()),
+        });
+    }
+    const items = [...state.items.values()];
+    const outcome = applyEvent(
+      state,
+      stepper,
+      items.map((item) => ({ item, quantity: item.quantity })),
+      { event: "cancel", actor, now },
+    );
+    if (outcome.moved.length > 0) return done(outcome.change);
+    const allCancelled = items.every((i) =>
+      stateInfo(stepper.process, i.state)?.flags.includes("cancelled"),
+    );
+    return fail(
+      "PRECONDITION_FAILED",
+      allCancelled
+        ? "the order is already cancelled"
+        : rejection(state, stepper.process, "cancel", outcome.skipped).message,
+      { itemStates: itemStates(items) },
+    );
+  };
+}
+
+/** Closes the customer's cancellation window now (back office), as its timer would. */
+export function closeCancellationWindow(actor: string): Command {
+  return (state, stepper, now) =>
+    state.header.windowClosedAt !== null
+      ? fail(
+          "PRECONDITION_FAILED",
+          `the cancellation window closed at ${iso(state.header.windowClosedAt)}`,
+        )
+      : done(closeWindow(state, stepper, { actor, now, type: "event" }).change);
+}
+
+/** Sets or clears the buyer's own reference, recording who changed it from what. */
+export function setCustomReference(text: string, actor: string): Command {
+  return (state, _stepper, now) => {
+    const value = text.trim() || null;
+    const change = emptyChange();
+    change.header = { ...state.header, customOrderReference: value };
+    change.history.push({
+      at: now,
+      actor,
+      type: "custom-reference",
+      itemIds: [],
+      data: { from: state.header.customOrderReference, to: value },
+    });
+    return done(change);
+  };
+}
+
+/** Records the issued invoice; a repeated report changes nothing. */
+export function recordInvoice(input: {
+  reference: string;
+  issuedAt: string;
+  mailedAt: string | null;
+}): Command {
+  return (state, _stepper, now) => {
+    const known = state.header.invoice;
+    const change = emptyChange();
+    if (known?.reference === input.reference && (known.mailedAt || !input.mailedAt))
+      return done(change);
+    change.header = { ...state.header, invoice: input };
+    change.history.push({
+      at: now,
+      actor: "system",
+      type: known ? "invoice-mailed" : "invoice-issued",
+      itemIds: [],
+      data: input,
+    });
+    return done(change);
+  };
+}
+
+/** Records that the invoice was mailed again, and by whom. */
+export function invoiceResent(
+  input: { reference: string; mailedAt: string },
+  actor: string,
+): Command {
+  return (state, _stepper, now) => {
+    const invoice = state.header.invoice;
+    if (invoice?.reference !== input.reference)
+      return fail("NOT_FOUND", `invoice ${input.reference} is not this order's`);
+    const change = emptyChange();
+    change.header = { ...state.header, invoice: { ...invoice, mailedAt: input.mailedAt } };
+    change.history.push({ at: now, actor, type: "invoice-resent", itemIds: [], data: input });
+    return done(change);
+  };
+}
