@@ -207,6 +207,7 @@ export class OrderObject extends DurableObject<Env> {
       rememberFailures: true,
     };
     const actor: Actor = { type: "erp" };
+    // The window's end is an order-level fact: it closes through the order, never item by item.
     const result =
       command.type === "order.custom-reference.set"
         ? await this.mutate(
@@ -221,7 +222,9 @@ export class OrderObject extends DurableObject<Env> {
             "trigger",
             {},
             actor,
-            commands.triggerEvent(command, "erp"),
+            command.event === WINDOW_CLOSED_EVENT
+              ? commands.closeCancellationWindow("erp")
+              : commands.triggerEvent(command, "erp"),
             {},
             idempotency,
           );

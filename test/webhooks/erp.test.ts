@@ -136,6 +136,23 @@ describe("ERP webhook commands", () => {
     expect(await send(body, { key: "refund-1" })).toEqual(first);
   });
 
+  it("closing the cancellation window through the ERP closes it for the order, once", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const order = await checkout.orders.place.mutate(orderInput());
+    const body = { ...shipBody(order.reference), event: "cancellation-window-closed" };
+    const { data: _data, ...withoutData } = body;
+    expect((await send(withoutData)).status).toBe(200);
+    const backoffice = await clientAs("backoffice");
+    const after = await backoffice.orders.get.query({ reference: order.reference });
+    expect(after.isCancellable).toBe(false);
+    expect(after.cancellationWindowClosedAt).not.toBeNull();
+    const history = await backoffice.orders.history.query({ reference: order.reference });
+    expect(history.filter((h) => h.type === "cancellation-window-closed")).toEqual([
+      expect.objectContaining({ actor: "erp" }),
+    ]);
+    expect((await send(withoutData)).status).toBe(412);
+  });
+
   it("the same key with another body is 422", async () => {
     const order = await readyToShip();
     await send(shipBody(order.reference), { key: "k-422" });
