@@ -80,8 +80,10 @@ export class OrderObject extends DurableObject<Env> {
     super(ctx, env);
     this.store = new OrderStore(ctx.storage.sql);
     this.projectionDb = env.DB;
+    // One transaction: a migration applies whole or not at all (and a new object's schema is
+    // one commit instead of one per statement).
     ctx.blockConcurrencyWhile(async () => {
-      this.store.migrate();
+      ctx.storage.transactionSync(() => this.store.migrate());
     });
   }
 
