@@ -114,3 +114,10 @@ export function flakyD1(real: D1Database) {
   });
   return { db, state };
 }
+
+/** Sends events, one after the other, to every item of an order, as the back office. */
+export async function triggerAll(reference: string, events: string[]): Promise<void> {
+  const backoffice = await clientAs("backoffice");
+  for (const event of events)
+    await backoffice.orders.trigger.mutate({ reference, event, target: { all: true } });
+}

@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { OrderObject } from "../../src/durable/order-object";
-import { call, clientAs, orderInput, tokenFor } from "../helpers";
+import { call, clientAs, orderInput, tokenFor, triggerAll } from "../helpers";
 
 const WINDOW = 30 * 60_000;
 const customer = {
@@ -74,12 +74,7 @@ describe("customer cancellation", () => {
   it("the window closes on the alarm, survives eviction, and moves confirmed items on to export", async () => {
     const order = await place();
     const backoffice = await clientAs("backoffice");
-    for (const event of ["pay", "confirm"])
-      await backoffice.orders.trigger.mutate({
-        reference: order.reference,
-        event,
-        target: { all: true },
-      });
+    await triggerAll(order.reference, ["pay", "confirm"]);
     const stub = env.ORDERS.getByName(order.reference);
     await evictDurableObject(stub);
     await setClock(order.reference, Date.parse(order.cancellableUntil));
@@ -145,12 +140,7 @@ describe("customer cancellation", () => {
     const order = await place();
     const backoffice = await clientAs("backoffice");
     await backoffice.orders.closeCancellationWindow.mutate({ reference: order.reference });
-    for (const event of ["pay", "confirm"])
-      await backoffice.orders.trigger.mutate({
-        reference: order.reference,
-        event,
-        target: { all: true },
-      });
+    await triggerAll(order.reference, ["pay", "confirm"]);
     await backoffice.orders.trigger.mutate({
       reference: order.reference,
       event: "ship",

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { OrderObject } from "../../src/durable/order-object";
-import { call, clientAs, flakyD1, orderInput, tokenFor } from "../helpers";
+import { call, clientAs, flakyD1, orderInput, tokenFor, triggerAll } from "../helpers";
 
 async function placeMany(n: number, customer: string) {
   const checkout = await clientAs("checkout", "shop");
@@ -32,13 +32,7 @@ describe("faults: nothing is lost or duplicated", () => {
         obj.projectionDb = db;
       });
     const backoffice = await clientAs("backoffice");
-    for (const o of orders)
-      for (const event of ["pay", "confirm"])
-        await backoffice.orders.trigger.mutate({
-          reference: o.reference,
-          event,
-          target: { all: true },
-        });
+    for (const o of orders) await triggerAll(o.reference, ["pay", "confirm"]);
 
     state.down = false;
     for (const o of orders) {
@@ -106,10 +100,7 @@ describe("faults: nothing is lost or duplicated", () => {
   it("200 concurrent commands over 20 orders with idempotency-key replays: gap-free histories, nothing applied twice", async () => {
     const orders = await placeMany(20, "storm");
     const token = await tokenFor("backoffice", "storm");
-    const setup = await clientAs("backoffice");
-    for (const o of orders)
-      for (const event of ["pay", "confirm"])
-        await setup.orders.trigger.mutate({ reference: o.reference, event, target: { all: true } });
+    for (const o of orders) await triggerAll(o.reference, ["pay", "confirm"]);
     // Random commands, with keys drawn from a small pool so that many are replays.
     const [commands = []] = fc.sample(
       fc.array(fc.record({ order: fc.nat(19), item: fc.nat(1), key: fc.nat(30) }), {

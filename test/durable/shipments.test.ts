@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { PlaceOrderInput } from "../../src/domain/inputs";
-import { call, clientAs, orderInput, tokenFor } from "../helpers";
+import { call, clientAs, orderInput, tokenFor, triggerAll } from "../helpers";
 
 const address = orderInput().billingAddress;
 const office = { ...address, company: "ACME", address1: "Office Park 5" };
@@ -185,12 +185,7 @@ describe("shipment edits by the back office", () => {
     const order = await place(twoShipments(lines));
     const backoffice = await clientAs("backoffice");
     await backoffice.orders.closeCancellationWindow.mutate({ reference: order.reference });
-    for (const event of ["pay", "confirm"])
-      await backoffice.orders.trigger.mutate({
-        reference: order.reference,
-        event,
-        target: { all: true },
-      });
+    await triggerAll(order.reference, ["pay", "confirm"]);
     const shipped = await backoffice.orders.trigger.mutate({
       reference: order.reference,
       event: "ship",
@@ -323,12 +318,7 @@ describe("large orders", () => {
     expect(order.items).toHaveLength(1);
     const backoffice = await clientAs("backoffice");
     await backoffice.orders.closeCancellationWindow.mutate({ reference: order.reference });
-    for (const event of ["pay", "confirm", "ship"])
-      await backoffice.orders.trigger.mutate({
-        reference: order.reference,
-        event,
-        target: { all: true },
-      });
+    await triggerAll(order.reference, ["pay", "confirm", "ship"]);
     const shipped = await backoffice.orders.get.query({ reference: order.reference });
     expect(shipped.items).toHaveLength(1);
     expect(shipped.itemStates).toEqual({ shipped: 1_000_000 });

@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { signPayload } from "../../src/webhooks/signature";
-import { clientAs, orderInput } from "../helpers";
+import { clientAs, orderInput, triggerAll } from "../helpers";
 
 const SECRET = "test-erp-secret";
 let keys = 0;
@@ -49,12 +49,7 @@ async function readyToShip(customOrderReference?: string) {
   );
   const backoffice = await clientAs("backoffice");
   await backoffice.orders.closeCancellationWindow.mutate({ reference: order.reference });
-  for (const event of ["pay", "confirm"])
-    await backoffice.orders.trigger.mutate({
-      reference: order.reference,
-      event,
-      target: { all: true },
-    });
+  await triggerAll(order.reference, ["pay", "confirm"]);
   await vi.waitFor(async () => {
     const row = await env.DB.prepare("SELECT version FROM orders WHERE reference = ?")
       .bind(order.reference)
