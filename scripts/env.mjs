@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 /** The repository root: scripts/ sits directly under it, whatever the caller's cwd. */
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -63,4 +64,25 @@ export function requireSecret(name, root = projectRoot) {
 export function fail(message, code = 1) {
   process.stderr.write(`error: ${message}\n`);
   process.exit(code);
+}
+
+/**
+ * The command line as `parseArgs` reads it with `options` (plus `--help`/`-h`): a bad flag exits
+ * with status 2 and the usage, `--help` prints the usage and exits.
+ */
+export function parseCli(options, usage) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+    }));
+  } catch (error) {
+    fail(`${error.message}\n${usage}`, 2);
+  }
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  return values;
 }

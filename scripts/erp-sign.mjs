@@ -6,8 +6,7 @@
 // The signature is computed here independently of src/webhooks/signature.ts (same scheme,
 // Web Crypto), so a mismatch between the two shows up when the command is run.
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { fail, requireSecret } from "./env.mjs";
+import { fail, parseCli, requireSecret } from "./env.mjs";
 
 const usage = `usage: npm run -s erp:sign -- (--body '<json>' | --file <path> | < body.json)
                              [--key <idempotency key>] [--url <webhook url>]
@@ -19,25 +18,15 @@ const usage = `usage: npm run -s erp:sign -- (--body '<json>' | --file <path> | 
 
 The secret is $ERP_WEBHOOK_SECRET, else ERP_WEBHOOK_SECRET from .dev.vars, else from .dev.vars.example.`;
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      body: { type: "string" },
-      file: { type: "string" },
-      key: { type: "string" },
-      url: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  }));
-} catch (error) {
-  fail(`${error.message}\n${usage}`, 2);
-}
-if (values.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
+const values = parseCli(
+  {
+    body: { type: "string" },
+    file: { type: "string" },
+    key: { type: "string" },
+    url: { type: "string" },
+  },
+  usage,
+);
 
 function readBody() {
   if (values.body !== undefined && values.file !== undefined) {

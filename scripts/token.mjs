@@ -2,9 +2,8 @@
 // Mints a bearer token for local calls:
 //   TOKEN=$(npm run -s token -- --role backoffice --sub alice [--ttl 3600])
 // Prints only the token on stdout so it can be captured; messages go to stderr.
-import { parseArgs } from "node:util";
 import { sign } from "hono/jwt";
-import { fail, requireSecret } from "./env.mjs";
+import { fail, parseCli, requireSecret } from "./env.mjs";
 
 const roles = ["customer", "checkout", "backoffice"];
 const usage = `usage: npm run -s token -- --role <${roles.join("|")}> --sub <subject> [--ttl <seconds>]
@@ -15,25 +14,14 @@ const usage = `usage: npm run -s token -- --role <${roles.join("|")}> --sub <sub
 
 The secret is $JWT_SECRET, else JWT_SECRET from .dev.vars, else from .dev.vars.example.`;
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      role: { type: "string" },
-      sub: { type: "string" },
-      ttl: { type: "string", default: "3600" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  }));
-} catch (error) {
-  fail(`${error.message}\n${usage}`, 2);
-}
-
-if (values.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
+const values = parseCli(
+  {
+    role: { type: "string" },
+    sub: { type: "string" },
+    ttl: { type: "string", default: "3600" },
+  },
+  usage,
+);
 if (!values.role || !roles.includes(values.role)) {
   fail(
     `--role must be one of ${roles.join(", ")} (got ${values.role ? `"${values.role}"` : "nothing"})\n${usage}`,
