@@ -61,6 +61,20 @@ const runs = (scenario) => config.only.includes(scenario);
 const progress = (text) => process.stderr.write(`[bench] ${text}\n`);
 const out = (text) => process.stdout.write(`${text}\n`);
 
+/** A "where the time goes" table: [label, measurement, rows written] rows against the floor. */
+const breakdownTable = (parts, floor, rowsHeader) =>
+  table(
+    ["<request", "p50 ms", "p99 ms", "req/s", "p50/floor", `<${rowsHeader}`],
+    parts.map(([label, r, rows]) => [
+      label,
+      fmt.ms(r.p50),
+      fmt.ms(r.p99),
+      fmt.rps(r.rps),
+      fmt.ratio(r.p50 / floor.p50),
+      rows,
+    ]),
+  );
+
 const runId = randomUUID().slice(0, 8);
 const secrets = {
   JWT_SECRET: `bench-jwt-${randomUUID()}`,
@@ -527,19 +541,7 @@ async function floorAndEventsScenario() {
       `${fmt.ms(perEvent.doRows)} DO + ${fmt.ms(perEvent.d1Rows)} D1 rows`,
     ],
   ];
-  out(
-    table(
-      ["<request", "p50 ms", "p99 ms", "req/s", "p50/floor", "<rows written per request"],
-      parts.map(([label, r, rows]) => [
-        label,
-        fmt.ms(r.p50),
-        fmt.ms(r.p99),
-        fmt.rps(r.rps),
-        fmt.ratio(r.p50 / seq.floor.p50),
-        rows,
-      ]),
-    ),
-  );
+  out(breakdownTable(parts, seq.floor, "rows written per request"));
   out(
     `alarm() invocations of the order per trigger/dryRun request: ${perEvent.alarmInvocations.toFixed(2)} ` +
       "(each command arms the alarm for the due projection; the waitUntil drain usually delivers first)",
@@ -660,19 +662,7 @@ async function placementsScenario() {
       `${schemaRows} + ${placeRows} (3 lines)`,
     ],
   ];
-  out(
-    table(
-      ["<request", "p50 ms", "p99 ms", "req/s", "p50/floor", "<DO rows per request"],
-      parts.map(([label, r, rowsWritten]) => [
-        label,
-        fmt.ms(r.p50),
-        fmt.ms(r.p99),
-        fmt.rps(r.rps),
-        fmt.ratio(r.p50 / seq.floor.p50),
-        rowsWritten,
-      ]),
-    ),
-  );
+  out(breakdownTable(parts, seq.floor, "DO rows per request"));
   results.placementBreakdown = Object.fromEntries(
     parts.map(([label, r]) => [
       label,
