@@ -9,7 +9,7 @@ import type { HistoryView, OrderView } from "../domain/view";
 import type { Command } from "../engine/commands";
 import * as commands from "../engine/commands";
 import { applyChange, dueTimers, type Moved, type Skipped, Stepper } from "../engine/events";
-import { type Change, type OrderState, WINDOW_CLOSED_EVENT } from "../engine/model";
+import type { Change, OrderState } from "../engine/model";
 import { placeOrder } from "../engine/place";
 import {
   createShipment,
@@ -146,10 +146,6 @@ export class OrderObject extends DurableObject<Env> {
     } & MutationOptions,
     actor: Actor,
   ): Promise<Result<{ order: OrderView; moved: Moved[]; skipped: Skipped[] }>> {
-    if (input.event === WINDOW_CLOSED_EVENT)
-      return this.closeCancellationWindow(input, actor).then((r) =>
-        r.ok ? { ...r, moved: [], skipped: [] } : r,
-      );
     return this.mutate("trigger", input, actor, commands.triggerEvent(input, actorLabel(actor)), {
       dryRun: input.dryRun ?? false,
     });
@@ -209,7 +205,6 @@ export class OrderObject extends DurableObject<Env> {
       rememberFailures: true,
     };
     const actor: Actor = { type: "erp" };
-    // The window's end is an order-level fact: it closes through the order, never item by item.
     const result =
       command.type === "order.custom-reference.set"
         ? await this.mutate(
@@ -224,9 +219,7 @@ export class OrderObject extends DurableObject<Env> {
             "trigger",
             {},
             actor,
-            command.event === WINDOW_CLOSED_EVENT
-              ? commands.closeCancellationWindow("erp")
-              : commands.triggerEvent(command, "erp"),
+            commands.triggerEvent(command, "erp"),
             {},
             idempotency,
           );

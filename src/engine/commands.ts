@@ -8,7 +8,7 @@ import {
   type Stepper,
   selectTarget,
 } from "./events";
-import { type Change, emptyChange, type OrderState } from "./model";
+import { type Change, emptyChange, type OrderState, WINDOW_CLOSED_EVENT } from "./model";
 import { setTracking } from "./shipments";
 import { stateInfo } from "./step";
 import { closeWindow } from "./timers";
@@ -39,6 +39,13 @@ export function triggerEvent(
   actor: string,
 ): Command<{ moved: Moved[]; skipped: Skipped[] }> {
   return (state, stepper, now) => {
+    if (input.event === WINDOW_CLOSED_EVENT) {
+      // The window's end is an order-level fact: it closes through the order, never item by item.
+      const closed = closeCancellationWindow(actor)(state, stepper, now);
+      if (!closed.ok) return closed;
+      const change = input.dryRun ? emptyChange() : closed.change;
+      return { ok: true, change, extra: { moved: [], skipped: [] } };
+    }
     const selections = selectTarget(state, input.target);
     if (!Array.isArray(selections)) return selections;
     const outcome = applyEvent(state, stepper, selections, {

@@ -136,6 +136,22 @@ describe("customer cancellation", () => {
     expect(again.status).toBe(412);
   });
 
+  it("the back office may also close the window as an event; a dry run of it changes nothing", async () => {
+    const order = await place();
+    const backoffice = await clientAs("backoffice");
+    const input = {
+      reference: order.reference,
+      event: "cancellation-window-closed",
+      target: { all: true as const },
+    };
+    const dry = await backoffice.orders.trigger.mutate({ ...input, dryRun: true });
+    expect(dry.order.isCancellable).toBe(true);
+    expect(dry.order.version).toBe(order.version);
+    const closed = await backoffice.orders.trigger.mutate(input);
+    expect(closed.order.isCancellable).toBe(false);
+    expect(closed.order.cancellationWindowClosedAt).not.toBeNull();
+  });
+
   it("a customer cannot cancel once an item has shipped", async () => {
     const order = await place();
     const backoffice = await clientAs("backoffice");
