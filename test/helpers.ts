@@ -3,6 +3,7 @@ import { sign } from "hono/jwt";
 import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
+import type { TriggerEvent } from "../src/machines/registry";
 
 export async function tokenFor(role: Role, sub: string, secret = env.JWT_SECRET): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
@@ -116,7 +117,7 @@ export function flakyD1(real: D1Database) {
 }
 
 /** Sends events, one after the other, to every item of an order, as the back office. */
-export async function triggerAll(reference: string, events: string[]): Promise<void> {
+export async function triggerAll(reference: string, events: TriggerEvent[]): Promise<void> {
   const backoffice = await clientAs("backoffice");
   for (const event of events)
     await backoffice.orders.trigger.mutate({ reference, event, target: { all: true } });

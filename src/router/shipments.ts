@@ -8,6 +8,7 @@ import {
   orderReference,
 } from "../domain/inputs";
 import { requiredText } from "../domain/text";
+import type { OrderView } from "../domain/view";
 import { actorOf } from "./orders";
 import { backofficeProcedure, router, unwrap } from "./trpc";
 
@@ -26,7 +27,7 @@ export const shipmentsRouter = router({
         ...mutationOptions,
       }),
     )
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<OrderView> => {
       const { reference, ...rest } = input;
       const stub = ctx.env.ORDERS.getByName(reference);
       return unwrap(await stub.createShipment(rest, actorOf(ctx.principal))).order;
@@ -44,7 +45,7 @@ export const shipmentsRouter = router({
         ...mutationOptions,
       }),
     )
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<OrderView> => {
       const { reference, ...rest } = input;
       const stub = ctx.env.ORDERS.getByName(reference);
       return unwrap(await stub.updateShipment(rest, actorOf(ctx.principal))).order;
@@ -60,7 +61,7 @@ export const shipmentsRouter = router({
         ...mutationOptions,
       }),
     )
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<OrderView> => {
       const { reference, ...rest } = input;
       const stub = ctx.env.ORDERS.getByName(reference);
       return unwrap(await stub.moveItems(rest, actorOf(ctx.principal))).order;
