@@ -2,7 +2,7 @@
  * The typed client, published as `edge-oms/client`. Only `@trpc/client` runs; everything else
  * here is types, so the built file is small and the same in Node and in a browser bundle.
  */
-import { createTRPCClient, httpBatchLink, type TRPCClient } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "./router";
 
@@ -40,6 +40,16 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 /** What `createOrderClient` returns. */
 export type OrderClient = TRPCClient<AppRouter>;
+/** What a failed call throws: `message` is a sentence, `data.code` the tRPC code. */
+export type OrderClientError = TRPCClientError<AppRouter>;
+
+/**
+ * Whether an error came from a call: the service refused it (`data.code` says why) or could not
+ * be reached (`data` is undefined).
+ */
+export function isOrderClientError(error: unknown): error is OrderClientError {
+  return error instanceof TRPCClientError;
+}
 
 export interface OrderClientOptions {
   /** The service's base URL, e.g. http://127.0.0.1:8787 */
