@@ -3,6 +3,7 @@ import { sign } from "hono/jwt";
 import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
+import type { OrderObject } from "../src/durable/order-object";
 
 export async function tokenFor(role: Role, sub: string, secret = env.JWT_SECRET): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
@@ -120,4 +121,11 @@ export async function triggerAll(reference: string, events: string[]): Promise<v
   const backoffice = await clientAs("backoffice");
   for (const event of events)
     await backoffice.orders.trigger.mutate({ reference, event, target: { all: true } });
+}
+
+/** The order object's outbox rows, as the back office sees them. */
+export async function effectsOf(stub: DurableObjectStub<OrderObject>) {
+  const result = await stub.effects();
+  if (!result.ok) throw new Error(result.message);
+  return result.effects;
 }

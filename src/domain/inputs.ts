@@ -179,6 +179,54 @@ export const triggerInput = z.strictObject({
 });
 export type TriggerInput = z.infer<typeof triggerInput>;
 
+/** What an order object's method takes: the input without the reference that chose the object. */
+export type ForOrder<T> = Omit<T, "reference">;
+
+export const orderMutationInput = z.strictObject({ reference: orderReference, ...mutationOptions });
+export type OrderMutationInput = z.infer<typeof orderMutationInput>;
+
+export const setCustomReferenceInput = z.strictObject({
+  reference: orderReference,
+  customOrderReference,
+  ...mutationOptions,
+});
+export type SetCustomReferenceInput = z.infer<typeof setCustomReferenceInput>;
+
+export const historyInput = z.strictObject({
+  reference: orderReference,
+  itemId: requiredText(40).optional(),
+});
+
+const shipmentId = requiredText(40);
+
+export const createShipmentInput = z.strictObject({
+  reference: orderReference,
+  address,
+  method,
+  requestedDeliveryDate: isoDate.optional(),
+  items: itemSelection,
+  ...mutationOptions,
+});
+export type CreateShipmentInput = z.infer<typeof createShipmentInput>;
+
+export const updateShipmentInput = z.strictObject({
+  reference: orderReference,
+  shipmentId,
+  address: address.optional(),
+  method: method.optional(),
+  requestedDeliveryDate: isoDate.optional(),
+  ...mutationOptions,
+});
+export type UpdateShipmentInput = z.infer<typeof updateShipmentInput>;
+
+export const moveItemsInput = z.strictObject({
+  reference: orderReference,
+  toShipmentId: shipmentId,
+  items: itemSelection,
+  ...mutationOptions,
+});
+export type MoveItemsInput = z.infer<typeof moveItemsInput>;
+
 export const listOrdersInput = z.strictObject({
   customerReference: requiredText(100).optional(),
   customOrderReference: customOrderReference.optional(),

@@ -27,6 +27,51 @@ export interface Skipped {
   reason: string;
 }
 
+/**
+ * What moved and what was skipped, compact enough to keep as an idempotency record of a
+ * 10,000-item event (ids grouped by transition and by state) and expanded back exactly.
+ */
+export interface CompactOutcome {
+  event: string;
+  /** [from, to, [itemId, quantity][]] */
+  moved: [string, string, [string, number][]][];
+  /** [state, itemIds] */
+  skipped: [string, string[]][];
+}
+
+export function compactOutcome(event: string, moved: Moved[], skipped: Skipped[]): CompactOutcome {
+  const byTransition = new Map<string, [string, string, [string, number][]]>();
+  for (const m of moved) {
+    const key = `${m.from}\u0000${m.to}`;
+    let group = byTransition.get(key);
+    if (!group) {
+      group = [m.from, m.to, []];
+      byTransition.set(key, group);
+    }
+    group[2].push([m.itemId, m.quantity]);
+  }
+  const byState = new Map<string, string[]>();
+  for (const s of skipped) {
+    const ids = byState.get(s.state) ?? [];
+    ids.push(s.itemId);
+    byState.set(s.state, ids);
+  }
+  return { event, moved: [...byTransition.values()], skipped: [...byState] };
+}
+
+export function expandOutcome(compact: CompactOutcome): { moved: Moved[]; skipped: Skipped[] } {
+  return {
+    moved: compact.moved.flatMap(([from, to, items]) =>
+      items.map(([itemId, quantity]) => ({ itemId, from, to, quantity })),
+    ),
+    skipped: compact.skipped.flatMap(([state, ids]) =>
+      ids.map((itemId) => ({ itemId, state, reason: skipReason(state, compact.event) })),
+    ),
+  };
+}
+
+const skipReason = (state: string, event: string) => `state ${state} does not accept ${event}`;
+
 export interface EventOutcome {
   change: Change;
   moved: Moved[];
@@ -171,7 +216,7 @@ export function applyEvent(
       skipped.push({
         itemId: item.id,
         state: item.state,
-        reason: `state ${item.state} does not accept ${options.event}`,
+        reason: skipReason(item.state, options.event),
       });
       continue;
     }

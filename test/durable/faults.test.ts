@@ -29,7 +29,7 @@ describe("faults: nothing is lost or duplicated", () => {
     const { db, state } = flakyD1(env.DB);
     for (const o of orders)
       await runInDurableObject(env.ORDERS.getByName(o.reference), (obj: OrderObject) => {
-        obj.projectionDb = db;
+        obj.seam.projectionDb = db;
       });
     const backoffice = await clientAs("backoffice");
     for (const o of orders) await triggerAll(o.reference, ["pay", "confirm"]);
@@ -38,11 +38,11 @@ describe("faults: nothing is lost or duplicated", () => {
     for (const o of orders) {
       const stub = env.ORDERS.getByName(o.reference);
       await runInDurableObject(stub, (obj: OrderObject) => {
-        obj.clock = () => Date.now() + 10 * 60_000;
+        obj.seam.clock = () => Date.now() + 10 * 60_000;
       });
       await runDurableObjectAlarm(stub);
       await runInDurableObject(stub, (obj: OrderObject) => {
-        obj.clock = Date.now;
+        obj.seam.clock = Date.now;
       });
     }
     const listed = await backoffice.orders.list.query({ customerReference: "outage", limit: 100 });
@@ -65,7 +65,7 @@ describe("faults: nothing is lost or duplicated", () => {
     const due = Date.parse(order!.cancellableUntil);
     await runInDurableObject(stub, (obj: OrderObject) => {
       let calls = 0;
-      obj.clock = () => {
+      obj.seam.clock = () => {
         calls += 1;
         if (calls === 1) throw new Error("injected fault in the alarm");
         return due;
@@ -89,7 +89,7 @@ describe("faults: nothing is lost or duplicated", () => {
     const stub = env.ORDERS.getByName(order!.reference);
     await evictDurableObject(stub);
     await runInDurableObject(stub, (obj: OrderObject) => {
-      obj.clock = () => Date.parse(order!.cancellableUntil);
+      obj.seam.clock = () => Date.parse(order!.cancellableUntil);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const backoffice = await clientAs("backoffice");

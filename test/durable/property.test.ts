@@ -80,6 +80,7 @@ describe("random event sequences on random orders", () => {
                 ? await stub.trigger(
                     {
                       event: c.event,
+                      dryRun: false,
                       target:
                         c.target === "all"
                           ? { all: true }
