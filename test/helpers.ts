@@ -4,6 +4,7 @@ import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
 import type { OrderObject } from "../src/durable/order-object";
+import { signPayload } from "../src/webhooks/signature";
 
 export async function tokenFor(role: Role, sub: string, secret = env.JWT_SECRET): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
@@ -128,4 +129,22 @@ export async function effectsOf(stub: DurableObjectStub<OrderObject>) {
   const result = await stub.effects();
   if (!result.ok) throw new Error(result.message);
   return result.effects;
+}
+
+/**
+ * A signed ERP webhook request, as an ERP sends it (`key` is its idempotency key). The one
+ * place tests sign inbound webhooks, besides the signature tests themselves.
+ */
+export async function erpRequest(body: unknown, key: string): Promise<Request> {
+  const raw = JSON.stringify(body);
+  const t = Math.floor(Date.now() / 1000);
+  return new Request("http://oms.test/webhooks/erp", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "idempotency-key": key,
+      "x-signature": `t=${t},v1=${await signPayload(env.ERP_WEBHOOK_SECRET, t, raw)}`,
+    },
+    body: raw,
+  });
 }

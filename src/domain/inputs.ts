@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { limits } from "./limits";
-import { customOrderReference, requiredText, text } from "./text";
+import { codePoints, customOrderReference, requiredText, text } from "./text";
 
 export const money = z.number().int().min(0).max(limits.maxUnitPrice);
 export const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");
@@ -51,6 +51,10 @@ const lineInput = z.strictObject({
     .optional(),
 });
 
+/** The characters an item of this line shows (SKU and name, in code points). */
+export const lineText = (line: { sku: string; name: string }) =>
+  codePoints(line.sku) + codePoints(line.name);
+
 export const placeOrderInput = z
   .strictObject({
     idempotencyKey,
@@ -86,6 +90,25 @@ export const placeOrderInput = z
       keys.add(s.key);
     });
     const used = new Set<string>();
+    let items = 0;
+    let itemText = 0;
+    for (const line of order.lines) {
+      const parts = line.allocations?.length ?? 1;
+      items += parts;
+      itemText += parts * lineText(line);
+    }
+    if (items > limits.maxItems)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lines"],
+        message: `the lines make ${items} items (one per line and allocation); an order holds at most ${limits.maxItems}`,
+      });
+    if (itemText > limits.maxItemText)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lines"],
+        message: `the items carry ${itemText} characters of SKU and name; an order holds at most ${limits.maxItemText}`,
+      });
     order.lines.forEach((line, i) => {
       const at = (...path: (string | number)[]) => ["lines", i, ...path];
       if ((line.shipment === undefined) === (line.allocations === undefined)) {

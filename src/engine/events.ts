@@ -1,5 +1,6 @@
-import type { Target } from "../domain/inputs";
+import { lineText, type Target } from "../domain/inputs";
 import type { JsonObject } from "../domain/json";
+import { limits } from "../domain/limits";
 import { type Failure, fail } from "../domain/result";
 import type { ProcessDefinition } from "../machines/registry";
 import {
@@ -353,6 +354,40 @@ export function rejection(
       states,
     },
   );
+}
+
+/**
+ * Refuses a change that would take the order past its item limits (items, and SKU and name
+ * text shown per item): splits add items. `path` names the request field that asked for them.
+ */
+export function checkGrowth(
+  state: OrderState,
+  change: Change,
+  path: (string | number)[],
+): Failure | null {
+  const added = change.items.filter((i) => !state.items.has(i.id));
+  if (added.length === 0) return null;
+  const items = state.items.size + added.length;
+  if (items > limits.maxItems)
+    return fail(
+      "BAD_REQUEST",
+      `${path.join(".")}: splitting would make ${items} items; an order holds at most ${limits.maxItems}`,
+      { path, items, maxItems: limits.maxItems },
+    );
+  const textOf = (item: Item) => {
+    const line = state.lines.get(item.lineId);
+    return line ? lineText(line) : 0;
+  };
+  let text = 0;
+  for (const item of state.items.values()) text += textOf(item);
+  for (const item of added) text += textOf(item);
+  if (text > limits.maxItemText)
+    return fail(
+      "BAD_REQUEST",
+      `${path.join(".")}: splitting would make the items carry ${text} characters of SKU and name; an order holds at most ${limits.maxItemText}`,
+      { path, itemText: text, maxItemText: limits.maxItemText },
+    );
+  return null;
 }
 
 /** Applies a change to the in-memory state, after it was written to storage. */
