@@ -69,12 +69,12 @@ export class OrderObject extends ProductionOrderObject {
     };
     super(countingState(ctx, counters), { ...env, DB: countingD1(env.DB, counters.d1) });
     this.counters = counters;
-    this.seam.projectionDb = countingD1(this.seam.projectionDb, counters.projection);
+    this.seam.db = countingD1(this.seam.db, counters.projection);
   }
 
   override async place(...args: Parameters<ProductionOrderObject["place"]>) {
     if (args[0].customer.reference.startsWith(NO_PROJECTION_CUSTOMER))
-      this.seam.projectionDb = nullD1;
+      this.seam.db = nullD1;
     return super.place(...args);
   }
 
@@ -98,7 +98,7 @@ export class OrderObject extends ProductionOrderObject {
 
   /** Projection off (into nullD1) or back on (the real D1, counted). */
   async benchProjection(off: boolean): Promise<{ off: boolean }> {
-    this.seam.projectionDb = off ? nullD1 : countingD1(this.env.DB, this.counters.projection);
+    this.seam.db = off ? nullD1 : countingD1(this.env.DB, this.counters.projection);
     return { off };
   }
 }

@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
+import { expect, vi } from "vitest";
 import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
@@ -147,4 +148,24 @@ export async function erpRequest(body: unknown, key: string): Promise<Request> {
     },
     body: raw,
   });
+}
+
+/**
+ * Waits until nothing more happens to the order by itself: its outbox has nothing waiting and,
+ * if an invoice was requested, the invoice is recorded. Reads after it see one settled state.
+ */
+export async function settled(reference: string): Promise<void> {
+  const stub = env.ORDERS.getByName(reference);
+  const backoffice = await clientAs("backoffice", "settle");
+  await vi.waitFor(
+    async () => {
+      const waiting = (await effectsOf(stub)).filter((e) => e.nextAttemptAt !== null);
+      expect(waiting).toEqual([]);
+      const history = await backoffice.orders.history.query({ reference });
+      const requested = history.some((h) => h.event === "generateInvoice" && !h.data?.skipped);
+      const issued = history.some((h) => h.type === "invoice-issued");
+      expect(requested).toBe(issued);
+    },
+    { timeout: 10_000, interval: 20 },
+  );
 }

@@ -38,11 +38,12 @@ import {
 
 /**
  * The one seam tests and benchmarks use to reach into a running order object (through
- * `runInDurableObject`): its clock and where its projections go. Production never changes them.
+ * `runInDurableObject`): its clock, and the D1 it writes (projections, captured mails), which
+ * fault tests replace with one that fails. Production never changes them.
  */
 export interface OrderObjectSeam {
   clock: () => number;
-  projectionDb: D1Database;
+  db: D1Database;
 }
 
 export interface TriggerResult {
@@ -91,7 +92,7 @@ export class OrderObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.seam = { clock: Date.now, projectionDb: env.DB };
+    this.seam = { clock: Date.now, db: env.DB };
     this.store = new OrderStore(ctx.storage);
     this.pipeline = new CommandPipeline(
       this.store,
@@ -103,7 +104,7 @@ export class OrderObject extends DurableObject<Env> {
       process: (state) => this.pipeline.process(state),
       view: (state, now) => this.pipeline.view(state, now),
       now: () => this.now(),
-      projectionDb: () => this.seam.projectionDb,
+      db: () => this.seam.db,
       settled: () => this.alarms.arm(),
     });
     this.alarms = new AlarmScheduler(ctx.storage, () => this.store.nextWakeUp(IDEMPOTENCY_TTL_MS));
@@ -414,6 +415,8 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   private async afterWrite() {
+    // An object without an order has nothing to wake for, and must not write even that.
+    if (!this.pipeline.order()) return;
     await this.alarms.arm();
     this.ctx.waitUntil(this.outbox.drain());
   }

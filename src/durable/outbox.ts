@@ -48,8 +48,8 @@ export interface OutboxContext {
   process(state: OrderState): ProcessDefinition;
   view(state: OrderState, now: number): OrderView;
   now(): number;
-  /** Where projections go (the order object's seam; `env.DB` in production). */
-  projectionDb(): D1Database;
+  /** The D1 the object writes: projections and captured mails (`env.DB` in production). */
+  db(): D1Database;
   /** Called after every drain: the next attempt needs an alarm. */
   settled(): Promise<void>;
 }
@@ -150,7 +150,7 @@ export class Outbox {
       case "projection": {
         const now = this.context.now();
         const summary = summaryRow(state, this.context.process(state), now, this.deadEffects());
-        await projectOrder(this.context.projectionDb(), summary);
+        await projectOrder(this.context.db(), summary);
         this.lastProjectionAt = now;
         return;
       }
@@ -158,7 +158,7 @@ export class Outbox {
         await this.env.INVOICE_QUEUE.send({ orderReference: state.header.reference });
         return;
       case "mail":
-        await mailTransportFromEnv(this.env).send(
+        await mailTransportFromEnv({ ...this.env, DB: this.context.db() }).send(
           confirmationMail(this.context.view(state, this.context.now())),
         );
         return;

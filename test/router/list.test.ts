@@ -70,7 +70,7 @@ describe("the D1 projection", () => {
     const stub = env.ORDERS.getByName(order.reference);
     const { db, state } = flakyD1(env.DB);
     await runInDurableObject(stub, (o: OrderObject) => {
-      o.seam.projectionDb = db;
+      o.seam.db = db;
     });
 
     const paid = await backoffice.orders.trigger.mutate({
