@@ -73,8 +73,7 @@ export class OrderObject extends ProductionOrderObject {
   }
 
   override async place(...args: Parameters<ProductionOrderObject["place"]>) {
-    if (args[0].customer.reference.startsWith(NO_PROJECTION_CUSTOMER))
-      this.seam.db = nullD1;
+    if (args[0].customer.reference.startsWith(NO_PROJECTION_CUSTOMER)) this.seam.db = nullD1;
     return super.place(...args);
   }
 
