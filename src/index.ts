@@ -8,6 +8,7 @@ import { appRouter } from "./router";
 import { createContext } from "./router/context";
 import { erpWebhooks } from "./webhooks/erp";
 
+export { AdjustableClock } from "./durable/clock";
 export { InvoiceNumbers } from "./durable/invoice-numbers";
 export { OrderObject } from "./durable/order-object";
 export type { AppRouter } from "./router";

@@ -4,6 +4,7 @@ import { z } from "zod";
 import * as schema from "../db/schema";
 import type { Result } from "../domain/result";
 import { fail } from "../domain/result";
+import { serviceClock } from "../durable/clock";
 import { type Db, type MailTransport, mailTransportFromEnv, parseBcc } from "../mail/transport";
 import { parseSeller, renderInvoice, TEMPLATE_VERSION } from "./render";
 
@@ -34,6 +35,9 @@ const numbers = (env: Env) => env.INVOICE_NUMBERS.getByName("global");
 export const backoffSeconds = (attempts: number) => Math.min(2 ** Math.max(1, attempts) * 5, 600);
 
 const subjectFor = (reference: string) => `Invoice: ${reference}`;
+
+/** The service's clock as dates (issue dates, mailing times). */
+const dates = (clock: () => number) => () => new Date(clock());
 
 /**
  * Consumes the `invoices` queue. Each message is acked or retried on its own: one bad order
@@ -103,7 +107,7 @@ export async function issueInvoice(
   orderReference: string,
   deps: InvoiceDeps = {},
 ): Promise<IssuedInvoice> {
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? dates(await serviceClock(env));
   const db = drizzle(env.DB, { schema });
   const order = env.ORDERS.getByName(orderReference);
 
@@ -228,7 +232,7 @@ export async function resendInvoice(
   reference: string,
   deps: InvoiceDeps = {},
 ): Promise<Result<{ reference: string; orderReference: string; mailedAt: string }>> {
-  const now = (deps.now ?? (() => new Date()))();
+  const now = (deps.now ?? dates(await serviceClock(env)))();
   const invoice = await db
     .select()
     .from(schema.invoices)

@@ -1,3 +1,4 @@
+import { clockRouter } from "./clock";
 import { invoicesRouter } from "./invoices";
 import { mailsRouter } from "./mails";
 import { ordersRouter } from "./orders";
@@ -13,6 +14,7 @@ export const appRouter = router({
   outbox: outboxRouter,
   processes: processesRouter,
   shipments: shipmentsRouter,
+  clock: clockRouter,
 });
 
 export type AppRouter = typeof appRouter;

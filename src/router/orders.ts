@@ -12,6 +12,7 @@ import {
 } from "../domain/inputs";
 import type { Actor } from "../domain/principal";
 import type { HistoryView, ItemEvents, OrderList, OrderView, TriggerResult } from "../domain/view";
+import { serviceClock } from "../durable/clock";
 import type { Principal } from "./context";
 import {
   backofficeProcedure,
@@ -79,7 +80,8 @@ export const ordersRouter = router({
           return { orders: [], nextCursor: null };
         input.customerReference = ctx.principal.sub;
       }
-      const result = await listOrders(ctx.db, input, new Date(), ctx.principal.role === "customer");
+      const now = new Date((await serviceClock(ctx.env))());
+      const result = await listOrders(ctx.db, input, now, ctx.principal.role === "customer");
       if ("badCursor" in result)
         throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor of this list" });
       return result;
