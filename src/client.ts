@@ -1,4 +1,5 @@
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { limits } from "./domain/limits";
 import type { AppRouter } from "./router";
 
 export interface OrderClientOptions {
@@ -15,6 +16,8 @@ export function createOrderClient({ url, token, fetch }: OrderClientOptions) {
     links: [
       httpBatchLink({
         url: `${url.replace(/\/$/, "")}/trpc`,
+        // The server refuses larger batches; the link splits them.
+        maxItems: limits.maxBatchCalls,
         ...(fetch ? { fetch } : {}),
         async headers() {
           const value = typeof token === "function" ? await token() : token;

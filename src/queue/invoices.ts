@@ -4,11 +4,12 @@ import { z } from "zod";
 import * as schema from "../db/schema";
 import type { Result } from "../domain/result";
 import { fail } from "../domain/result";
+import { wellFormed } from "../domain/text";
 import { type Db, type MailTransport, mailTransportFromEnv, parseBcc } from "../mail/transport";
 import { parseSeller, renderInvoice, TEMPLATE_VERSION } from "./render";
 
 /** The body of a message on the `invoices` queue. */
-export const invoiceJob = z.object({ orderReference: z.string().min(1).max(64) });
+export const invoiceJob = z.object({ orderReference: wellFormed().min(1).max(64) });
 export type InvoiceJob = z.infer<typeof invoiceJob>;
 
 /** What the order records once its invoice exists (and, when mailed, since when). */

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { invoices } from "../db/schema";
 import { orderReference } from "../domain/inputs";
 import { limits } from "../domain/limits";
-import { requiredText } from "../domain/text";
+import { requiredText, wellFormed } from "../domain/text";
 import { resendInvoice } from "../queue/invoices";
 import type { Principal } from "./context";
 import { actorOf } from "./orders";
@@ -14,11 +14,11 @@ const invoiceReference = requiredText(100);
 
 export const listInvoicesInput = z.strictObject({
   orderReference: orderReference.optional(),
-  cursor: z.string().max(500).optional(),
+  cursor: wellFormed().max(500).optional(),
   limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
 });
 
-const cursorShape = z.object({ issuedAt: z.string(), reference: z.string() });
+const cursorShape = z.object({ issuedAt: wellFormed(), reference: wellFormed() });
 type Cursor = z.infer<typeof cursorShape>;
 
 // Opaque to callers, so the sort keys can change without breaking them.

@@ -9,10 +9,12 @@ import {
   triggerInput,
 } from "../domain/inputs";
 import type { Actor } from "../domain/principal";
-import { customOrderReference } from "../domain/text";
+import { customOrderReference, wellFormed } from "../domain/text";
+import { parsePaymentProcesses, paymentMethodIssue } from "../machines/registry";
 import type { Principal } from "./context";
 import {
   backofficeProcedure,
+  badInput,
   checkoutProcedure,
   customerOrBackofficeProcedure,
   router,
@@ -49,6 +51,10 @@ const mutationInput = z.strictObject({ reference: orderReference, ...mutationOpt
 export const ordersRouter = router({
   /** Places an order (checkout service). Idempotent on the caller's idempotencyKey. */
   place: checkoutProcedure.input(placeOrderInput).mutation(async ({ ctx, input }) => {
+    // Here, where the configuration is at hand, so a typo never reaches an order object.
+    const methods = parsePaymentProcesses(ctx.env.PAYMENT_PROCESSES);
+    const unknownMethod = paymentMethodIssue(input.paymentMethod, methods);
+    if (unknownMethod) throw badInput(["paymentMethod"], unknownMethod);
     const reference = await orderReferenceFor(ctx.principal.sub, input.idempotencyKey);
     const requestHash = hex(await sha256(JSON.stringify(input)));
     const result = await ctx.env.ORDERS.getByName(reference).place(input, {
@@ -110,7 +116,7 @@ export const ordersRouter = router({
   /** The order's history, oldest first. */
   history: customerOrBackofficeProcedure
     .input(
-      z.strictObject({ reference: orderReference, itemId: z.string().min(1).max(40).optional() }),
+      z.strictObject({ reference: orderReference, itemId: wellFormed().min(1).max(40).optional() }),
     )
     .query(async ({ ctx, input }) => {
       const stub = ctx.env.ORDERS.getByName(input.reference);

@@ -1,5 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { wellFormed } from "../domain/text";
 import { describeProcess } from "../machines/describe";
 import { listProcesses, processConfigFromEnv } from "../machines/registry";
 import { backofficeProcedure, router } from "./trpc";
@@ -14,7 +15,7 @@ export const processesRouter = router({
   get: backofficeProcedure
     .input(
       z.strictObject({
-        name: z.string().min(1).max(64),
+        name: wellFormed().min(1).max(64),
         version: z.number().int().min(1).optional(),
       }),
     )
