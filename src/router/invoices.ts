@@ -5,7 +5,7 @@ import { invoices } from "../db/schema";
 import { orderReference } from "../domain/inputs";
 import { limits } from "../domain/limits";
 import { requiredText, wellFormed } from "../domain/text";
-import { resendInvoice } from "../queue/invoices";
+import { invoiceDocument, resendInvoice } from "../queue/invoices";
 import type { Principal } from "./context";
 import { actorOf } from "./orders";
 import { backofficeProcedure, customerOrBackofficeProcedure, router, unwrap } from "./trpc";
@@ -86,7 +86,7 @@ export const invoicesRouter = router({
     };
   }),
 
-  /** One invoice with its stored document; another customer's invoice is NOT_FOUND. */
+  /** One invoice with its stored document (from R2); another customer's invoice is NOT_FOUND. */
   get: customerOrBackofficeProcedure
     .input(z.strictObject({ reference: invoiceReference }))
     .query(async ({ ctx, input }) => {
@@ -105,7 +105,7 @@ export const invoicesRouter = router({
         issuedAt: row.issuedAt,
         currency: row.currency,
         totals: row.totals,
-        html: row.html,
+        html: await invoiceDocument(ctx.env, row),
         templateVersion: row.templateVersion,
         mailedAt: row.mailedAt,
       };
