@@ -164,16 +164,16 @@ describe("tRPC batches", () => {
     expect(after.itemStates).toEqual(order.itemStates);
   });
 
-  it(`a batch of ${limits.maxBatchCalls} calls runs`, async () => {
+  it(`a batch of ${limits.maxBatchCalls} calls runs, of ${limits.maxBatchCalls + 1} queries is refused`, async () => {
     const token = await tokenFor("backoffice", "ops");
-    const res = await batch(
-      Array(limits.maxBatchCalls).fill("processes.list"),
-      Array(limits.maxBatchCalls).fill({}),
-      token,
-      "GET",
-    );
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.text)).toHaveLength(limits.maxBatchCalls);
+    const calls = (n: number) =>
+      batch(Array(n).fill("processes.list"), Array(n).fill({}), token, "GET");
+    const ok = await calls(limits.maxBatchCalls);
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.text)).toHaveLength(limits.maxBatchCalls);
+    const refused = await calls(limits.maxBatchCalls + 1);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain(`at most ${limits.maxBatchCalls} calls`);
   });
 
   it("the typed client splits larger batches so that none is refused", async () => {
