@@ -12,10 +12,12 @@ import { defineConfig } from "vitest/config";
 //   configured otherwise is its own project.
 // The Cloudflare plugin sits inside the workers projects only: at the root it would move the
 // e2e tests into workerd too. Run one with `npx vitest run --project <name>`.
+// Secrets, and the fast-check seed (test/seed.ts), for every workers project.
 const secrets = {
   JWT_SECRET: "test-jwt-secret",
   ERP_WEBHOOK_SECRET: "test-erp-secret",
   MAIL_API_KEY: "",
+  FC_SEED: process.env.FC_SEED ?? "",
 };
 
 const OTHER_VARS = {

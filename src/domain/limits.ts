@@ -1,6 +1,18 @@
 /** Explicit limits, shared by the zod schemas and documented in the README. */
 export const limits = {
   maxLines: 10_000,
+  /**
+   * Items per order: lines times their allocations at placement, plus every split after it. A
+   * split past it is refused. Together with `maxItemText` it bounds the order's view (every RPC
+   * answer, every tRPC response) far below the platform's 32 MiB RPC limit.
+   */
+  maxItems: 10_000,
+  /**
+   * Characters (code points) of SKU and name summed over the order's items: each item shows its
+   * line's SKU and name, so a split counts its line's text again. 200 per item on average at
+   * 10,000 items; at most 8 MB of text even in 4-byte characters.
+   */
+  maxItemText: 2_000_000,
   maxShipments: 100,
   maxQuantity: 10_000_000,
   maxUnitPrice: 100_000_000,
@@ -10,11 +22,11 @@ export const limits = {
   maxTargetItems: 10_000,
   maxListLimit: 100,
   /**
-   * Bytes of one /trpc request body. The largest valid placement (10,000 lines, 100 shipments,
-   * every text at its maximum in 4-byte UTF-8 characters) is 20,287,724 bytes of JSON
-   * (test/router/limits.test.ts measures it); 24 MiB leaves a fifth on top of that.
+   * Bytes of one /trpc request body. The largest valid placement (every limit above at its
+   * maximum, every text in 4-byte UTF-8 characters) is 14,467,724 bytes of JSON
+   * (test/router/limits.test.ts builds and measures it); 16 MiB leaves a seventh on top.
    */
-  maxTrpcBodyBytes: 24 * 1024 * 1024,
+  maxTrpcBodyBytes: 16 * 1024 * 1024,
   /**
    * Bytes of one webhook body. The largest meaningful ERP body, an event on 10,000 items named
    * by id and quantity, is about 400 kB.

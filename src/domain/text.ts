@@ -12,13 +12,19 @@ const controlChars = /[\u0000-\u001f\u007f-\u009f]/u;
 const isWellFormed = (s: string) => s.isWellFormed();
 const notWellFormed = "must be well-formed Unicode (no lone surrogates)";
 export const wellFormed = () => z.string().refine(isWellFormed, notWellFormed);
+/** Length in code points (what a person counts as characters), not UTF-16 units. */
+export function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n += 1;
+  return n;
+}
 
 /** A trimmed single-line string of at most `max` code points, control characters rejected. */
 export const text = (max: number) =>
   wellFormed()
     .trim()
     .refine((s) => !controlChars.test(s), "must not contain control characters")
-    .refine((s) => [...s].length <= max, `must be at most ${max} characters`);
+    .refine((s) => codePoints(s) <= max, `must be at most ${max} characters`);
 
 export const requiredText = (max: number) =>
   text(max).refine((s) => s.length > 0, "must not be empty");
