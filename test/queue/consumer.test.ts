@@ -5,6 +5,7 @@ import { captureTransport, type Mail, type MailTransport } from "../../src/mail/
 import { backoffSeconds, retryPolicyFromEnv } from "../../src/queue/invoices";
 import { clientAs } from "../helpers";
 import {
+  allocatedNumber,
   consume as consumeWith,
   db,
   documentOf,
@@ -277,7 +278,7 @@ describe("invoice consumer, failures", () => {
     expect(failed.acked).toEqual([false]);
     expect(failed.retried[0]?.delaySeconds).toBe(backoffSeconds(1));
     expect(await invoicesOf(order.reference)).toEqual([]);
-    const allocated = await numbers().peek(order.reference);
+    const allocated = await allocatedNumber(order.reference);
     expect(allocated).toEqual({ number: before + 1 });
 
     await consume([job(order.reference, 2)]);
@@ -346,7 +347,7 @@ describe("invoice consumer, failures", () => {
     expect(verdict.retried.map((r) => r?.delaySeconds)).toEqual([0, 0, 10, undefined]);
     expect(await invoicesOf(good.reference)).toHaveLength(1);
     // An order that cannot be read consumes no number.
-    expect(await numbers().peek("ORD-DOES-NOT-EXIST")).toBeNull();
+    expect(await allocatedNumber("ORD-DOES-NOT-EXIST")).toBeNull();
   });
 
   it("backs off exponentially from 10 seconds up to 10 minutes", () => {
