@@ -1,57 +1,73 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Three projects, because they run in different runtimes or configurations:
-// - "workers": everything under test/ except e2e and clock, inside workerd with real bindings
-//   and the system clock (tests move one order's time through its seam);
-// - "clock": test/clock/, inside workerd like "workers" but with CLOCK=adjustable, the
-//   deployment's adjustable clock (bindings are per worker, so it is a project of its own);
+// Four projects, because they run in different runtimes or configurations:
+// - "workers": everything under test/ except e2e, other-vars and clock, inside workerd with real
+//   bindings and the system clock (tests move one order's time through its seam);
 // - "e2e": Node tests that start `wrangler dev` and call it over HTTP (they need child
-//   processes and a real port, which workerd cannot give them).
-// The Cloudflare plugin sits inside the workers projects only: at the root it would move the
-// e2e tests into workerd too. Run one with `npx vitest run --project workers|clock|e2e`.
-const workersBindings = async (clock: "system" | "adjustable") => ({
-  TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+//   processes and a real port, which workerd cannot give them);
+// - "workers-other-vars": test/other-vars/, inside workerd like "workers" but with the vars a
+//   deployment could have instead (OTHER_VARS): a mail provider that refuses every mail, short
+//   invoice retry delays, a `default` payment method;
+// - "clock": test/clock/, inside workerd like "workers" but with CLOCK=adjustable, the
+//   deployment's adjustable clock.
+// Bindings are per worker, so a worker configured otherwise is its own project. The Cloudflare
+// plugin sits inside the workers projects only: at the root it would move the e2e tests into
+// workerd too. Run one with `npx vitest run --project <name>`.
+// Secrets, the fast-check seed (test/seed.ts) and the clock, for every workers project.
+const secrets = {
   JWT_SECRET: "test-jwt-secret",
   ERP_WEBHOOK_SECRET: "test-erp-secret",
   MAIL_API_KEY: "",
   FC_SEED: process.env.FC_SEED ?? "",
   // Explicit, so a developer's .dev.vars (CLOCK="adjustable" for npm run dev) never leaks in.
-  CLOCK: clock,
+  CLOCK: "system",
+};
+
+const OTHER_VARS = {
+  MAIL_TRANSPORT: "http",
+  // Nothing listens on the discard port: every send fails to connect.
+  MAIL_API_URL: "http://127.0.0.1:9/emails",
+  MAIL_API_KEY: "test-mail-key",
+  INVOICE_RETRY_DELAY: "1 second",
+  INVOICE_RETRY_MAX_DELAY: "2 seconds",
+  PAYMENT_PROCESSES: '{"prepayment":"payment@1","none":"no-payment@1","default":"no-payment@1"}',
+};
+
+/** A project inside workerd: its tests, with `vars` over the common bindings. */
+const workersProject = async (
+  name: string,
+  include: string[],
+  exclude: string[],
+  vars: Record<string, string> = {},
+) => ({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations"), ...secrets, ...vars },
+      },
+    }),
+  ],
+  test: {
+    name,
+    setupFiles: ["./test/apply-migrations.ts"],
+    include,
+    exclude,
+    testTimeout: 30_000,
+  },
 });
 
 export default defineConfig(async () => ({
   test: {
     projects: [
-      {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: await workersBindings("system") },
-          }),
-        ],
-        test: {
-          name: "workers",
-          setupFiles: ["./test/apply-migrations.ts"],
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/clock/**"],
-          testTimeout: 30_000,
-        },
-      },
-      {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: await workersBindings("adjustable") },
-          }),
-        ],
-        test: {
-          name: "clock",
-          setupFiles: ["./test/apply-migrations.ts"],
-          include: ["test/clock/**/*.test.ts"],
-          testTimeout: 30_000,
-        },
-      },
+      await workersProject(
+        "workers",
+        ["test/**/*.test.ts"],
+        ["test/e2e/**", "test/other-vars/**", "test/clock/**"],
+      ),
+      await workersProject("workers-other-vars", ["test/other-vars/**/*.test.ts"], [], OTHER_VARS),
+      await workersProject("clock", ["test/clock/**/*.test.ts"], [], { CLOCK: "adjustable" }),
       {
         test: {
           name: "e2e",
