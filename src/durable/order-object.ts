@@ -33,7 +33,7 @@ import {
   resolveProcessId,
 } from "../machines/registry";
 import { AlarmScheduler } from "./alarm";
-import { adjustableClock, ClockReading, clockMode } from "./clock";
+import { ClockReading } from "./clock";
 import { OrderStore, type OutboxEntry } from "./order-store";
 import { Outbox } from "./outbox";
 import {
@@ -42,6 +42,7 @@ import {
   type ExtraCodec,
   IDEMPOTENCY_TTL_MS,
 } from "./pipeline";
+import { adjustableClock, clockMode } from "./service-clock";
 
 /**
  * The one seam tests and benchmarks use to reach into a running order object (through

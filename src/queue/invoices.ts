@@ -6,7 +6,7 @@ import { parseDuration } from "../domain/duration";
 import type { Result } from "../domain/result";
 import { fail } from "../domain/result";
 import { wellFormed } from "../domain/text";
-import { serviceClock } from "../durable/clock";
+import { serviceClock } from "../durable/service-clock";
 import { escapeHtml } from "../mail/html";
 import { INVOICE_CONTENT_TYPE, invoiceMail } from "../mail/invoice";
 import { type Db, type MailTransport, mailTransportFromEnv, parseBcc } from "../mail/transport";

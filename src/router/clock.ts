@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { parseDuration } from "../domain/duration";
 import { advanceClockInput } from "../domain/inputs";
 import type { ClockView } from "../domain/view";
-import { adjustableClock, clockMode } from "../durable/clock";
+import { adjustableClock, clockMode } from "../durable/service-clock";
 import { backofficeProcedure, router, signedInProcedure, unwrap } from "./trpc";
 
 /** Both procedures need CLOCK=adjustable; production's system clock cannot be moved. */

@@ -12,7 +12,7 @@ import {
 } from "../domain/inputs";
 import type { Actor } from "../domain/principal";
 import type { HistoryView, ItemEvents, OrderList, OrderView, TriggerResult } from "../domain/view";
-import { serviceClock } from "../durable/clock";
+import { serviceClock } from "../durable/service-clock";
 import { parsePaymentProcesses, paymentMethodIssue } from "../machines/registry";
 import type { Principal } from "./context";
 import {
