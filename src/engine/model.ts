@@ -1,7 +1,7 @@
 import type { Address, Method } from "../domain/inputs";
 import type { JsonObject } from "../domain/json";
+import type { MoneyTotals } from "../domain/view";
 import type { ItemSnapshot } from "./step";
-import type { ComputedTotals } from "./totals";
 
 /** The order's own facts: one row in the Durable Object. */
 export interface OrderHeader {
@@ -18,7 +18,12 @@ export interface OrderHeader {
   windowClosedAt: number | null;
   billingAddress: Address;
   /** Totals as placed; back-office edits never change them. */
-  totals: ComputedTotals;
+  totals: MoneyTotals;
+  /**
+   * Shipments a move emptied (and so removed) whose expense is not 0: the expense stays
+   * charged and follows `movedTo`, a shipment that exists. Absent on orders that never had one.
+   */
+  removedShipments?: RemovedShipment[];
   invoiceRequestedAt: number | null;
   invoice: { reference: string; issuedAt: string; mailedAt: string | null } | null;
   /** Hash of the placement request, to tell a retry from a conflicting reuse of the key. */
@@ -51,7 +56,16 @@ export interface Shipment {
   method: Method;
   requestedDeliveryDate: string | null;
   expense: number;
+  /**
+   * `expense` split by tax rate, fixed at placement (the shipping tax rule in money.ts).
+   * Absent on shipments stored before the rule: their expense is taxed at `method.taxRate ?? 0`.
+   */
+  expenseByRate?: { rate: number; amount: number }[];
   tracking: { trackingNumber: string | null; carrier: string | null } | null;
+}
+
+export interface RemovedShipment extends Shipment {
+  movedTo: string;
 }
 
 /** A delayed event. `itemId` null: an order-level timer (the cancellation window). */
@@ -77,7 +91,9 @@ export interface NewHistoryEntry {
 export type Effect =
   | { kind: "mail"; template: "order-confirmation" }
   | { kind: "invoice" }
-  | { kind: "erp"; command: string; itemIds: string[] };
+  | { kind: "erp"; command: string; itemIds: string[] }
+  /** An order event for the ERP, with its data (the ERP transport adds reference and sequence). */
+  | { kind: "erp"; type: "order.items.refunded"; data: JsonObject };
 
 export interface OrderState {
   header: OrderHeader;
