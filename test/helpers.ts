@@ -121,3 +121,10 @@ export async function triggerAll(reference: string, events: string[]): Promise<v
   for (const event of events)
     await backoffice.orders.trigger.mutate({ reference, event, target: { all: true } });
 }
+
+/** A fast-check seed: FC_SEED replays a run, otherwise a fresh one. Printed either way. */
+export function propertySeed(name: string): number {
+  const seed = env.FC_SEED ? Number(env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
+  console.log(`${name}: fast-check seed ${seed} (replay: FC_SEED=${seed})`);
+  return seed;
+}
