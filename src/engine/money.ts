@@ -132,26 +132,50 @@ function taxOnTop(net: number, rate: number): number {
  */
 export function allocate(total: number, weights: readonly number[]): number[] {
   if (weights.length === 0) return [];
-  let w = weights.map((x) => BigInt(x));
-  let sum = w.reduce((a, b) => a + b, 0n);
-  if (sum === 0n) {
-    w = w.map(() => 1n);
-    sum = BigInt(w.length);
+  let w = weights;
+  let sum = w.reduce((a, b) => a + b, 0);
+  if (sum === 0) {
+    w = w.map(() => 1);
+    sum = w.length;
   }
-  const t = BigInt(total);
-  const parts = w.map((x) => Number((t * x) / sum));
-  let left = total - parts.reduce((a, b) => a + b, 0);
+  const parts: number[] = [];
+  const remainders: { i: number; r: number | bigint }[] = [];
+  // Small products are exact as doubles (integer % and exact division); large ones take BigInt.
+  const small = total * sum <= Number.MAX_SAFE_INTEGER;
+  const bigSum = small ? 0n : w.reduce((a, b) => a + BigInt(b), 0n);
+  let left = total;
+  w.forEach((x, i) => {
+    let part: number;
+    let r: number | bigint;
+    if (small) {
+      const p = total * x;
+      r = p % sum;
+      part = (p - r) / sum;
+    } else {
+      const p = BigInt(total) * BigInt(x);
+      r = p % bigSum;
+      part = Number(p / bigSum);
+    }
+    parts.push(part);
+    remainders.push({ i, r });
+    left -= part;
+  });
   if (left > 0) {
-    const remainders = w.map((x, i) => ({ i, r: (t * x) % sum }));
     remainders.sort((a, b) => (a.r === b.r ? a.i - b.i : a.r > b.r ? -1 : 1));
-    for (const { i } of remainders) {
-      if (left === 0) break;
-      parts[i] = (parts[i] ?? 0) + 1;
-      left -= 1;
+    for (let k = 0; k < left; k++) {
+      const { i } = remainders[k] as { i: number };
+      parts[i] = (parts[i] as number) + 1;
     }
   }
   return parts;
 }
+
+/** floor(a x b / c) for non-negative integers, exact. */
+const mulDiv = (a: number, b: number, c: number): number => {
+  const p = a * b;
+  if (p <= Number.MAX_SAFE_INTEGER) return (p - (p % c)) / c;
+  return Number((BigInt(a) * BigInt(b)) / BigInt(c));
+};
 
 /** Ids such as `L12`, `I7`, `S3` in their numeric order, so ties never depend on load order. */
 export const byNumber = (a: string, b: string) =>
@@ -246,10 +270,11 @@ export function orderMoney(source: MoneySource): OrderMoney {
       counts = { all: 0, canceled: 0, refunded: 0 };
       perShipment.set(item.shipmentId, counts);
     }
-    for (const c of [counts, whole]) {
-      c.all += 1;
-      if (status === "canceled") c.canceled += 1;
-      if (status === "refunded") c.refunded += 1;
+    counts.all += 1;
+    whole.all += 1;
+    if (status !== "open") {
+      counts[status] += 1;
+      whole[status] += 1;
     }
   }
   const lineIds = [...lines.keys()].sort(byNumber);
@@ -308,8 +333,7 @@ export function orderMoney(source: MoneySource): OrderMoney {
     const line = lines.get(id) as LineAcc;
     const { unitPrice: u, quantity: q, tax } = line;
     // Gross of the line's first k units, canceled units first, then refunded, then the rest.
-    const first = (k: number) =>
-      u * k + (tax === 0 || q === 0 ? 0 : Number((BigInt(tax) * BigInt(k)) / BigInt(q)));
+    const first = (k: number) => u * k + (tax === 0 || q === 0 ? 0 : mulDiv(tax, k, q));
     const canceledUnits = line.units.canceled;
     const closedUnits = canceledUnits + line.units.refunded;
     const amounts: Amounts = {
@@ -326,15 +350,18 @@ export function orderMoney(source: MoneySource): OrderMoney {
     if (open > 0) billable.add(line.taxRate, u * open, amounts.refundable - u * open);
 
     for (const status of STATUSES) {
-      const items = line.items[status].sort((a, b) => byNumber(a.id, b.id));
-      const bucket = status === "open" ? amounts.refundable : amounts[status];
-      const shares =
-        tax === 0
-          ? items.map((i) => u * i.quantity)
-          : allocate(
-              bucket,
-              items.map((i) => i.quantity),
-            );
+      const items = line.items[status];
+      if (items.length === 0) continue;
+      // Gross prices (no tax to share): every item is exactly its quantity x unit price.
+      if (tax === 0) {
+        for (const item of items) itemMoney.set(item.id, amountsOf(status, u * item.quantity));
+        continue;
+      }
+      if (items.length > 1) items.sort((a, b) => byNumber(a.id, b.id));
+      const shares = allocate(
+        status === "open" ? amounts.refundable : amounts[status],
+        items.map((i) => i.quantity),
+      );
       items.forEach((item, i) => {
         itemMoney.set(item.id, amountsOf(status, shares[i] ?? 0));
       });

@@ -20,6 +20,8 @@ describe("allocate", () => {
     const huge = allocate(999_999_999_999_999, [3, 3, 1]);
     expect(huge.reduce((a, b) => a + b, 0)).toBe(999_999_999_999_999);
     expect(huge).toEqual([428_571_428_571_428, 428_571_428_571_428, 142_857_142_857_143]);
+    // Products past 2^53 are computed exactly (BigInt), not rounded as doubles.
+    expect(allocate(1e15, [1e15, 1e15, 1])).toEqual([5e14, 5e14, 0]);
   });
 });
 
