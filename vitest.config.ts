@@ -20,7 +20,6 @@ export default defineConfig(async () => ({
                 JWT_SECRET: "test-jwt-secret",
                 ERP_WEBHOOK_SECRET: "test-erp-secret",
                 MAIL_API_KEY: "",
-                // Replays a fast-check run: FC_SEED=<printed seed> npx vitest run <file>.
                 FC_SEED: process.env.FC_SEED ?? "",
               },
             },

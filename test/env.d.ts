@@ -1,7 +1,7 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
-    /** A fast-check seed to replay (empty: a fresh one). */
+    /** Seed for fast-check runs (empty: a random one, printed). */
     FC_SEED: string;
   }
 }

@@ -1,8 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { OrderSummaryRow } from "../engine/summary";
 import { orders } from "./schema";
-
-export type OrderRow = typeof orders.$inferInsert;
 
 /**
  * Writes an order's summary to D1 in one batch. Version-guarded: a late or repeated write never
@@ -12,7 +11,7 @@ export type OrderRow = typeof orders.$inferInsert;
  * (SQLite rewrites an index whenever its column is assigned): one row written instead of four.
  * The custom reference, indexed too, is assigned only when it differs.
  */
-export async function projectOrder(d1: D1Database, row: OrderRow): Promise<number> {
+export async function projectOrder(d1: D1Database, row: OrderSummaryRow): Promise<number> {
   const db = drizzle(d1);
   const [upsert, reference] = await db.batch([
     db
@@ -26,9 +25,10 @@ export async function projectOrder(d1: D1Database, row: OrderRow): Promise<numbe
           updatedAt: row.updatedAt,
           itemsCancellable: row.itemsCancellable,
           customerVisible: row.customerVisible,
+          deadEffects: row.deadEffects,
           version: row.version,
         },
-        setWhere: sql`excluded.version > ${orders.version}`,
+        setWhere: sql`excluded.version >= ${orders.version}`,
       }),
     db
       .update(orders)

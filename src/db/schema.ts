@@ -21,12 +21,16 @@ export const orders = sqliteTable(
     itemsCancellable: integer("items_cancellable", { mode: "boolean" }).notNull(),
     /** False when every item is in a state flagged `exclude-from-customer` (e.g. invalid). */
     customerVisible: integer("customer_visible", { mode: "boolean" }).notNull().default(true),
+    /** JSON array of the order's effects that ran out of attempts ({ id, kind }); null: none. */
+    deadEffects: text("dead_effects", { mode: "json" }).$type<{ id: number; kind: string }[]>(),
     version: integer("version").notNull(),
   },
   (t) => [
     index("orders_customer_placed").on(t.customerReference, t.placedAt, t.reference),
     index("orders_custom_reference").on(t.customOrderReference),
     index("orders_placed").on(t.placedAt, t.reference),
+    // Partial: only the few orders with dead effects are in it.
+    index("orders_dead_effects").on(t.updatedAt).where(sql`${t.deadEffects} IS NOT NULL`),
   ],
 );
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { limits } from "./limits";
-import { customOrderReference, requiredText, text } from "./text";
+import { codePoints, customOrderReference, requiredText, text } from "./text";
 
 export const money = z.number().int().min(0).max(limits.maxUnitPrice);
 export const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");
@@ -55,6 +55,10 @@ const lineInput = z.strictObject({
     .optional(),
 });
 
+/** The characters an item of this line shows (SKU and name, in code points). */
+export const lineText = (line: { sku: string; name: string }) =>
+  codePoints(line.sku) + codePoints(line.name);
+
 export const placeOrderInput = z
   .strictObject({
     idempotencyKey,
@@ -90,6 +94,37 @@ export const placeOrderInput = z
       keys.add(s.key);
     });
     const used = new Set<string>();
+    let items = 0;
+    let itemText = 0;
+    for (const line of order.lines) {
+      const parts = line.allocations?.length ?? 1;
+      items += parts;
+      itemText += parts * lineText(line);
+    }
+    if (items > limits.maxItems)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lines"],
+        message: `the lines make ${items} items (one per line and allocation); an order holds at most ${limits.maxItems}`,
+      });
+    if (itemText > limits.maxItemText)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lines"],
+        message: `the items carry ${itemText} characters of SKU and name; an order holds at most ${limits.maxItemText}`,
+      });
+    // Every total stays an exact integer: each line is bounded by its quantity and unit price,
+    // the order by maxOrderAmount (limits.ts).
+    const amount = order.lines.reduce(
+      (n, l) => n + l.quantity * l.unitPrice,
+      order.shipments.reduce((n, s) => n + s.method.price, 0),
+    );
+    if (amount > limits.maxOrderAmount)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lines"],
+        message: `lines and shipping add up to ${amount} minor units; an order may amount to at most ${limits.maxOrderAmount}`,
+      });
     order.lines.forEach((line, i) => {
       const at = (...path: (string | number)[]) => ["lines", i, ...path];
       if ((line.shipment === undefined) === (line.allocations === undefined)) {
@@ -138,18 +173,6 @@ export const placeOrderInput = z
           message: `allocations add up to ${sum}, the line quantity is ${line.quantity}`,
         });
     });
-    // Every total stays an exact integer: each line is bounded by its quantity and unit price,
-    // the order by maxOrderAmount (limits.ts).
-    const amount = order.lines.reduce(
-      (n, l) => n + l.quantity * l.unitPrice,
-      order.shipments.reduce((n, s) => n + s.method.price, 0),
-    );
-    if (amount > limits.maxOrderAmount)
-      ctx.addIssue({
-        code: "custom",
-        path: ["lines"],
-        message: `lines and shipping add up to ${amount} minor units; an order may amount to at most ${limits.maxOrderAmount}`,
-      });
     order.shipments.forEach((s, i) => {
       if (!used.has(s.key))
         ctx.addIssue({
@@ -194,6 +217,54 @@ export const triggerInput = z.strictObject({
   ...mutationOptions,
 });
 export type TriggerInput = z.infer<typeof triggerInput>;
+
+/** What an order object's method takes: the input without the reference that chose the object. */
+export type ForOrder<T> = Omit<T, "reference">;
+
+export const orderMutationInput = z.strictObject({ reference: orderReference, ...mutationOptions });
+export type OrderMutationInput = z.infer<typeof orderMutationInput>;
+
+export const setCustomReferenceInput = z.strictObject({
+  reference: orderReference,
+  customOrderReference,
+  ...mutationOptions,
+});
+export type SetCustomReferenceInput = z.infer<typeof setCustomReferenceInput>;
+
+export const historyInput = z.strictObject({
+  reference: orderReference,
+  itemId: requiredText(40).optional(),
+});
+
+const shipmentId = requiredText(40);
+
+export const createShipmentInput = z.strictObject({
+  reference: orderReference,
+  address,
+  method,
+  requestedDeliveryDate: isoDate.optional(),
+  items: itemSelection,
+  ...mutationOptions,
+});
+export type CreateShipmentInput = z.infer<typeof createShipmentInput>;
+
+export const updateShipmentInput = z.strictObject({
+  reference: orderReference,
+  shipmentId,
+  address: address.optional(),
+  method: method.optional(),
+  requestedDeliveryDate: isoDate.optional(),
+  ...mutationOptions,
+});
+export type UpdateShipmentInput = z.infer<typeof updateShipmentInput>;
+
+export const moveItemsInput = z.strictObject({
+  reference: orderReference,
+  toShipmentId: shipmentId,
+  items: itemSelection,
+  ...mutationOptions,
+});
+export type MoveItemsInput = z.infer<typeof moveItemsInput>;
 
 export const listOrdersInput = z.strictObject({
   customerReference: requiredText(100).optional(),

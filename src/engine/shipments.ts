@@ -1,7 +1,8 @@
 import type { Address, Method } from "../domain/inputs";
+import { limits } from "../domain/limits";
 import { type Failure, fail } from "../domain/result";
 import type { ProcessDefinition } from "../machines/registry";
-import { recordMoneyMoved, splitItem } from "./events";
+import { checkGrowth, recordMoneyMoved, splitItem } from "./events";
 import { type Change, emptyChange, type Item, type OrderState, type Shipment } from "./model";
 import { stateInfo } from "./step";
 
@@ -135,8 +136,16 @@ export function createShipment(
     expenseByRate: [],
     tracking: null,
   };
+  if (state.shipments.size >= limits.maxShipments)
+    return fail(
+      "PRECONDITION_FAILED",
+      `the order has ${state.shipments.size} shipments; an order holds at most ${limits.maxShipments}`,
+      { maxShipments: limits.maxShipments },
+    );
   const moved = move(state, process, change, id, input.items);
   if (!Array.isArray(moved)) return moved;
+  const tooLarge = checkGrowth(state, change, ["items"]);
+  if (tooLarge) return tooLarge;
   change.shipments = [shipment];
   change.history.push({
     at: now,
@@ -167,6 +176,8 @@ export function moveItems(
   const change = emptyChange();
   const moved = move(state, process, change, input.toShipmentId, input.items);
   if (!Array.isArray(moved)) return moved;
+  const tooLarge = checkGrowth(state, change, ["items"]);
+  if (tooLarge) return tooLarge;
   change.history.push({
     at: now,
     actor,

@@ -2,12 +2,9 @@ import type { ExpenseView, ItemView, OrderView } from "../domain/view";
 import type { ProcessDefinition } from "../machines/registry";
 import type { Item, OrderState, Shipment } from "./model";
 import { type ExpenseMoney, expenseByRate, moneySourceOf, orderMoney } from "./money";
-import { stateInfo } from "./step";
+import { flagsOf, stateInfo } from "./step";
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-const flagsOf = (process: ProcessDefinition, state: string): readonly string[] =>
-  stateInfo(process, state)?.flags ?? [];
 
 /**
  * Why the customer may not cancel now, or null when it may: the window is open (now is before
