@@ -5,6 +5,7 @@ import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
 import type { OrderObject } from "../src/durable/order-object";
+import type { TriggerEvent } from "../src/machines/registry";
 import { signPayload } from "../src/webhooks/signature";
 
 export async function tokenFor(role: Role, sub: string, secret = env.JWT_SECRET): Promise<string> {
@@ -119,7 +120,7 @@ export function flakyD1(real: D1Database) {
 }
 
 /** Sends events, one after the other, to every item of an order, as the back office. */
-export async function triggerAll(reference: string, events: string[]): Promise<void> {
+export async function triggerAll(reference: string, events: TriggerEvent[]): Promise<void> {
   const backoffice = await clientAs("backoffice");
   for (const event of events)
     await backoffice.orders.trigger.mutate({ reference, event, target: { all: true } });

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import * as schema from "../../src/db/schema";
 import type { MoneyTotals, OrderView } from "../../src/domain/view";
+import type { ItemEventType } from "../../src/machines/item-process";
 import { clientAs, orderInput } from "../helpers";
 import { seeded } from "../seed";
 
@@ -13,7 +14,7 @@ const db = drizzle(env.DB, { schema });
 const address = orderInput().billingAddress;
 
 /** The event that moves an item one step towards a refund, by state. */
-const nextStep: Record<string, string> = {
+const nextStep: Record<string, ItemEventType> = {
   "payment-pending": "pay",
   paid: "confirm",
   exported: "ship",

@@ -228,7 +228,7 @@ describe("refunds with amounts", () => {
   it("the last item of a shipment refunds its shipping; all refunded leaves nothing refundable", async () => {
     const { order, backoffice } = await deliveredOrder();
     const s2 = order.items.filter((i) => i.shipmentId === "S2").map((i) => ({ id: i.id }));
-    for (const event of ["return", "refund"])
+    for (const event of ["return", "refund"] as const)
       await backoffice.orders.trigger.mutate({
         reference: order.reference,
         event,
