@@ -1,4 +1,9 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runInDurableObject,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -39,6 +44,18 @@ export const mailsFor = (reference: string) =>
     .where(eq(schema.mails.subject, `Invoice: ${reference}`));
 
 export const numbers = () => env.INVOICE_NUMBERS.getByName("global");
+
+/** The number the sequence holds for an order, read from its storage (never allocates). */
+export const allocatedNumber = (orderReference: string) =>
+  runInDurableObject(numbers(), (_o, state) => {
+    const row = state.storage.sql
+      .exec<{ number: number }>(
+        "SELECT number FROM allocations WHERE order_reference = ?",
+        orderReference,
+      )
+      .toArray()[0];
+    return row ? { number: row.number } : null;
+  });
 
 /** The highest number issued so far: new invoices must continue from it without a gap. */
 export async function highestNumber(): Promise<number> {

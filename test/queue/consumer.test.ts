@@ -5,6 +5,7 @@ import { backoffSeconds, retryPolicyFromEnv } from "../../src/queue/invoices";
 import { TEMPLATE_VERSION } from "../../src/queue/render";
 import { clientAs } from "../helpers";
 import {
+  allocatedNumber,
   consume as consumeWith,
   db,
   documentOf,
@@ -281,7 +282,7 @@ describe("invoice consumer, failures", () => {
     expect(failed.acked).toEqual([false]);
     expect(failed.retried[0]?.delaySeconds).toBe(backoffSeconds(1));
     expect(await invoicesOf(order.reference)).toEqual([]);
-    const allocated = await numbers().peek(order.reference);
+    const allocated = await allocatedNumber(order.reference);
     expect(allocated).toEqual({ number: before + 1 });
 
     await consume([job(order.reference, 2)]);
@@ -350,7 +351,7 @@ describe("invoice consumer, failures", () => {
     expect(verdict.retried.map((r) => r?.delaySeconds)).toEqual([0, 0, 10, undefined]);
     expect(await invoicesOf(good.reference)).toHaveLength(1);
     // An order that cannot be read consumes no number.
-    expect(await numbers().peek("ORD-DOES-NOT-EXIST")).toBeNull();
+    expect(await allocatedNumber("ORD-DOES-NOT-EXIST")).toBeNull();
   });
 
   it("backs off exponentially from 10 seconds up to 10 minutes", () => {
