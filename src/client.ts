@@ -11,10 +11,13 @@ export type { Address, Method, Target } from "./domain/inputs";
 export type { IssueLike as ValidationIssue } from "./domain/issues";
 export type { Role } from "./domain/principal";
 export type {
+  ExpenseView,
   HistoryView,
   ItemEvents,
   ItemStates,
   ItemView,
+  MoneyStatus,
+  MoneyTotals,
   MovedItem,
   OrderList,
   OrderSummary,
