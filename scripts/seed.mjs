@@ -84,135 +84,164 @@ const invoice = { kind: "invoice" };
 const paid = [event("pay"), event("confirm"), closeWindow];
 const walk = (...events) => events.map((e) => event(e));
 
+/** One sample order: what it shows, whose it is, how it is paid, its lines and its steps. */
+const sample = (key, shows, person, paymentMethod, lines, steps, extra) => ({
+  shows,
+  input: order(key, person, paymentMethod, lines, extra),
+  steps,
+});
+const grace = people.grace;
+const kiosk = people.kiosk;
+
 const samples = [
-  // payment@1 (prepayment, invoice)
+  // payment@1 (prepayment, invoice). The order that times out comes first, see below.
   {
-    key: "invalid",
-    shows: "invalid: unpaid past its payment deadline",
-    input: order("invalid", "edsger", "prepayment", [book]),
-    steps: [],
+    ...sample(
+      "invalid",
+      "invalid: unpaid past its payment deadline",
+      "edsger",
+      "prepayment",
+      [book],
+      [],
+    ),
     deadline: true,
   },
-  {
-    key: "payment-pending",
-    shows: "payment pending (becomes invalid a day after placement)",
-    input: order("payment-pending", "ada", "prepayment", [shirt, mug]),
-    steps: [],
-  },
-  {
-    key: "paid",
-    shows: "paid",
-    input: order("paid", "ada", "prepayment", [shirt]),
-    steps: walk("pay"),
-  },
-  {
-    key: "confirmed",
-    shows: "confirmed, cancellation window open (exported when it closes)",
-    input: order("confirmed", "grace", "prepayment", [mug]),
-    steps: walk("pay", "confirm"),
-  },
-  {
-    key: "exported",
-    shows: "exported (window closed early by the back office)",
-    input: order("exported", "grace", "invoice", [shirt, book]),
-    steps: paid,
-  },
-  {
-    key: "shipped",
-    shows: "shipped",
-    input: order("shipped", "edsger", "prepayment", [shirt]),
-    steps: [...paid, ...walk("ship")],
-  },
-  {
-    key: "delivered",
-    shows: "delivered, with an issued and mailed invoice",
-    input: order("delivered", "ada", "invoice", [shirt, mug, book]),
-    steps: [...paid, ...walk("ship", "deliver"), invoice],
-  },
-  {
-    key: "returned",
-    shows: "returned",
-    input: order("returned", "grace", "prepayment", [book]),
-    steps: [...paid, ...walk("ship", "deliver", "return")],
-  },
-  {
-    key: "refunded",
-    shows: "refunded",
-    input: order("refunded", "edsger", "prepayment", [mug]),
-    steps: [...paid, ...walk("ship", "deliver", "return", "refund")],
-  },
-  {
-    key: "closed",
-    shows: "closed",
-    input: order("closed", "ada", "prepayment", [book]),
-    steps: [...paid, ...walk("ship", "deliver", "close")],
-  },
-  {
-    key: "cancelled",
-    shows: "cancelled by its customer inside the window",
-    input: order("cancelled", "grace", "prepayment", [shirt]),
-    steps: [customerCancel],
-  },
+  sample(
+    "payment-pending",
+    "payment pending (becomes invalid a day after placement)",
+    "ada",
+    "prepayment",
+    [shirt, mug],
+    [],
+  ),
+  sample("paid", "paid", "ada", "prepayment", [shirt], walk("pay")),
+  sample(
+    "confirmed",
+    "confirmed, cancellation window open (exported when it closes)",
+    "grace",
+    "prepayment",
+    [mug],
+    walk("pay", "confirm"),
+  ),
+  sample(
+    "exported",
+    "exported (window closed early by the back office)",
+    "grace",
+    "invoice",
+    [shirt, book],
+    paid,
+  ),
+  sample("shipped", "shipped", "edsger", "prepayment", [shirt], [...paid, ...walk("ship")]),
+  sample(
+    "delivered",
+    "delivered, with an issued and mailed invoice",
+    "ada",
+    "invoice",
+    [shirt, mug, book],
+    [...paid, ...walk("ship", "deliver"), invoice],
+  ),
+  sample(
+    "returned",
+    "returned",
+    "grace",
+    "prepayment",
+    [book],
+    [...paid, ...walk("ship", "deliver", "return")],
+  ),
+  sample(
+    "refunded",
+    "refunded",
+    "edsger",
+    "prepayment",
+    [mug],
+    [...paid, ...walk("ship", "deliver", "return", "refund")],
+  ),
+  sample(
+    "closed",
+    "closed",
+    "ada",
+    "prepayment",
+    [book],
+    [...paid, ...walk("ship", "deliver", "close")],
+  ),
+  sample(
+    "cancelled",
+    "cancelled by its customer inside the window",
+    "grace",
+    "prepayment",
+    [shirt],
+    [customerCancel],
+  ),
   // no-payment@1 (payment method none)
-  {
-    key: "np-confirmed",
-    shows: "no payment: confirmed, window open",
-    input: order("np-confirmed", "kiosk", "none", [mug]),
-    steps: [],
-  },
-  {
-    key: "np-exported",
-    shows: "no payment: exported",
-    input: order("np-exported", "kiosk", "none", [book]),
-    steps: [closeWindow],
-  },
-  {
-    key: "np-shipped",
-    shows: "no payment: shipped",
-    input: order("np-shipped", "kiosk", "none", [shirt]),
-    steps: [closeWindow, ...walk("ship")],
-  },
-  {
-    key: "np-delivered",
-    shows: "no payment: delivered",
-    input: order("np-delivered", "kiosk", "none", [mug]),
-    steps: [closeWindow, ...walk("ship", "deliver")],
-  },
-  {
-    key: "np-returned",
-    shows: "no payment: returned",
-    input: order("np-returned", "kiosk", "none", [book]),
-    steps: [closeWindow, ...walk("ship", "deliver", "return")],
-  },
-  {
-    key: "np-closed",
-    shows: "no payment: closed",
-    input: order("np-closed", "kiosk", "none", [shirt]),
-    steps: [closeWindow, ...walk("ship", "deliver", "close")],
-  },
-  {
-    key: "np-cancelled",
-    shows: "no payment: cancelled by the back office",
-    input: order("np-cancelled", "kiosk", "none", [mug]),
-    steps: walk("cancel"),
-  },
+  sample("np-confirmed", "no payment: confirmed, window open", "kiosk", "none", [mug], []),
+  sample("np-exported", "no payment: exported", "kiosk", "none", [book], [closeWindow]),
+  sample(
+    "np-shipped",
+    "no payment: shipped",
+    "kiosk",
+    "none",
+    [shirt],
+    [closeWindow, ...walk("ship")],
+  ),
+  sample(
+    "np-delivered",
+    "no payment: delivered",
+    "kiosk",
+    "none",
+    [mug],
+    [closeWindow, ...walk("ship", "deliver")],
+  ),
+  sample(
+    "np-returned",
+    "no payment: returned",
+    "kiosk",
+    "none",
+    [book],
+    [closeWindow, ...walk("ship", "deliver", "return")],
+  ),
+  sample(
+    "np-closed",
+    "no payment: closed",
+    "kiosk",
+    "none",
+    [shirt],
+    [closeWindow, ...walk("ship", "deliver", "close")],
+  ),
+  sample(
+    "np-cancelled",
+    "no payment: cancelled by the back office",
+    "kiosk",
+    "none",
+    [mug],
+    walk("cancel"),
+  ),
   // A split delivery: home shipped, office still waiting (exported).
-  {
-    key: "split-delivery",
-    shows: "split delivery: shipment S1 shipped, S2 exported",
-    input: order("split-delivery", "grace", "prepayment", [], {
+  sample(
+    "split-delivery",
+    "split delivery: shipment S1 shipped, S2 exported",
+    "grace",
+    "prepayment",
+    [],
+    [...paid, event("ship", { shipmentId: "S1" })],
+    {
       customOrderReference: "PO-SEED-SPLIT",
       shipments: [
         {
           key: "home",
-          address: address("Grace", "Hopper", "Hafenstr. 7", "20457", "Hamburg"),
+          address: address(
+            grace.firstName,
+            grace.lastName,
+            grace.address1,
+            grace.zipCode,
+            grace.city,
+          ),
           method: dhl,
         },
         {
           key: "office",
           address: address(
-            "Grace",
-            "Hopper",
+            grace.firstName,
+            grace.lastName,
             "Am Sandtorkai 1",
             "20457",
             "Hamburg",
@@ -232,25 +261,28 @@ const samples = [
         },
         { ...mug, shipment: "office" },
       ],
-    }),
-    steps: [...paid, event("ship", { shipmentId: "S1" })],
-  },
+    },
+  ),
   // A pallet: 24 crates that only move together.
-  {
-    key: "pallet",
-    shows: "a non-splittable pallet line (24 crates), exported",
-    input: order("pallet", "kiosk", "invoice", [], {
+  sample(
+    "pallet",
+    "a non-splittable pallet line (24 crates), exported",
+    "kiosk",
+    "invoice",
+    [],
+    paid,
+    {
       customOrderReference: "PO-SEED-PALLET",
       shipments: [
         {
           key: "dock",
           address: address(
-            "Karl",
-            "Kiosk",
-            "Industriestr. 12",
-            "50667",
-            "Köln",
-            "Kiosk am Dom GmbH",
+            kiosk.firstName,
+            kiosk.lastName,
+            kiosk.address1,
+            kiosk.zipCode,
+            kiosk.city,
+            kiosk.company,
           ),
           method: freight,
         },
@@ -266,9 +298,8 @@ const samples = [
           shipment: "dock",
         },
       ],
-    }),
-    steps: paid,
-  },
+    },
+  ),
 ];
 
 // ------------------------------------------------------------------ running it
