@@ -71,7 +71,7 @@ export class OrderObject extends ProductionOrderObject {
       d1: { rowsWritten: 0, statements: 0 },
       projection: { rowsWritten: 0, statements: 0 },
     };
-    super(countingState(ctx, counters), { ...env, DB: countingD1(env.DB, counters.d1) });
+    super(countRows(ctx, counters), { ...env, DB: countingD1(env.DB, counters.d1) });
     this.counters = counters;
     this.seam.db = countingD1(this.seam.db, counters.projection);
   }
@@ -132,34 +132,24 @@ export class AdjustableClock extends ProductionAdjustableClock {
   }
 }
 
-/** The object's state with a SQLite whose `exec` adds the rows each statement wrote. */
-function countingState(ctx: DurableObjectState, counters: { doRows: number }): DurableObjectState {
-  const sql = new Proxy(ctx.storage.sql, {
-    get(target, prop) {
-      if (prop === "exec")
-        return (query: string, ...bindings: SqlStorageValue[]) => {
-          const cursor = target.exec(query, ...bindings);
-          counters.doRows += cursor.rowsWritten;
-          return cursor;
-        };
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
+/**
+ * Makes the object's SQLite add the rows each statement wrote to `counters`. The runtime takes
+ * only a real DurableObjectState in the constructor (no proxy), so its `exec` is wrapped in place.
+ */
+function countRows(ctx: DurableObjectState, counters: { doRows: number }): DurableObjectState {
+  const sql = ctx.storage.sql;
+  const exec = sql.exec.bind(sql);
+  Object.defineProperty(sql, "exec", {
+    value: <T extends Record<string, SqlStorageValue>>(
+      query: string,
+      ...bindings: SqlStorageValue[]
+    ) => {
+      const cursor = exec<T>(query, ...bindings);
+      counters.doRows += cursor.rowsWritten;
+      return cursor;
     },
   });
-  const storage = new Proxy(ctx.storage, {
-    get(target, prop) {
-      if (prop === "sql") return sql;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return new Proxy(ctx, {
-    get(target, prop) {
-      if (prop === "storage") return storage;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  return ctx;
 }
 
 interface BenchEnv extends Omit<Env, "ORDERS"> {
