@@ -95,8 +95,12 @@ function signToken(secret: string, role: Role, sub: string): string {
 const webhookSecret = () => `whsec_${randomBytes(32).toString("base64")}`;
 
 /**
- * The headers an ERP sends with `body` under the id `id`. The one place the kit knows the
- * inbound signature scheme.
+ * The headers an ERP sends with `body` under the webhook id `id`: the one place the kit knows
+ * the inbound signature scheme. Standard Webhooks (`webhook-id`, `webhook-timestamp`,
+ * `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body" keyed with the whsec_
+ * secret's bytes>`) is the contract; until the service verifies it (the ERP change), it verifies
+ * the earlier `X-Signature` and `Idempotency-Key`, so both go along and each side reads its own.
+ * Drop the earlier pair once the Standard Webhooks change has landed.
  */
 function erpWebhookHeaders(
   secret: string,
@@ -104,11 +108,16 @@ function erpWebhookHeaders(
   body: string,
   timestamp = Math.floor(Date.now() / 1000),
 ): Record<string, string> {
-  const signature = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+  const standard = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64");
+  const earlier = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
   return {
     "content-type": "application/json",
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": `v1,${standard}`,
     "idempotency-key": id,
-    "x-signature": `t=${timestamp},v1=${signature}`,
+    "x-signature": `t=${timestamp},v1=${earlier}`,
   };
 }
 

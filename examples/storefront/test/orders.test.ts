@@ -72,17 +72,20 @@ describe("the storefront against edge-oms", () => {
       isCancellable: false,
     });
 
-    const shipped = await oms.erp({
+    const ship = {
       type: "order.items.event",
       order: { reference },
       event: "ship",
       target: all,
       data: { trackingNumber: "00340434161094042557", carrier: "DHL" },
-    });
+    };
+    const shipped = await oms.erp(ship, { id: `ship-${reference}` });
     expect(shipped).toMatchObject({
       status: 200,
       body: { ok: true, order: { reference, itemStates: { shipped: 2 } } },
     });
+    // The ERP retries with the same webhook id: it gets the first answer, nothing happens twice.
+    expect(await oms.erp(ship, { id: `ship-${reference}` })).toEqual(shipped);
 
     await backoffice.orders.trigger.mutate({ reference, event: "invoice-generate", target: all });
     // The invoice is made by the service's queue consumer: wait for it, not for a time.
