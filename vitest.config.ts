@@ -1,5 +1,12 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { startErpReceiver } from "./test/e2e/erp-receiver";
+
+/** Standard Webhooks secrets of the workers project (`whsec_` + base64 of the key). */
+export const TEST_ERP_SECRETS = {
+  ERP_WEBHOOK_SECRET: `whsec_${btoa("test-erp-webhook-secret-of-32-by")}`,
+  ERP_EXPORT_SECRET: `whsec_${btoa("test-erp-export-secret-of-32-byt")}`,
+};
 
 // Two projects, because they run in different runtimes:
 // - "workers": everything under test/ except e2e, inside workerd with real bindings;
@@ -7,6 +14,8 @@ import { defineConfig } from "vitest/config";
 //   processes and a real port, which workerd cannot give them).
 // The Cloudflare plugin sits inside the workers project only: at the root it would move the
 // e2e tests into workerd too. Run one with `npx vitest run --project workers|e2e`.
+// The workers project sends ERP events to a real HTTP receiver in this process (it verifies
+// them with the standardwebhooks package; tests steer and read it per order over HTTP).
 export default defineConfig(async () => ({
   test: {
     projects: [
@@ -18,7 +27,10 @@ export default defineConfig(async () => ({
               bindings: {
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
                 JWT_SECRET: "test-jwt-secret",
-                ERP_WEBHOOK_SECRET: "test-erp-secret",
+                ...TEST_ERP_SECRETS,
+                ERP_EXPORT_URL: (
+                  await startErpReceiver({ secret: TEST_ERP_SECRETS.ERP_EXPORT_SECRET })
+                ).url,
                 MAIL_API_KEY: "",
                 FC_SEED: process.env.FC_SEED ?? "",
               },

@@ -6,6 +6,7 @@ import type { ProcessDefinition } from "../machines/registry";
 import {
   type Change,
   type Effect,
+  type ErpEffect,
   emptyChange,
   type Item,
   itemTimerId,
@@ -14,7 +15,7 @@ import {
   type OrderState,
   type Timer,
 } from "./model";
-import { acceptedEvents, type StepResult, step } from "./step";
+import { acceptedEvents, flagsOf, type StepResult, step } from "./step";
 
 export interface Moved {
   itemId: string;
@@ -271,6 +272,20 @@ export function applyEvent(
 
   change.history.push(...groups.values());
   if (nextItemNo !== state.header.nextItemNo) change.header = { ...state.header, nextItemNo };
+  // The ERP has the order once it was exported: from then on it hears of every cancellation.
+  if (state.header.exportedAt !== null) {
+    const cancelled = moved.filter(
+      (m) =>
+        flagsOf(stepper.process, m.to).includes("cancelled") &&
+        !flagsOf(stepper.process, m.from).includes("cancelled"),
+    );
+    if (cancelled.length > 0)
+      change.effects.push(
+        erpEvent(state.header, options.now, "order.items.cancelled", {
+          itemIds: cancelled.map((m) => m.itemId),
+        }),
+      );
+  }
   addCommandsOf(state.header, stepper.process, change, commands, options);
   return { change, moved, skipped };
 }
@@ -293,7 +308,11 @@ export function addCommandsOf(
       itemIds,
       data: { scope, trigger: options.event },
     };
-    const effect = effectOf(command, itemIds);
+    const effect = effectOf(command, itemIds, change.header ?? baseHeader, options.now);
+    if (command === "notifyErp") {
+      const header = change.header ?? baseHeader;
+      if (header.exportedAt === null) change.header = { ...header, exportedAt: options.now };
+    }
     if (command === "generateInvoice") {
       const header = change.header ?? baseHeader;
       if (header.invoiceRequestedAt !== null) {
@@ -308,14 +327,29 @@ export function addCommandsOf(
   }
 }
 
-function effectOf(command: string, itemIds: string[]): Effect | null {
+/** An event for the ERP, with the order's custom reference at that moment. */
+export function erpEvent(
+  header: OrderHeader,
+  at: number,
+  type: string,
+  data: JsonObject,
+): ErpEffect {
+  return { kind: "erp", type, at, customOrderReference: header.customOrderReference, data };
+}
+
+function effectOf(
+  command: string,
+  itemIds: string[],
+  header: OrderHeader,
+  now: number,
+): Effect | null {
   switch (command) {
     case "sendOrderConfirmation":
       return { kind: "mail", template: "order-confirmation" };
     case "generateInvoice":
       return { kind: "invoice" };
     case "notifyErp":
-      return { kind: "erp", command, itemIds };
+      return erpEvent(header, now, "order.exported", { itemIds });
     default:
       // Item-level bookkeeping commands (releaseReservation, refundItem) are recorded in the
       // history; the ERP learns of them through its export.

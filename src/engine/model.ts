@@ -53,6 +53,8 @@ export const orderHeaderSchema = z.object({
   /** Totals as placed; back-office edits never change them. */
   totals: storedTotals,
   invoiceRequestedAt: z.number().nullable(),
+  /** When the order was first handed to the ERP (`order.exported`); later changes are events. */
+  exportedAt: z.number().nullable().default(null),
   invoice: z
     .object({ reference: z.string(), issuedAt: z.string(), mailedAt: z.string().nullable() })
     .nullable(),
@@ -112,13 +114,25 @@ export interface NewHistoryEntry {
   data?: JsonObject;
 }
 
+/**
+ * An event for the ERP (src/durable/erp-export.ts delivers it): its type, when it happened, and
+ * the little data it needs; what is large (the order view, item details) is rendered when it is
+ * sent. A new event type is a new `type` with its `data`: the transport sends `data` as it is,
+ * besides what every event carries (order reference, sequence, version, custom reference).
+ */
+export interface ErpEffect {
+  kind: "erp";
+  type: string;
+  at: number;
+  customOrderReference: string | null;
+  data: JsonObject;
+}
+
 /** Side effects that leave the order: each becomes an outbox row. */
-export const effectSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("mail"), template: z.literal("order-confirmation") }),
-  z.object({ kind: z.literal("invoice") }),
-  z.object({ kind: z.literal("erp"), command: z.string(), itemIds: z.array(z.string()) }),
-]);
-export type Effect = z.infer<typeof effectSchema>;
+export type Effect =
+  | { kind: "mail"; template: "order-confirmation" }
+  | { kind: "invoice" }
+  | ErpEffect;
 
 export interface OrderState {
   header: OrderHeader;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import * as schema from "../db/schema";
 import type { Result } from "../domain/result";
 import { fail } from "../domain/result";
+import type { InvoiceTotals } from "../engine/commands";
 import { type Db, type MailTransport, mailTransportFromEnv, parseBcc } from "../mail/transport";
 import { parseSeller, renderInvoice, TEMPLATE_VERSION } from "./render";
 
@@ -120,7 +121,11 @@ export async function issueInvoice(
   }
 
   const issued = { reference: invoice.reference, issuedAt: invoice.issuedAt, mailedAt };
-  const recorded = await order.recordInvoice(issued);
+  // The totals go to the ERP with `invoice.issued`.
+  const recorded = await order.recordInvoice({
+    ...issued,
+    totals: invoice.totals as InvoiceTotals,
+  });
   if (!recorded.ok)
     throw new Error(
       `order ${orderReference} refused the invoice: ${recorded.code} ${recorded.message}`,

@@ -1,24 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { OrderObject } from "../../src/durable/order-object";
-import { signPayload } from "../../src/webhooks/signature";
-import { clientAs, flakyD1, orderInput, triggerAll } from "../helpers";
+import { clientAs, flakyD1, orderInput, sendErp, triggerAll } from "../helpers";
 
-async function send(body: unknown, key: string) {
-  const raw = JSON.stringify(body);
-  const t = Math.floor(Date.now() / 1000);
-  const res = await exports.default.fetch("http://oms.test/webhooks/erp", {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "idempotency-key": key,
-      "x-signature": `t=${t},v1=${await signPayload(env.ERP_WEBHOOK_SECRET, t, raw)}`,
-    },
-    body: raw,
-  });
-  return { status: res.status, body: await res.json() };
-}
+const send = (body: unknown, id: string) => sendErp(body, id);
 
 const projected = async (reference: string) =>
   env.DB.prepare("SELECT version, custom_order_reference AS ref FROM orders WHERE reference = ?")
