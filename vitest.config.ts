@@ -1,6 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { startErpReceiver } from "./test/e2e/erp-receiver";
+import { startErpReceiver } from "./test/e2e/erp-receiver.ts";
 
 /** Standard Webhooks secrets of the workers project (`whsec_` + base64 of the key). */
 export const TEST_ERP_SECRETS = {

@@ -48,7 +48,7 @@ export default {
     batch.queue === DEAD_LETTER_QUEUE
       ? handleDeadLetters(batch as MessageBatch<unknown>, env)
       : handleInvoiceBatch(batch as MessageBatch<unknown>, env),
-  scheduled: async (_controller, env) => {
-    await sweep(env);
+  scheduled: async (controller, env) => {
+    await sweep(env, new Date(controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env, InvoiceJob>;

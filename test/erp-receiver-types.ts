@@ -4,6 +4,8 @@ export interface Behaviour {
   failFirst?: number;
   /** 503 to everything: the ERP is down. */
   down?: boolean;
+  /** 503 to every attempt of these sequences. */
+  downSequences?: number[];
   /** The first attempt of this sequence stalls past the sender's timeout (once). */
   stallSequence?: number;
   stallMs?: number;

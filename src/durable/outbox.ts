@@ -160,7 +160,7 @@ export class Outbox {
       const retryAt = nextAttemptAt(this.policy(row.kind), attempts, now);
       const message = error instanceof Error ? error.message : String(error);
       const failed = () => this.store.outboxFailed(row, message, now, retryAt);
-      if (row.kind === "erp") this.afterExport(failed);
+      if (row.kind === "erp") this.afterExport(failed, retryAt === null);
       else
         this.store.transaction(() => {
           failed();
@@ -176,21 +176,21 @@ export class Outbox {
   }
 
   /**
-   * Writes what an ERP attempt changed, promotes the next delivery if this one is finished
+   * Writes what an ERP attempt changed, promotes the next delivery if this one is `finished`
    * (delivered or given up), and asks for a projection: D1's index shows every attempt.
    */
-  private afterExport(write: () => void) {
+  private afterExport(write: () => void, finished = true) {
     const now = this.context.now();
     this.store.transaction(() => {
       write();
-      this.store.promoteExport(now);
+      if (finished) this.store.promoteExport(now);
       const state = this.context.order();
       if (state) this.store.requestProjection(state.version, now, now);
     });
   }
 
   private parkExport(row: OutboxRow) {
-    this.afterExport(() => this.store.parkExport(row, "waiting: ERP_EXPORT_URL is not set"));
+    this.afterExport(() => this.store.parkExport(row, "waiting: ERP_EXPORT_URL is not set"), false);
   }
 
   private async deliver(row: OutboxRow) {

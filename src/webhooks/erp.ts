@@ -128,20 +128,20 @@ export const erpWebhooks = new Hono<{ Bindings: Env }>().post(
     const { id } = verified;
     const bodyHash = await sha256Hex(raw);
     const receipts = new Receipts(c.env.DB);
-    const receipt = await receipts.claim(id, bodyHash, new Date());
+    // A body that does not parse is answered from itself; the claim records that answer.
+    const parsed = parse(raw);
+    const badBody = "refusal" in parsed ? parsed.refusal : undefined;
+    const receipt = await receipts.claim(id, bodyHash, new Date(), badBody);
     if (receipt.bodyHash !== bodyHash) {
       const reuse = refused(422, "CONFLICT", "webhook-id was already used for another body");
       return c.json(reuse.body, reuse.status);
     }
     if (receipt.answer) return c.json(receipt.answer.body, receipt.answer.status);
+    if ("refusal" in parsed) throw new Error(`webhook ${id}: a refusal was not recorded`);
 
-    const parsed = parse(raw);
     const delivery = { env: c.env, id, bodyHash, receipt, receipts };
-    const answer =
-      "refusal" in parsed
-        ? parsed.refusal
-        : await (handlers[parsed.body.type] as Handler<ErpWebhookBody>)(parsed.body, delivery);
-    const first = await receipts.answered(id, answer);
+    const handler = handlers[parsed.body.type] as Handler<ErpWebhookBody>;
+    const first = await receipts.answered(id, await handler(parsed.body, delivery));
     return c.json(first.body, first.status);
   },
 );

@@ -27,11 +27,19 @@ export class Receipts {
     this.db = drizzle(d1);
   }
 
-  /** The receipt of `id`, claiming it for this request when there is none. */
-  async claim(id: string, bodyHash: string, now: Date): Promise<Receipt> {
+  /**
+   * The receipt of `id`, claiming it for this request when there is none; with `answer` (one
+   * decided from the body alone) the claim records it at once, in the same write.
+   */
+  async claim(id: string, bodyHash: string, now: Date, decided?: ErpResponse): Promise<Receipt> {
     const [row] = await this.db
       .insert(erpWebhookReceipts)
-      .values({ id, bodyHash, receivedAt: now.toISOString() })
+      .values({
+        id,
+        bodyHash,
+        receivedAt: now.toISOString(),
+        ...(decided ? { status: decided.status, response: decided.body } : {}),
+      })
       .onConflictDoUpdate({
         // A no-op update, so the row comes back whoever wrote it.
         target: erpWebhookReceipts.id,

@@ -89,8 +89,9 @@ export async function startErpReceiver(options: { secret: string }): Promise<Erp
         timestamp: header(req, "webhook-timestamp"),
       });
 
-    if (!verified || behaviour.down || attempt <= (behaviour.failFirst ?? 0)) {
-      const status = verified ? (behaviour.down ? 503 : 500) : 401;
+    const down = behaviour.down || behaviour.downSequences?.includes(sequence);
+    if (!verified || down || attempt <= (behaviour.failFirst ?? 0)) {
+      const status = verified ? (down ? 503 : 500) : 401;
       record(status);
       res.writeHead(status).end();
       return;
