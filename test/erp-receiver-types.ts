@@ -29,7 +29,7 @@ export interface Attempt {
 export interface OrderLog {
   /** Every request, in arrival order. */
   attempts: Attempt[];
-  /** Events acknowledged with a 2xx, each webhook-id once, in the order they were first taken. */
+  /** Events taken (acknowledged, or stalled), each webhook-id once, in the order first taken. */
   received: { id: string; type: string; sequence: number; body: ReceivedBody }[];
 }
 

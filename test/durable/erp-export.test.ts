@@ -130,7 +130,7 @@ describe("order events to the ERP", () => {
     });
   });
 
-  it("retries with backoff and the same webhook-id; the next event waits for the one before", async () => {
+  it("an ERP outage of 3.5 minutes loses nothing: retries back off with one webhook-id, the next event waits", async () => {
     const { reference, stub, clock, order } = await placeWithClock();
     await erpReceiver.behave(reference, { failFirst: 3 });
     await exportOrder(reference);

@@ -89,6 +89,22 @@ export async function startErpReceiver(options: { secret: string }): Promise<Erp
         timestamp: header(req, "webhook-timestamp"),
       });
 
+    // At least once on the wire, exactly once here.
+    const take = () => {
+      if (!log.received.some((r) => r.id === id))
+        log.received.push({ id, type: event.type, sequence, body: JSON.parse(raw) });
+    };
+    if (verified && behaviour.stallSequence === sequence && !behaviour.stalled) {
+      // Once: answer long after the sender gave up, so its next attempt is the one that counts.
+      // The ERP takes it, but answers too late: the sender retries, and the retry is a duplicate.
+      behaviour.stalled = true;
+      record("stalled");
+      take();
+      setTimeout(() => {
+        if (!res.destroyed) res.writeHead(200).end();
+      }, behaviour.stallMs ?? 20_000);
+      return;
+    }
     const down = behaviour.down || behaviour.downSequences?.includes(sequence);
     if (!verified || down || attempt <= (behaviour.failFirst ?? 0)) {
       const status = verified ? (down ? 503 : 500) : 401;
@@ -96,19 +112,8 @@ export async function startErpReceiver(options: { secret: string }): Promise<Erp
       res.writeHead(status).end();
       return;
     }
-    if (behaviour.stallSequence === sequence && !behaviour.stalled) {
-      // Once: answer long after the sender gave up, so its next attempt is the one that counts.
-      behaviour.stalled = true;
-      record("stalled");
-      setTimeout(() => {
-        if (!res.destroyed) res.writeHead(200).end();
-      }, behaviour.stallMs ?? 20_000);
-      return;
-    }
     record(200);
-    // At least once on the wire, exactly once here.
-    if (!log.received.some((r) => r.id === id))
-      log.received.push({ id, type: event.type, sequence, body: JSON.parse(raw) });
+    take();
     res.writeHead(200).end();
   }
 
