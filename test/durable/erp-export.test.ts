@@ -1,10 +1,12 @@
 import {
   createScheduledController,
+  evictDurableObject,
   runDurableObjectAlarm,
   runInDurableObject,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { erpEvents } from "../../src/domain/erp-events";
 import type { PlaceOrderInput } from "../../src/domain/inputs";
 import { exportRetryPolicy } from "../../src/durable/erp-export";
 import type { OrderObject } from "../../src/durable/order-object";
@@ -85,6 +87,9 @@ describe("order events to the ERP", () => {
     });
     const log = await erpReceiver.log(reference);
     expect(log.attempts.every((a) => a.verified && a.status === 200)).toBe(true);
+    // What is sent is what /openapi.json documents.
+    for (const { type, body } of log.received)
+      expect(erpEvents[type as keyof typeof erpEvents].safeParse(body).error).toBeUndefined();
     expect(log.attempts).toHaveLength(4);
     const [exp, cancelled, changed, invoiced] = log.received.map((r) => r.body);
     expect(log.received.map((r) => r.id)).toEqual([1, 2, 3, 4].map((n) => `msg_${reference}_${n}`));
@@ -288,5 +293,42 @@ describe("order events to the ERP", () => {
     clock.now = due + 2 * 60 * SECOND;
     await cron(clock.now);
     await vi.waitFor(async () => expect(await received(reference)).toEqual(["1 order.exported"]));
+  });
+
+  it("notifyErp rows of an order stored before deliveries existed become its first deliveries", async () => {
+    const { reference, stub, order } = await placeWithClock({}, "");
+    await exportOrder(reference);
+    // Turn the object back into what the previous schema (2) stored: an ERP row nobody sends.
+    await runInDurableObject(stub, (_o, state) => {
+      const sql = state.storage.sql;
+      const ids = JSON.stringify(order.items.map((i) => i.id));
+      state.storage.transactionSync(() => {
+        sql.exec(`DELETE FROM outbox WHERE kind = 'erp'`);
+        sql.exec(`DROP INDEX outbox_sequence`);
+        for (const column of ["sequence", "revision", "projected"])
+          sql.exec(`ALTER TABLE outbox DROP COLUMN ${column}`);
+        sql.exec(
+          `INSERT INTO outbox (kind, payload, next_at, created_at) VALUES ('erp', ?, NULL, ?)`,
+          JSON.stringify({ kind: "erp", command: "notifyErp", itemIds: JSON.parse(ids) }),
+          Date.now(),
+        );
+        sql.exec(`UPDATE order_header SET data = json_remove(data, '$.exportedAt')`);
+        sql.exec(`UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
+      });
+    });
+    await evictDurableObject(stub);
+
+    // The next request migrates the object (its seam is new: ERP_EXPORT_URL is set) and sends.
+    const bo = await backoffice();
+    await bo.orders.trigger.mutate({
+      reference,
+      event: "cancel",
+      target: { items: [{ id: order.items[0]!.id }] },
+    });
+    await vi.waitFor(async () =>
+      expect(await received(reference)).toEqual(["1 order.exported", "2 order.items.cancelled"]),
+    );
+    const [exported] = (await erpReceiver.log(reference)).received;
+    expect(exported?.body.data.itemIds).toEqual(order.items.map((i) => i.id));
   });
 });

@@ -91,4 +91,16 @@ describe("webhook-id is the idempotency key of the whole service", () => {
     await vi.waitFor(async () => expect((await projected(order.reference))?.ref).toBe("PO-D-NEW"));
     expect(await send(body, "d-1")).toEqual(first);
   });
+
+  it("ten concurrent sends of one webhook apply once and all get the same answer", async () => {
+    const order = await readyToShip();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => send(ship({ reference: order.reference }), "e-1")),
+    );
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    expect(answers[0]?.status).toBe(200);
+    const backoffice = await clientAs("backoffice");
+    const history = await backoffice.orders.history.query({ reference: order.reference });
+    expect(history.filter((h) => h.event === "ship")).toHaveLength(1);
+  });
 });
