@@ -43,35 +43,34 @@ interface Delivery {
 type Handler<B> = (body: B, delivery: Delivery) => Promise<ErpResponse>;
 
 /**
- * Commands for one order, named by our reference or the buyer's own (looked up in D1). The
- * order found is recorded before the order object is asked, so a retry of a request that died
- * half-way goes to the same order; the object checks the custom reference again under its lock.
+ * Commands for one order, named by our reference or the buyer's own (looked up in D1). An order
+ * found by lookup is recorded before the order object is asked, so a retry of a request that
+ * died half-way goes to the same order; the object checks the custom reference again under its
+ * lock.
  */
 const orderCommand: Handler<ErpWebhookBody> = async (body, delivery) => {
   const { order, ...command } = body;
-  let reference = delivery.receipt.orderReference;
-  if (reference === null) {
-    if ("reference" in order) reference = order.reference;
-    else {
-      const { results } = await delivery.env.DB.prepare(
-        "SELECT reference FROM orders WHERE custom_order_reference = ? LIMIT 2",
-      )
-        .bind(order.customOrderReference)
-        .all<{ reference: string }>();
-      if (results.length > 1)
-        return refused(
-          409,
-          "CONFLICT",
-          "order.customOrderReference: more than one order has this reference",
-          { references: results.map((r) => r.reference) },
-        );
-      const found = results[0];
-      if (!found)
-        return refused(404, "NOT_FOUND", "order: no order with this customOrderReference");
-      reference = found.reference;
-    }
+  let reference = "reference" in order ? order.reference : delivery.receipt.orderReference;
+  if (reference === null && "customOrderReference" in order) {
+    const { results } = await delivery.env.DB.prepare(
+      "SELECT reference FROM orders WHERE custom_order_reference = ? LIMIT 2",
+    )
+      .bind(order.customOrderReference)
+      .all<{ reference: string }>();
+    if (results.length > 1)
+      return refused(
+        409,
+        "CONFLICT",
+        "order.customOrderReference: more than one order has this reference",
+        { references: results.map((r) => r.reference) },
+      );
+    const found = results[0];
+    if (!found) return refused(404, "NOT_FOUND", "order: no order with this customOrderReference");
+    reference = found.reference;
+    // The lookup's result is the first answer's: a retry goes to this order, wherever D1 is.
     await delivery.receipts.resolved(delivery.id, reference);
   }
+  if (reference === null) throw new Error(`webhook ${delivery.id} names no order`);
   return delivery.env.ORDERS.getByName(reference).erp(command as ErpCommand, {
     idempotencyKey: delivery.id,
     bodyHash: delivery.bodyHash,

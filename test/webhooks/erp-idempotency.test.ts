@@ -103,4 +103,31 @@ describe("webhook-id is the idempotency key of the whole service", () => {
     const history = await backoffice.orders.history.query({ reference: order.reference });
     expect(history.filter((h) => h.event === "ship")).toHaveLength(1);
   });
+
+  it("a request that died before its answer was recorded is retried on the order it had found", async () => {
+    const a = await readyToShip("PO-F-1");
+    const body = ship({ customOrderReference: "PO-F-1" });
+    const first = await send(body, "f-1");
+    expect(first.status).toBe(200);
+    // The answer's write is lost (the worker died after the order applied the command) ...
+    await env.DB.prepare(
+      "UPDATE erp_webhook_receipts SET status = NULL, response = NULL WHERE id = 'f-1'",
+    ).run();
+    // ... and the reference moved to another order since.
+    const backoffice = await clientAs("backoffice");
+    await backoffice.orders.setCustomReference.mutate({
+      reference: a.reference,
+      customOrderReference: "PO-F-2",
+    });
+    const b = await readyToShip("PO-F-1");
+    await vi.waitFor(async () => expect((await projected(a.reference))?.ref).toBe("PO-F-2"));
+
+    // The order object answers from its own record of the id: the first outcome, the order now.
+    const again = await send(body, "f-1");
+    expect(again.status).toBe(200);
+    expect(again.body.order).toMatchObject({ reference: a.reference, itemStates: { shipped: 4 } });
+    expect((await backoffice.orders.get.query({ reference: b.reference })).version).toBe(b.version);
+    const history = await backoffice.orders.history.query({ reference: a.reference });
+    expect(history.filter((h) => h.event === "ship")).toHaveLength(1);
+  });
 });
