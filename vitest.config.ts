@@ -8,54 +8,98 @@ export const TEST_ERP_SECRETS = {
   ERP_EXPORT_SECRET: `whsec_${btoa("test-erp-export-secret-of-32-byt")}`,
 };
 
-// Two projects, because they run in different runtimes:
-// - "workers": everything under test/ except e2e, inside workerd with real bindings;
+// Three projects, because they run in different runtimes or configurations:
+// - "workers": everything under test/ except e2e and other-vars, inside workerd with real
+//   bindings;
 // - "e2e": Node tests that start `wrangler dev` and call it over HTTP (they need child
-//   processes and a real port, which workerd cannot give them).
-// The Cloudflare plugin sits inside the workers project only: at the root it would move the
-// e2e tests into workerd too. Run one with `npx vitest run --project workers|e2e`.
-// The workers project sends ERP events to a real HTTP receiver in this process (it verifies
-// them with the standardwebhooks package; tests steer and read it per order over HTTP).
-export default defineConfig(async () => ({
-  test: {
-    projects: [
-      {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-                JWT_SECRET: "test-jwt-secret",
-                ...TEST_ERP_SECRETS,
-                ERP_EXPORT_URL: (
-                  await startErpReceiver({ secret: TEST_ERP_SECRETS.ERP_EXPORT_SECRET })
-                ).url,
-                MAIL_API_KEY: "",
-                FC_SEED: process.env.FC_SEED ?? "",
+//   processes and a real port, which workerd cannot give them);
+// - "workers-other-vars": test/other-vars/, inside workerd like "workers" but with the vars a
+//   deployment could have instead (OTHER_VARS): a mail provider that refuses every mail, short
+//   invoice retry delays, a `default` payment method. Bindings are per worker, so a worker
+//   configured otherwise is its own project.
+// The Cloudflare plugin sits inside the workers projects only: at the root it would move the
+// e2e tests into workerd too. Run one with `npx vitest run --project <name>`.
+// Secrets, and the fast-check seed (test/seed.ts), for every workers project.
+const secrets = {
+  JWT_SECRET: "test-jwt-secret",
+  ...TEST_ERP_SECRETS,
+  MAIL_API_KEY: "",
+  FC_SEED: process.env.FC_SEED ?? "",
+};
+
+const OTHER_VARS = {
+  MAIL_TRANSPORT: "http",
+  // Nothing listens on the discard port: every send fails to connect.
+  MAIL_API_URL: "http://127.0.0.1:9/emails",
+  MAIL_API_KEY: "test-mail-key",
+  INVOICE_RETRY_DELAY: "1 second",
+  INVOICE_RETRY_MAX_DELAY: "2 seconds",
+  PAYMENT_PROCESSES: '{"prepayment":"payment@1","none":"no-payment@1","default":"no-payment@1"}',
+};
+
+// The workers projects send ERP events to a real HTTP receiver in this process: it verifies
+// them with the standardwebhooks package; tests steer and read it per order over HTTP.
+const erpReceiver = () => startErpReceiver({ secret: TEST_ERP_SECRETS.ERP_EXPORT_SECRET });
+
+export default defineConfig(async () => {
+  const { url: ERP_EXPORT_URL } = await erpReceiver();
+  return {
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                  ...secrets,
+                  ERP_EXPORT_URL,
+                },
               },
-            },
-          }),
-        ],
-        test: {
-          name: "workers",
-          setupFiles: ["./test/apply-migrations.ts"],
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
-          testTimeout: 30_000,
+            }),
+          ],
+          test: {
+            name: "workers",
+            setupFiles: ["./test/apply-migrations.ts"],
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/e2e/**", "test/other-vars/**"],
+            testTimeout: 30_000,
+          },
         },
-      },
-      {
-        test: {
-          name: "e2e",
-          environment: "node",
-          include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["./test/e2e/global-setup.ts"],
-          testTimeout: 30_000,
-          // Covers a test file that starts its own server with startServer().
-          hookTimeout: 90_000,
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                  ...secrets,
+                  ERP_EXPORT_URL,
+                  ...OTHER_VARS,
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers-other-vars",
+            setupFiles: ["./test/apply-migrations.ts"],
+            include: ["test/other-vars/**/*.test.ts"],
+            testTimeout: 30_000,
+          },
         },
-      },
-    ],
-  },
-}));
+        {
+          test: {
+            name: "e2e",
+            environment: "node",
+            include: ["test/e2e/**/*.test.ts"],
+            globalSetup: ["./test/e2e/global-setup.ts"],
+            testTimeout: 30_000,
+            // Covers a test file that starts its own server with startServer().
+            hookTimeout: 90_000,
+          },
+        },
+      ],
+    },
+  };
+});

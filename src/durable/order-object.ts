@@ -15,7 +15,7 @@ import type {
 import { type Actor, actorLabel, isCustomer } from "../domain/principal";
 import { type Failure, fail, type Result } from "../domain/result";
 import type { HistoryView, OrderView } from "../domain/view";
-import type { InvoiceTotals } from "../engine/commands";
+import type { InvoiceTotalsJson } from "../engine/commands";
 import * as commands from "../engine/commands";
 import { compactOutcome, expandOutcome, type Moved, type Skipped } from "../engine/events";
 import type { Change, OrderState } from "../engine/model";
@@ -319,7 +319,7 @@ export class OrderObject extends DurableObject<Env> {
     reference: string;
     issuedAt: string;
     mailedAt: string | null;
-    totals?: InvoiceTotals;
+    totals?: InvoiceTotalsJson;
   }): Promise<Result<{ version: number }>> {
     const result = await this.mutate({
       operation: "invoice",

@@ -81,6 +81,12 @@ export function triggerEvent(
  */
 export function cancelOrder(actor: string, byCustomer: boolean): Command {
   return (state, stepper, now) => {
+    const items = [...state.items.values()];
+    // Said first, so a customer who cancels twice hears this rather than which states block it.
+    if (items.every((i) => stateInfo(stepper.process, i.state)?.flags.includes("cancelled")))
+      return fail("PRECONDITION_FAILED", "the order is already cancelled", {
+        itemStates: itemStates(items),
+      });
     if (byCustomer) {
       const block = cancellationBlock(state, stepper.process, now);
       if (block)
@@ -89,7 +95,6 @@ export function cancelOrder(actor: string, byCustomer: boolean): Command {
           itemStates: itemStates(state.items.values()),
         });
     }
-    const items = [...state.items.values()];
     const outcome = applyEvent(
       state,
       stepper,
@@ -97,14 +102,9 @@ export function cancelOrder(actor: string, byCustomer: boolean): Command {
       { event: "cancel", actor, now },
     );
     if (outcome.moved.length > 0) return done(outcome.change);
-    const allCancelled = items.every((i) =>
-      stateInfo(stepper.process, i.state)?.flags.includes("cancelled"),
-    );
     return fail(
       "PRECONDITION_FAILED",
-      allCancelled
-        ? "the order is already cancelled"
-        : rejection(state, stepper.process, "cancel", outcome.skipped).message,
+      rejection(state, stepper.process, "cancel", outcome.skipped).message,
       { itemStates: itemStates(items) },
     );
   };
@@ -147,7 +147,7 @@ export function setCustomReference(text: string, actor: string): Command {
 }
 
 /** An invoice's totals: amounts, and lists of amounts (tax per rate). */
-export type InvoiceTotals = Record<string, number | Record<string, number>[]>;
+export type InvoiceTotalsJson = Record<string, number | Record<string, number>[]>;
 
 /** Records the issued invoice; a repeated report changes nothing. */
 export function recordInvoice(input: {
@@ -155,7 +155,7 @@ export function recordInvoice(input: {
   issuedAt: string;
   mailedAt: string | null;
   /** The invoice's totals as stored with it, for the ERP's `invoice.issued`. */
-  totals?: InvoiceTotals | undefined;
+  totals?: InvoiceTotalsJson | undefined;
 }): Command {
   return (state, _stepper, now) => {
     const known = state.header.invoice;

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import {
   type ErpCommand,
   type ErpResponse,
@@ -8,8 +7,6 @@ import {
 } from "../domain/erp";
 import { type Receipt, Receipts } from "./receipts";
 import { verifyWebhook } from "./signature";
-
-export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 type Refusal = Extract<ErpResponse["body"], { ok: false }>["error"];
 
@@ -115,10 +112,7 @@ function parse(raw: string): { body: ErpWebhookBody } | { refusal: ErpResponse }
  */
 export const erpWebhooks = new Hono<{ Bindings: Env }>().post(
   "/webhooks/erp",
-  bodyLimit({
-    maxSize: MAX_WEBHOOK_BYTES,
-    onError: (c) => c.json(refusal("PAYLOAD_TOO_LARGE", "body exceeds 1 MiB"), 413),
-  }),
+  // The body's size is limited for every /webhooks/* route in src/index.ts.
   async (c) => {
     const raw = await c.req.text();
     const verified = verifyWebhook(c.req.raw.headers, raw, c.env.ERP_WEBHOOK_SECRET);

@@ -38,7 +38,7 @@ const backoffice = () => clientAs("backoffice", "erp-tests");
 /** Pays, confirms and closes the window: the items are exported (notifyErp). */
 async function exportOrder(reference: string) {
   const bo = await backoffice();
-  for (const event of ["pay", "confirm"])
+  for (const event of ["pay", "confirm"] as const)
     await bo.orders.trigger.mutate({ reference, event, target: { all: true } });
   return bo.orders.closeCancellationWindow.mutate({ reference });
 }

@@ -61,7 +61,7 @@ it("a walked order reaches a flaky ERP as exactly its events, in sequence, verif
   const { reference } = placed;
   receiver.behave(reference, { failFirst: 2, stallSequence: 2, stallMs: 5_000 });
 
-  for (const event of ["pay", "confirm"])
+  for (const event of ["pay", "confirm"] as const)
     await backoffice.orders.trigger.mutate({ reference, event, target: { all: true } });
   // The window's end exports the order.
   await backoffice.orders.closeCancellationWindow.mutate({ reference });
