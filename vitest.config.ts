@@ -1,5 +1,12 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { startErpReceiver } from "./test/e2e/erp-receiver.ts";
+
+/** Standard Webhooks secrets of the workers project (`whsec_` + base64 of the key). */
+export const TEST_ERP_SECRETS = {
+  ERP_WEBHOOK_SECRET: `whsec_${btoa("test-erp-webhook-secret-of-32-by")}`,
+  ERP_EXPORT_SECRET: `whsec_${btoa("test-erp-export-secret-of-32-byt")}`,
+};
 
 // Four projects, because they run in different runtimes or configurations:
 // - "workers": everything under test/ except e2e, other-vars and clock, inside workerd with real
@@ -17,7 +24,7 @@ import { defineConfig } from "vitest/config";
 // Secrets, the fast-check seed (test/seed.ts) and the clock, for every workers project.
 const secrets = {
   JWT_SECRET: "test-jwt-secret",
-  ERP_WEBHOOK_SECRET: "test-erp-secret",
+  ...TEST_ERP_SECRETS,
   MAIL_API_KEY: "",
   FC_SEED: process.env.FC_SEED ?? "",
   // Explicit, so a developer's .dev.vars (CLOCK="adjustable" for npm run dev) never leaks in.
@@ -34,51 +41,56 @@ const OTHER_VARS = {
   PAYMENT_PROCESSES: '{"prepayment":"payment@1","none":"no-payment@1","default":"no-payment@1"}',
 };
 
-/** A project inside workerd: its tests, with `vars` over the common bindings. */
-const workersProject = async (
-  name: string,
-  include: string[],
-  exclude: string[],
-  vars: Record<string, string> = {},
-) => ({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations"), ...secrets, ...vars },
-      },
-    }),
-  ],
-  test: {
-    name,
-    setupFiles: ["./test/apply-migrations.ts"],
-    include,
-    exclude,
-    testTimeout: 30_000,
-  },
-});
+// The workers projects send ERP events to a real HTTP receiver in this process: it verifies
+// them with the standardwebhooks package; tests steer and read it per order over HTTP.
+const erpReceiver = () => startErpReceiver({ secret: TEST_ERP_SECRETS.ERP_EXPORT_SECRET });
 
-export default defineConfig(async () => ({
-  test: {
-    projects: [
-      await workersProject(
-        "workers",
-        ["test/**/*.test.ts"],
-        ["test/e2e/**", "test/other-vars/**", "test/clock/**"],
-      ),
-      await workersProject("workers-other-vars", ["test/other-vars/**/*.test.ts"], [], OTHER_VARS),
-      await workersProject("clock", ["test/clock/**/*.test.ts"], [], { CLOCK: "adjustable" }),
-      {
-        test: {
-          name: "e2e",
-          environment: "node",
-          include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["./test/e2e/global-setup.ts"],
-          testTimeout: 30_000,
-          // Covers a test file that starts its own server with startServer().
-          hookTimeout: 90_000,
-        },
-      },
+export default defineConfig(async () => {
+  const { url: ERP_EXPORT_URL } = await erpReceiver();
+  const TEST_MIGRATIONS = await readD1Migrations("./migrations");
+  /** A project inside workerd: its tests, with `vars` over the common bindings. */
+  const workersProject = (
+    name: string,
+    include: string[],
+    exclude: string[],
+    vars: Record<string, string> = {},
+  ) => ({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: { bindings: { TEST_MIGRATIONS, ...secrets, ERP_EXPORT_URL, ...vars } },
+      }),
     ],
-  },
-}));
+    test: {
+      name,
+      setupFiles: ["./test/apply-migrations.ts"],
+      include,
+      exclude,
+      testTimeout: 30_000,
+    },
+  });
+  return {
+    test: {
+      projects: [
+        workersProject(
+          "workers",
+          ["test/**/*.test.ts"],
+          ["test/e2e/**", "test/other-vars/**", "test/clock/**"],
+        ),
+        workersProject("workers-other-vars", ["test/other-vars/**/*.test.ts"], [], OTHER_VARS),
+        workersProject("clock", ["test/clock/**/*.test.ts"], [], { CLOCK: "adjustable" }),
+        {
+          test: {
+            name: "e2e",
+            environment: "node",
+            include: ["test/e2e/**/*.test.ts"],
+            globalSetup: ["./test/e2e/global-setup.ts"],
+            testTimeout: 30_000,
+            // Covers a test file that starts its own server with startServer().
+            hookTimeout: 90_000,
+          },
+        },
+      ],
+    },
+  };
+});

@@ -95,12 +95,10 @@ function signToken(secret: string, role: Role, sub: string): string {
 const webhookSecret = () => `whsec_${randomBytes(32).toString("base64")}`;
 
 /**
- * The headers an ERP sends with `body` under the webhook id `id`: the one place the kit knows
- * the inbound signature scheme. Standard Webhooks (`webhook-id`, `webhook-timestamp`,
- * `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body" keyed with the whsec_
- * secret's bytes>`) is the contract; until the service verifies it (the ERP change), it verifies
- * the earlier `X-Signature` and `Idempotency-Key`, so both go along and each side reads its own.
- * Drop the earlier pair once the Standard Webhooks change has landed.
+ * The headers an ERP sends with `body` under the webhook id `id`, Standard Webhooks: `webhook-id`,
+ * `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "id.timestamp.body">`
+ * keyed with the bytes of the `whsec_` secret). The one place the kit knows the scheme; the
+ * service verifies it with the standardwebhooks package, so the two cannot agree on a mistake.
  */
 function erpWebhookHeaders(
   secret: string,
@@ -109,15 +107,12 @@ function erpWebhookHeaders(
   timestamp = Math.floor(Date.now() / 1000),
 ): Record<string, string> {
   const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
-  const standard = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64");
-  const earlier = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+  const signature = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64");
   return {
     "content-type": "application/json",
     "webhook-id": id,
     "webhook-timestamp": String(timestamp),
-    "webhook-signature": `v1,${standard}`,
-    "idempotency-key": id,
-    "x-signature": `t=${timestamp},v1=${earlier}`,
+    "webhook-signature": `v1,${signature}`,
   };
 }
 

@@ -1,4 +1,5 @@
 import { clockRouter } from "./clock";
+import { exportsRouter } from "./exports";
 import { invoicesRouter } from "./invoices";
 import { mailsRouter } from "./mails";
 import { ordersRouter } from "./orders";
@@ -9,6 +10,7 @@ import { router } from "./trpc";
 
 export const appRouter = router({
   orders: ordersRouter,
+  exports: exportsRouter,
   invoices: invoicesRouter,
   mails: mailsRouter,
   outbox: outboxRouter,
