@@ -1,6 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { ItemGroups } from "../engine/item-groups";
 import type { OrderSummaryRow } from "../engine/summary";
+import { itemGroupStatements } from "./item-groups";
 import { orders } from "./schema";
 
 /**
@@ -9,37 +11,52 @@ import { orders } from "./schema";
  *
  * An update sets only what changes over an order's life and leaves the indexed columns alone
  * (SQLite rewrites an index whenever its column is assigned): one row written instead of four.
- * The custom reference, indexed too, is assigned only when it differs.
+ * The custom reference, indexed too, is assigned only when it differs. The order's reserved
+ * units and waiting items follow in the same batch (`itemGroupStatements`), guarded by the
+ * version this batch wrote.
  */
-export async function projectOrder(d1: D1Database, row: OrderSummaryRow): Promise<number> {
+export async function projectOrder(
+  d1: D1Database,
+  row: OrderSummaryRow,
+  groups: ItemGroups,
+): Promise<number> {
   const db = drizzle(d1);
-  const [upsert, reference] = await db.batch([
-    db
-      .insert(orders)
-      .values(row)
-      .onConflictDoUpdate({
-        target: orders.reference,
-        set: {
-          state: row.state,
-          itemStates: row.itemStates,
-          updatedAt: row.updatedAt,
-          itemsCancellable: row.itemsCancellable,
-          customerVisible: row.customerVisible,
-          deadEffects: row.deadEffects,
-          version: row.version,
-        },
-        setWhere: sql`excluded.version >= ${orders.version}`,
-      }),
-    db
-      .update(orders)
-      .set({ customOrderReference: row.customOrderReference ?? null })
-      .where(
-        and(
-          eq(orders.reference, row.reference),
-          eq(orders.version, row.version),
-          sql`${orders.customOrderReference} IS NOT ${row.customOrderReference ?? null}`,
-        ),
+  const upsert = db
+    .insert(orders)
+    .values(row)
+    .onConflictDoUpdate({
+      target: orders.reference,
+      set: {
+        state: row.state,
+        itemStates: row.itemStates,
+        updatedAt: row.updatedAt,
+        itemsCancellable: row.itemsCancellable,
+        customerVisible: row.customerVisible,
+        deadEffects: row.deadEffects,
+        version: row.version,
+      },
+      setWhere: sql`excluded.version >= ${orders.version}`,
+    });
+  const reference = db
+    .update(orders)
+    .set({ customOrderReference: row.customOrderReference ?? null })
+    .where(
+      and(
+        eq(orders.reference, row.reference),
+        eq(orders.version, row.version),
+        sql`${orders.customOrderReference} IS NOT ${row.customOrderReference ?? null}`,
       ),
+    );
+  const results = await d1.batch([
+    d1Statement(d1, upsert),
+    d1Statement(d1, reference),
+    ...itemGroupStatements(d1, row.reference, row.version, groups),
   ]);
-  return upsert.meta.rows_written + reference.meta.rows_written;
+  return results.reduce((n, r) => n + r.meta.rows_written, 0);
+}
+
+/** A drizzle query as a D1 statement, so it can share a D1 batch with plain statements. */
+function d1Statement(d1: D1Database, query: { toSQL(): { sql: string; params: unknown[] } }) {
+  const { sql: text, params } = query.toSQL();
+  return d1.prepare(text).bind(...params);
 }

@@ -41,6 +41,8 @@ export interface ItemView {
   shipmentId: string;
   state: string;
   stateDisplay: string;
+  /** When the item entered its state (ISO): how long it has been waiting there. */
+  stateSince: string;
   flags: string[];
   canceledAmount: number;
 }

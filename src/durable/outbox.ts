@@ -1,5 +1,6 @@
 import { projectOrder } from "../db/projection";
 import type { OrderView } from "../domain/view";
+import { itemGroups } from "../engine/item-groups";
 import type { OrderState } from "../engine/model";
 import { summaryRow } from "../engine/summary";
 import type { ProcessDefinition } from "../machines/registry";
@@ -149,8 +150,9 @@ export class Outbox {
     switch (row.kind) {
       case "projection": {
         const now = this.context.now();
-        const summary = summaryRow(state, this.context.process(state), now, this.deadEffects());
-        await projectOrder(this.context.db(), summary);
+        const process = this.context.process(state);
+        const summary = summaryRow(state, process, now, this.deadEffects());
+        await projectOrder(this.context.db(), summary, itemGroups(state, process));
         this.lastProjectionAt = now;
         return;
       }

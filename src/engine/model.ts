@@ -79,6 +79,8 @@ export interface Item extends ItemSnapshot {
   lineId: string;
   quantity: number;
   shipmentId: string;
+  /** When the item entered its state (ms); a split keeps the original's, a move keeps it too. */
+  stateSince: number;
 }
 
 export const shipmentSchema = z.object({

@@ -64,6 +64,7 @@ export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext): Change {
         shipmentId: shipmentIds.get(part.shipment) ?? "",
         state: first.snapshot.state,
         context: first.snapshot.context,
+        stateSince: ctx.now,
       });
   });
 

@@ -84,6 +84,7 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
       shipmentId: item.shipmentId,
       state: item.state,
       stateDisplay: info?.display ?? item.state,
+      stateSince: iso(item.stateSince),
       flags,
       canceledAmount,
     });
