@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { expect, vi } from "vitest";
@@ -5,6 +6,7 @@ import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
 import type { OrderObject } from "../src/durable/order-object";
+import { orderReferenceFor } from "../src/router/orders";
 import { signPayload } from "../src/webhooks/signature";
 
 export async function tokenFor(role: Role, sub: string, secret = env.JWT_SECRET): Promise<string> {
@@ -168,4 +170,21 @@ export async function settled(reference: string): Promise<void> {
     },
     { timeout: 10_000, interval: 20 },
   );
+}
+
+/** Moves one order object's clock (its seam) to a fixed moment; `null` gives it the system's. */
+export async function setClockOf(reference: string, at: number | null): Promise<void> {
+  await runInDurableObject(env.ORDERS.getByName(reference), (o: OrderObject) => {
+    o.seam.clock = at === null ? Date.now : () => at;
+  });
+}
+
+/**
+ * Places an order as the checkout `shop` at a chosen moment: the order object's clock is set
+ * before the placement reaches it (the reference follows from the caller and its key).
+ */
+export async function placeAt(at: number, input: PlaceOrderInput) {
+  await setClockOf(await orderReferenceFor("shop", input.idempotencyKey), at);
+  const checkout = await clientAs("checkout", "shop");
+  return checkout.orders.place.mutate(input);
 }
