@@ -79,6 +79,12 @@ type Remembered = { ok: true; version: number; extra?: unknown } | Failure;
 
 const notFound = () => fail("NOT_FOUND", "order not found");
 
+/** A known key with another request: the caller reused it by mistake. */
+const keyReused = (key: string) =>
+  fail("CONFLICT", "idempotencyKey was already used for a different request", {
+    idempotencyKey: key.slice(key.indexOf("|") + 1),
+  });
+
 /**
  * The synchronous path of every order command: load, ownership, due timers, idempotency,
  * expected version, the pure computation, and one transaction for the change with its outbox
@@ -231,10 +237,7 @@ export class CommandPipeline {
       const { key, hash } = req.idempotency;
       const known = this.store.idempotent(key);
       if (known) {
-        if (known.requestHash !== hash)
-          return fail("CONFLICT", "this key was already used for a different request", {
-            idempotencyKey: key.slice(key.indexOf("|") + 1),
-          });
+        if (known.requestHash !== hash) return keyReused(key);
         const first = JSON.parse(known.response) as Remembered;
         if (!first.ok) return first;
         const { refusals, outcomes } = first.extra as StoredOutcomes;
@@ -298,10 +301,7 @@ export class CommandPipeline {
     codec: ExtraCodec<T> | undefined,
     now: number,
   ): Result<{ order: OrderView } & T> {
-    if (known.requestHash !== idempotency.hash)
-      return fail("CONFLICT", "idempotencyKey was already used for a different request", {
-        idempotencyKey: idempotency.key.slice(idempotency.key.indexOf("|") + 1),
-      });
+    if (known.requestHash !== idempotency.hash) return keyReused(idempotency.key);
     const first = JSON.parse(known.response) as Remembered;
     if (!first.ok) return first;
     const extra = (codec ? codec.expand(first.extra) : {}) as T;

@@ -34,6 +34,24 @@ async function d1Reserved(sku: string): Promise<number> {
   return sum?.n ?? 0;
 }
 
+/** An order's summary row as a projection writes it (only the version matters here). */
+const summary = (reference: string, version: number): OrderSummaryRow => ({
+  reference,
+  customerReference: "projections",
+  customOrderReference: null,
+  state: "paid",
+  itemStates: {},
+  grandTotal: 1,
+  currency: "EUR",
+  placedAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+  cancellableUntil: "2026-01-01T00:30:00.000Z",
+  itemsCancellable: false,
+  customerVisible: true,
+  deadEffects: null,
+  version,
+});
+
 describe("reservations.get", () => {
   it("counts units in reserved states across orders; cancels and shipping release them", async () => {
     const checkout = await clientAs("checkout", "shop");
@@ -92,22 +110,7 @@ describe("reservations.get", () => {
       reserved: quantity > 0 ? [{ sku: "RES-LATE", quantity }] : [],
       waiting: [{ state: "paid", since: 1_000, quantity }],
     });
-    const row = (version: number): OrderSummaryRow => ({
-      reference: "ORD-LATE",
-      customerReference: "late",
-      customOrderReference: null,
-      state: "paid",
-      itemStates: { paid: 1 },
-      grandTotal: 1,
-      currency: "EUR",
-      placedAt: "2026-01-01T00:00:00.000Z",
-      updatedAt: "2026-01-01T00:00:00.000Z",
-      cancellableUntil: "2026-01-01T00:30:00.000Z",
-      itemsCancellable: false,
-      customerVisible: true,
-      deadEffects: null,
-      version,
-    });
+    const row = (version: number) => summary("ORD-LATE", version);
     await projectOrder(env.DB, row(3), groups(4));
     expect(await d1Reserved("RES-LATE")).toBe(4);
     // The same projection again (a retry after a lost answer) changes nothing, not even a row.
@@ -132,33 +135,14 @@ describe("reservations.get", () => {
         `${i % 2 === 0 ? "\u{1F600}" : "\uFFFD"}${String(i).padStart(5, "0")}${"x".repeat(150)}`,
     );
     const reference = "ORD-CHUNKS";
-    const base = {
-      reference,
-      customerReference: "chunks",
-      customOrderReference: null,
-      state: "paid",
-      itemStates: {},
-      grandTotal: 1,
-      currency: "EUR",
-      placedAt: "2026-01-01T00:00:00.000Z",
-      updatedAt: "2026-01-01T00:00:00.000Z",
-      cancellableUntil: "2026-01-01T00:30:00.000Z",
-      itemsCancellable: false,
-      customerVisible: true,
-      deadEffects: null,
-    };
     const project = (version: number, quantityOf: (i: number) => number) =>
-      projectOrder(
-        env.DB,
-        { ...base, version },
-        {
-          process: "payment@1",
-          reserved: skus.flatMap((sku, i) =>
-            quantityOf(i) > 0 ? [{ sku, quantity: quantityOf(i) }] : [],
-          ),
-          waiting: [],
-        },
-      );
+      projectOrder(env.DB, summary(reference, version), {
+        process: "payment@1",
+        reserved: skus.flatMap((sku, i) =>
+          quantityOf(i) > 0 ? [{ sku, quantity: quantityOf(i) }] : [],
+        ),
+        waiting: [],
+      });
     await project(1, () => 2);
     await project(2, (i) => (i % 3 === 0 ? 0 : i % 3));
     const rows = await env.DB.prepare(
