@@ -1,6 +1,7 @@
 import { trpcServer } from "@hono/trpc-server";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { apiCors } from "./cors";
 import { DEAD_LETTER_QUEUE, handleDeadLetters } from "./queue/dead-letters";
 import { handleInvoiceBatch, type InvoiceJob } from "./queue/invoices";
 import { appRouter } from "./router";
@@ -16,6 +17,8 @@ const app = new Hono<{ Bindings: Env }>();
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/", erpWebhooks);
 
+// Browsers on the origins in CORS_ORIGINS may call the API; /webhooks is server to server.
+app.use("/trpc/*", apiCors());
 app.use(
   "/trpc/*",
   trpcServer({

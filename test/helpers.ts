@@ -6,6 +6,7 @@ import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
 import type { OrderObject } from "../src/durable/order-object";
+import type { TriggerEvent } from "../src/machines/registry";
 import { orderReferenceFor } from "../src/router/orders";
 import { signPayload } from "../src/webhooks/signature";
 
@@ -121,7 +122,7 @@ export function flakyD1(real: D1Database) {
 }
 
 /** Sends events, one after the other, to every item of an order, as the back office. */
-export async function triggerAll(reference: string, events: string[]): Promise<void> {
+export async function triggerAll(reference: string, events: TriggerEvent[]): Promise<void> {
   const backoffice = await clientAs("backoffice");
   for (const event of events)
     await backoffice.orders.trigger.mutate({ reference, event, target: { all: true } });

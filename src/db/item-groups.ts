@@ -3,7 +3,7 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { MatrixRow, Reservation } from "../domain/stock";
 import type { ItemGroups, ReservedSku } from "../engine/item-groups";
 import { stateInfo } from "../engine/step";
-import type { ProcessDefinition } from "../machines/registry";
+import type { ItemState, ProcessDefinition, ProcessId } from "../machines/registry";
 import { orderWaiting, skuReservations } from "./schema";
 
 /**
@@ -178,14 +178,21 @@ export async function waitingMatrix(
       const c = byKey.get(key);
       byKey.delete(key);
       rows.push({
-        process: process.id,
-        state,
+        // The registry's own names: an order runs a registered process.
+        process: process.id as ProcessId,
+        state: state as ItemState,
         display: info.display,
         lessThanDay: c?.lessThanDay ?? 0,
         lessThanWeek: c?.lessThanWeek ?? 0,
         older: c?.older ?? 0,
       });
     }
-  for (const c of byKey.values()) rows.push({ ...c, display: c.state });
+  for (const c of byKey.values())
+    rows.push({
+      ...c,
+      process: c.process as ProcessId,
+      state: c.state as ItemState,
+      display: c.state,
+    });
   return rows;
 }

@@ -2,6 +2,7 @@ import { and, desc, eq, gte, isNotNull, lt, lte, or, type SQL, sql } from "drizz
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { ListOrdersInput } from "../domain/inputs";
 import type { OrderSummary } from "../domain/view";
+import type { ItemState } from "../machines/registry";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { orders } from "./schema";
 
@@ -51,7 +52,8 @@ export async function listOrders<S extends Record<string, unknown>>(
       reference: r.reference,
       customerReference: r.customerReference,
       customOrderReference: r.customOrderReference,
-      state: r.state,
+      // Written by the order objects, which only hold states of registered processes.
+      state: r.state as ItemState,
       itemStates: r.itemStates,
       grandTotal: r.grandTotal,
       currency: r.currency,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ItemState, ManualEvent } from "../machines/registry";
 import { erpOrderRef } from "./erp";
 import { eventName, quantity } from "./inputs";
 import { requiredText } from "./text";
@@ -57,7 +58,7 @@ export interface ImportRowReport {
   orderReference?: string;
   message?: string;
   /** `skipped`: the states of the addressed items and the events each of them accepts. */
-  states?: { state: string; accepts: string[] }[];
+  states?: { state: ItemState; accepts: ManualEvent[] }[];
 }
 
 /** The answer to an import, and to every replay of the same import id. */

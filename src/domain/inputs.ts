@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { triggerEvents } from "../machines/registry";
 import { limits } from "./limits";
 import { codePoints, customOrderReference, requiredText, text } from "./text";
 
@@ -186,9 +187,8 @@ export const mutationOptions = {
   expectedVersion: expectedVersion.optional(),
 };
 
-export const eventName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a lower-case event name such as pay");
+/** The manual events of the registered processes, and closing the cancellation window. */
+export const eventName = z.enum(triggerEvents);
 
 export const triggerInput = z.strictObject({
   reference: orderReference,

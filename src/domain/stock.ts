@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ItemState, ProcessId } from "../machines/registry";
 import { requiredText } from "./text";
 
 /** `reservations.get`: the SKUs a storefront asks about. */
@@ -14,9 +15,8 @@ export interface Reservation {
 
 /** One row of the order matrix: item quantities in a state by how long they have waited there. */
 export interface MatrixRow {
-  /** "payment@1" */
-  process: string;
-  state: string;
+  process: ProcessId;
+  state: ItemState;
   display: string;
   /** Entered the state less than 24 hours ago. */
   lessThanDay: number;

@@ -1,5 +1,9 @@
+import type { ItemState, ManualEvent, ProcessId } from "../machines/registry";
 import type { Address, Method } from "./inputs";
 import type { JsonObject } from "./json";
+
+/** Quantity per state, e.g. `{ "payment-pending": 2, shipped: 1 }`; states without items are absent. */
+export type ItemStates = Partial<Record<ItemState, number>>;
 
 export interface TaxByRate {
   rate: number;
@@ -39,7 +43,7 @@ export interface ItemView {
   taxRate: number;
   isQuantitySplittable: boolean;
   shipmentId: string;
-  state: string;
+  state: ItemState;
   stateDisplay: string;
   /** When the item entered its state (ISO): how long it has been waiting there. */
   stateSince: string;
@@ -57,12 +61,13 @@ export interface OrderView {
   currency: string;
   priceMode: "gross" | "net";
   paymentMethod: string;
-  process: string;
+  /** The process the order was placed with; it stays on it for its whole life. */
+  process: ProcessId;
   placedAt: string;
   isCancellable: boolean;
   cancellableUntil: string;
   cancellationWindowClosedAt: string | null;
-  itemStates: Record<string, number>;
+  itemStates: ItemStates;
   totals: Totals;
   billingAddress: Address;
   shipments: ShipmentView[];
@@ -75,8 +80,9 @@ export interface OrderSummary {
   reference: string;
   customerReference: string;
   customOrderReference: string | null;
-  state: string;
-  itemStates: Record<string, number>;
+  /** The state most of the order's quantity is in. */
+  state: ItemState;
+  itemStates: ItemStates;
   grandTotal: number;
   currency: string;
   placedAt: string;
@@ -84,6 +90,13 @@ export interface OrderSummary {
   isCancellable: boolean;
   cancellableUntil: string;
   version: number;
+}
+
+/** A page of `orders.list`. */
+export interface OrderList {
+  orders: OrderSummary[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
 }
 
 export interface HistoryView {
@@ -96,4 +109,34 @@ export interface HistoryView {
   from?: string;
   to?: string;
   data?: JsonObject;
+}
+
+/** What `orders.events` lists per item: the manual events its state accepts now. */
+export interface ItemEvents {
+  itemId: string;
+  shipmentId: string;
+  state: ItemState;
+  events: ManualEvent[];
+}
+
+/** An item (or the part of it that was split off) that an event moved. */
+export interface MovedItem {
+  itemId: string;
+  from: ItemState;
+  to: ItemState;
+  quantity: number;
+}
+
+/** A targeted item whose state did not accept the event. */
+export interface SkippedItem {
+  itemId: string;
+  state: ItemState;
+  reason: string;
+}
+
+/** What `orders.trigger` returns (with `dryRun`, what would happen; nothing is stored). */
+export interface TriggerResult {
+  order: OrderView;
+  moved: MovedItem[];
+  skipped: SkippedItem[];
 }

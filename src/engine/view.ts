@@ -1,5 +1,5 @@
 import type { ItemView, OrderView } from "../domain/view";
-import type { ProcessDefinition } from "../machines/registry";
+import type { ItemState, ProcessDefinition, ProcessId } from "../machines/registry";
 import type { Item, OrderState } from "./model";
 import { flagsOf, stateInfo } from "./step";
 
@@ -82,7 +82,9 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
       taxRate: line.taxRate,
       isQuantitySplittable: line.isQuantitySplittable,
       shipmentId: item.shipmentId,
-      state: item.state,
+      // The engine steps any machine and keeps names as strings; an order served here runs a
+      // registered process (processOf throws otherwise), so its names are the published ones.
+      state: item.state as ItemState,
       stateDisplay: info?.display ?? item.state,
       stateSince: iso(item.stateSince),
       flags,
@@ -103,7 +105,7 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
     currency: header.currency,
     priceMode: header.priceMode,
     paymentMethod: header.paymentMethod,
-    process: header.process,
+    process: header.process as ProcessId,
     placedAt: iso(header.placedAt),
     isCancellable: cancellationBlock(state, process, now) === null,
     cancellableUntil: iso(header.cancellableUntil),

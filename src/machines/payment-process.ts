@@ -1,4 +1,4 @@
-import { assign, setup } from "xstate";
+import { assign, type EventFromLogic, setup } from "xstate";
 import { parseDuration } from "../domain/duration";
 import {
   type CommandName,
@@ -6,7 +6,6 @@ import {
   command,
   type ItemContext,
   type ItemEvent,
-  type ItemEventType,
   type ItemStateMeta,
   initialItemContext,
   windowClosed,
@@ -129,6 +128,7 @@ export const paymentMachine = setup({
   },
 });
 
+/** Events a person may trigger; typed as written and checked against the machine's events. */
 export const paymentManualEvents = [
   "pay",
   "confirm",
@@ -139,7 +139,7 @@ export const paymentManualEvents = [
   "refund",
   "close",
   "invoice-generate",
-] as const satisfies readonly ItemEventType[];
+] as const satisfies readonly EventFromLogic<typeof paymentMachine>["type"][];
 
 export const paymentCommands = {
   sendOrderConfirmation: "order",

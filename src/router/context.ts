@@ -30,17 +30,27 @@ export async function principalFrom(
 export const createDb = (d1: D1Database) => drizzle(d1, { schema });
 export type Db = ReturnType<typeof createDb>;
 
+/**
+ * What every procedure sees. The router's type names it, and the client's published types carry
+ * that type, so only domain types are declared here: the worker's `env` and `db` are added by
+ * declaration merging in ./worker-context.ts, which the client's types never load.
+ */
+export interface Context {
+  principal: Principal | null;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
 /** Built per request: a drizzle instance per request, never a module-level singleton. */
 export async function createContext(
   env: Env,
   req: Request,
   executionCtx?: { waitUntil(promise: Promise<unknown>): void },
 ) {
+  // `satisfies`, not a return type: the tRPC adapter wants a plain object type, not an interface.
   return {
     env,
     db: createDb(env.DB),
     principal: await principalFrom(req.headers.get("authorization") ?? undefined, env.JWT_SECRET),
     waitUntil: (p: Promise<unknown>) => executionCtx?.waitUntil(p),
-  };
+  } satisfies Context;
 }
-export type Context = Awaited<ReturnType<typeof createContext>>;

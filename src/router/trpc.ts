@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import { describeIssues, type IssueLike } from "../domain/issues";
 import type { Role } from "../domain/principal";
 import type { Failure } from "../domain/result";
 import type { Context, Principal } from "./context";
@@ -8,11 +9,17 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const { stack: _stack, ...data } = shape.data;
     const cause = error.cause as { issues?: unknown; details?: unknown } | undefined;
+    const issues =
+      error.code === "BAD_REQUEST" && Array.isArray(cause?.issues)
+        ? (cause.issues as IssueLike[])
+        : undefined;
     return {
       ...shape,
+      // People read the message: which fields are wrong and why, not zod's issues as JSON.
+      ...(issues ? { message: describeIssues(issues) } : {}),
       data: {
         ...data,
-        ...(error.code === "BAD_REQUEST" && cause?.issues ? { issues: cause.issues } : {}),
+        ...(issues ? { issues } : {}),
         ...(cause?.details ? { details: cause.details } : {}),
       },
     };

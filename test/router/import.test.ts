@@ -196,7 +196,7 @@ describe("orders.importEvents", () => {
   it("the same import sent twice at once applies every row once", async () => {
     const orders = await placeOrders(5, "twice");
     const backoffice = await clientAs("backoffice", "warehouse");
-    const rows = orders.flatMap((o) => [
+    const rows = orders.flatMap((o): ImportRow[] => [
       { order: { reference: o.reference }, event: "pay" },
       { order: { reference: o.reference }, event: "confirm" },
     ]);

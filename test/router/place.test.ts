@@ -198,6 +198,28 @@ describe("orders.place rejects bad input with the field path and stores nothing"
     ],
   ];
 
+  it("says what is wrong in words, field by field, and keeps zod's issues in data.issues", async () => {
+    const token = await tokenFor("checkout", "shop");
+    const input = orderInput();
+    const res = await call(
+      "orders.place",
+      {
+        ...input,
+        customer: { ...input.customer, email: "nope" },
+        lines: [{ ...input.lines[0], quantity: 0 }],
+      },
+      { token },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error?.message).toBe(
+      "customer.email: Invalid email address; lines[0].quantity: Too small: expected number to be >=1",
+    );
+    expect(res.body.error?.data.issues?.map((i) => i.path)).toEqual([
+      ["customer", "email"],
+      ["lines", 0, "quantity"],
+    ]);
+  });
+
   for (const [name, mutate, path] of cases)
     it(`rejects ${name}`, async () => {
       const token = await tokenFor("checkout", "shop");

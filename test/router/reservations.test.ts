@@ -93,7 +93,7 @@ describe("reservations.get", () => {
       ]);
 
     // Shipping takes the rest out of the warehouse: nothing is reserved any more.
-    for (const event of ["confirm", "cancellation-window-closed", "ship"])
+    for (const event of ["confirm", "cancellation-window-closed", "ship"] as const)
       await backoffice.orders.trigger.mutate({
         reference: b.reference,
         event,
