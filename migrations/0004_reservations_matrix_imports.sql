@@ -1,3 +1,5 @@
+-- Edited after drizzle-kit: order_reservations, order_waiting and sku_reservations are WITHOUT
+-- ROWID tables (one row written per row instead of two); drizzle's schema cannot say so.
 CREATE TABLE `event_import_reports` (
 	`import_id` text NOT NULL,
 	`chunk` integer NOT NULL,
@@ -17,7 +19,7 @@ CREATE TABLE `order_reservations` (
 	`sku` text NOT NULL,
 	`quantity` integer NOT NULL,
 	PRIMARY KEY(`order_reference`, `sku`)
-);
+) WITHOUT ROWID;
 --> statement-breakpoint
 CREATE TABLE `order_waiting` (
 	`order_reference` text NOT NULL,
@@ -26,10 +28,9 @@ CREATE TABLE `order_waiting` (
 	`since` integer NOT NULL,
 	`quantity` integer NOT NULL,
 	PRIMARY KEY(`order_reference`, `state`, `since`)
-);
+) WITHOUT ROWID;
 --> statement-breakpoint
-CREATE INDEX `order_waiting_matrix` ON `order_waiting` (`process`,`state`,`since`,`quantity`);--> statement-breakpoint
 CREATE TABLE `sku_reservations` (
 	`sku` text PRIMARY KEY NOT NULL,
 	`reserved` integer NOT NULL
-);
+) WITHOUT ROWID;
