@@ -67,3 +67,8 @@ export interface ImportReport {
   counts: Record<"applied" | "skipped" | "unknownOrder" | "invalid", number>;
   rows: ImportRowReport[];
 }
+
+/** The inbound ERP webhook of type `orders.events.import`: the same as `orders.importEvents`. */
+export const importWebhookBody = importEventsInput.extend({
+  type: z.literal("orders.events.import"),
+});

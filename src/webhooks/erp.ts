@@ -1,6 +1,10 @@
+import type { Context } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { z } from "zod";
 import { erpWebhookBody } from "../domain/erp";
+import { importWebhookBody } from "../domain/import";
+import { importEvents } from "../durable/event-import";
 import { verifySignature } from "./signature";
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -48,17 +52,19 @@ export const erpWebhooks = new Hono<{ Bindings: Env }>().post(
     } catch {
       return c.json(error("BAD_REQUEST", "body: not valid JSON"), 400);
     }
-    const parsed = erpWebhookBody.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = issue?.path.join(".") || "body";
-      return c.json(
-        error("BAD_REQUEST", `${path}: ${issue?.message ?? "invalid"}`, {
-          issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })),
-        }),
-        400,
-      );
+    // A bulk status import names its orders row by row: it is idempotent by its import id, and
+    // answers with the report (the same report to every replay).
+    if (isImport(json)) {
+      const body = importWebhookBody.safeParse(json);
+      if (!body.success) return badBody(c, body.error);
+      const { type: _type, ...input } = body.data;
+      const result = await importEvents(c.env, input, { type: "erp" });
+      // The import id was used for other rows: like a webhook id reused with another body.
+      if (!result.ok) return c.json(error(result.code, result.message, result.details), 422);
+      return c.json({ ok: true, report: result.report }, 200);
     }
+    const parsed = erpWebhookBody.safeParse(json);
+    if (!parsed.success) return badBody(c, parsed.error);
     const { order, ...command } = parsed.data;
 
     let reference: string;
@@ -89,3 +95,21 @@ export const erpWebhooks = new Hono<{ Bindings: Env }>().post(
     return c.json(response.body, response.status);
   },
 );
+
+const isImport = (json: unknown) =>
+  typeof json === "object" &&
+  json !== null &&
+  "type" in json &&
+  json.type === "orders.events.import";
+
+/** 400 naming the first bad field, with every issue. */
+function badBody(c: Context, zodError: z.ZodError) {
+  const issue = zodError.issues[0];
+  const path = issue?.path.join(".") || "body";
+  return c.json(
+    error("BAD_REQUEST", `${path}: ${issue?.message ?? "invalid"}`, {
+      issues: zodError.issues.map((i) => ({ path: i.path, message: i.message })),
+    }),
+    400,
+  );
+}
