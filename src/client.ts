@@ -6,9 +6,16 @@ import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } fro
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "./router";
 
+export type {
+  ImportReport,
+  ImportRow,
+  ImportRowReport,
+  ImportRowStatus,
+} from "./domain/import";
 export type { Address, Method, Target } from "./domain/inputs";
 export type { IssueLike as ValidationIssue } from "./domain/issues";
 export type { Role } from "./domain/principal";
+export type { MatrixRow, Reservation } from "./domain/stock";
 export type {
   HistoryView,
   ItemEvents,
