@@ -4,6 +4,7 @@
  */
 import { createTRPCClient, httpBatchLink, type TRPCClient, TRPCClientError } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import { limits } from "./domain/limits";
 import type { AppRouter } from "./router";
 
 export type {
@@ -76,6 +77,8 @@ export function createOrderClient({ url, token, fetch }: OrderClientOptions): Or
     links: [
       httpBatchLink({
         url: `${url.replace(/\/$/, "")}/trpc`,
+        // The server refuses larger batches; the link splits them.
+        maxItems: limits.maxBatchCalls,
         ...(fetch ? { fetch } : {}),
         async headers() {
           const value = typeof token === "function" ? await token() : token;

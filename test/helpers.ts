@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { expect, vi } from "vitest";
@@ -6,6 +6,7 @@ import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
 import type { OrderObject } from "../src/durable/order-object";
+import worker from "../src/index";
 import type { TriggerEvent } from "../src/machines/registry";
 import { orderReferenceFor } from "../src/router/orders";
 import { signPayload } from "../src/webhooks/signature";
@@ -29,7 +30,7 @@ export async function clientAs(role: Role, sub = `${role}-1`) {
 export async function call(
   path: string,
   input: unknown,
-  options: { token?: string; method?: "GET" | "POST" } = {},
+  options: { token?: string; method?: "GET" | "POST"; env?: Env } = {},
 ): Promise<{ status: number; body: TrpcBody }> {
   const method = options.method ?? "POST";
   const headers: Record<string, string> = { "content-type": "application/json" };
@@ -38,11 +39,11 @@ export async function call(
     method === "GET"
       ? `http://oms.test/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`
       : `http://oms.test/trpc/${path}`;
-  const res = await exports.default.fetch(url, {
-    method,
-    headers,
-    ...(method === "POST" ? { body: JSON.stringify(input) } : {}),
-  });
+  const init = { method, headers, ...(method === "POST" ? { body: JSON.stringify(input) } : {}) };
+  // With other vars: the worker's own fetch handler, called with the real bindings and those vars.
+  const res = options.env
+    ? await worker.fetch(new Request(url, init), options.env, createExecutionContext())
+    : await exports.default.fetch(url, init);
   return { status: res.status, body: (await res.json()) as TrpcBody };
 }
 
@@ -56,6 +57,7 @@ export interface TrpcBody {
       httpStatus: number;
       issues?: { path: (string | number)[]; message: string }[];
       details?: Record<string, unknown>;
+      errorId?: string;
       stack?: string;
     };
   };

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { triggerEvents } from "../machines/registry";
 import { limits } from "./limits";
-import { codePoints, customOrderReference, requiredText, text } from "./text";
+import { codePoints, customOrderReference, email, requiredText, text, wellFormed } from "./text";
 
 export const money = z.number().int().min(0).max(limits.maxUnitPrice);
-export const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");
+export const currency = wellFormed().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");
 export const taxRate = z.number().min(0).max(100);
 export const isoDate = z.iso.date();
 export const idempotencyKey = requiredText(limits.maxIdempotencyKeyLength);
@@ -19,9 +19,9 @@ export const address = z.strictObject({
   address2: text(255).optional(),
   zipCode: requiredText(20),
   city: requiredText(100),
-  country: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE"),
+  country: wellFormed().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE"),
   phone: text(50).optional(),
-  email: z.email().max(254).optional(),
+  email: email().optional(),
 });
 export type Address = z.infer<typeof address>;
 
@@ -61,7 +61,7 @@ export const placeOrderInput = z
     idempotencyKey,
     customer: z.strictObject({
       reference: requiredText(100),
-      email: z.email().max(254),
+      email: email(),
       firstName: requiredText(100),
       lastName: requiredText(100),
     }),
@@ -256,7 +256,7 @@ export const listOrdersInput = z.strictObject({
   state: requiredText(64).optional(),
   placedFrom: z.iso.datetime().optional(),
   placedTo: z.iso.datetime().optional(),
-  cursor: z.string().max(500).optional(),
+  cursor: wellFormed().max(500).optional(),
   limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
 });
 export type ListOrdersInput = z.infer<typeof listOrdersInput>;

@@ -21,4 +21,17 @@ export const limits = {
   maxIdempotencyKeyLength: 255,
   maxTargetItems: 10_000,
   maxListLimit: 100,
+  /**
+   * Bytes of one /trpc request body. The largest valid placement (every limit above at its
+   * maximum, every text in 4-byte UTF-8 characters) is 14,467,724 bytes of JSON
+   * (test/router/limits.test.ts builds and measures it); 16 MiB leaves a seventh on top.
+   */
+  maxTrpcBodyBytes: 16 * 1024 * 1024,
+  /**
+   * Bytes of one webhook body. The largest meaningful ERP body, an event on 10,000 items named
+   * by id and quantity, is about 400 kB.
+   */
+  maxWebhookBodyBytes: 1024 * 1024,
+  /** Calls in one tRPC batch request (`?batch=1`); the typed client splits larger batches. */
+  maxBatchCalls: 10,
 } as const;

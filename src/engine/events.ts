@@ -298,13 +298,17 @@ export function addCommandsOf(
     };
     const effect = effectOf(command, itemIds);
     if (command === "generateInvoice") {
+      // One invoice per order: once issued, asking again changes nothing. Requested but not
+      // issued (its job lost or dead-lettered), it is requested again: issuing is idempotent per
+      // order (one number, one document, one mail), so a job that was merely slow does no harm.
       const header = change.header ?? baseHeader;
-      if (header.invoiceRequestedAt !== null) {
-        entry.data = { ...entry.data, skipped: "an invoice was already requested for this order" };
+      if (header.invoice !== null) {
+        entry.data = { ...entry.data, skipped: "this order's invoice was already issued" };
         change.history.push(entry);
         continue;
       }
-      change.header = { ...header, invoiceRequestedAt: options.now };
+      if (header.invoiceRequestedAt !== null) entry.data = { ...entry.data, reissued: true };
+      else change.header = { ...header, invoiceRequestedAt: options.now };
     }
     change.history.push(entry);
     if (effect) change.effects.push(effect);

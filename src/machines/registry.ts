@@ -111,8 +111,6 @@ export const triggerEvents: readonly [TriggerEvent, ...TriggerEvent[]] = [
 /** Every registered process id, oldest first ("payment@1", "no-payment@1", ...). */
 export const processIds = [...specById.keys()] as readonly ProcessId[];
 
-export const DEFAULT_PROCESS = "payment@1";
-
 export const DEFAULT_DELAYS: Readonly<Record<string, number>> = {
   paymentTimeout: parseDuration("1 day"),
   closeAfterDelivery: parseDuration("14 days"),
@@ -185,14 +183,30 @@ export function listProcesses(config: ProcessConfig = defaultProcessConfig): Pro
   return processIds.flatMap((id) => getProcess(id, config) ?? []);
 }
 
-/** The process for a payment method: the map's entry, else its `default`, else payment@1. */
+/**
+ * The process for a payment method: the map's entry, else its `default` entry. A method the
+ * map does not know throws (the router refuses it first, see paymentMethodIssue): an order is
+ * never placed on a process nobody chose for it.
+ */
 export function resolveProcessId(
   paymentMethod: string,
   map: Readonly<Record<string, string>>,
 ): string {
   // Own properties only: a payment method called "constructor" must not find Object's.
   const own = (key: string) => (Object.hasOwn(map, key) ? map[key] : undefined);
-  return own(paymentMethod) ?? own("default") ?? DEFAULT_PROCESS;
+  const id = own(paymentMethod) ?? own("default");
+  if (id === undefined) throw new Error(paymentMethodIssue(paymentMethod, map) ?? "");
+  return id;
+}
+
+/** Why a payment method cannot be placed with this map, naming the known ones; null if it can. */
+export function paymentMethodIssue(
+  paymentMethod: string,
+  map: Readonly<Record<string, string>>,
+): string | null {
+  if (Object.hasOwn(map, paymentMethod) || Object.hasOwn(map, "default")) return null;
+  const known = Object.keys(map);
+  return `unknown payment method ${JSON.stringify(paymentMethod)} (known: ${known.join(", ") || "none configured"})`;
 }
 
 const registeredId = z.string().refine((id) => specById.has(id), {

@@ -12,9 +12,11 @@ import {
 } from "../domain/inputs";
 import type { Actor } from "../domain/principal";
 import type { HistoryView, ItemEvents, OrderList, OrderView, TriggerResult } from "../domain/view";
+import { parsePaymentProcesses, paymentMethodIssue } from "../machines/registry";
 import type { Principal } from "./context";
 import {
   backofficeProcedure,
+  badInput,
   checkoutProcedure,
   customerOrBackofficeProcedure,
   router,
@@ -52,6 +54,10 @@ export const ordersRouter = router({
   place: checkoutProcedure
     .input(placeOrderInput)
     .mutation(async ({ ctx, input }): Promise<OrderView> => {
+      // Here, where the configuration is at hand, so a typo never reaches an order object.
+      const methods = parsePaymentProcesses(ctx.env.PAYMENT_PROCESSES);
+      const unknownMethod = paymentMethodIssue(input.paymentMethod, methods);
+      if (unknownMethod) throw badInput(["paymentMethod"], unknownMethod);
       const reference = await orderReferenceFor(ctx.principal.sub, input.idempotencyKey);
       const requestHash = hex(await sha256(JSON.stringify(input)));
       const result = await ctx.env.ORDERS.getByName(reference).place(input, {

@@ -148,6 +148,36 @@ describe("orders.place rejects bad input with the field path and stores nothing"
       (i) => ({ ...i, customOrderReference: "PO\u0007" }),
       ["customOrderReference"],
     ],
+    [
+      "a lone surrogate in the custom reference",
+      (i) => ({ ...i, customOrderReference: "\ud800lone" }),
+      ["customOrderReference"],
+    ],
+    [
+      "a lone surrogate in a line's name",
+      (i) => ({ ...i, lines: [{ ...i.lines[0], name: "Shirt \udfff" }] }),
+      ["lines", 0, "name"],
+    ],
+    [
+      "a lone surrogate in the customer's first name",
+      (i) => ({ ...i, customer: { ...i.customer, firstName: "\ud83dAda" } }),
+      ["customer", "firstName"],
+    ],
+    [
+      "a lone surrogate in the idempotency key",
+      (i) => ({ ...i, idempotencyKey: `${i.idempotencyKey}\ud800` }),
+      ["idempotencyKey"],
+    ],
+    [
+      "a lone surrogate in an email",
+      (i) => ({ ...i, customer: { ...i.customer, email: "ada\ud800@example.com" } }),
+      ["customer", "email"],
+    ],
+    [
+      "an unknown payment method",
+      (i) => ({ ...i, paymentMethod: "prepaymnet" }),
+      ["paymentMethod"],
+    ],
     ["empty lines", (i) => ({ ...i, lines: [] }), ["lines"]],
     ["10,001 lines", (i) => ({ ...i, lines: Array(10_001).fill(i.lines[0]) }), ["lines"]],
     [
@@ -234,4 +264,16 @@ describe("orders.place rejects bad input with the field path and stores nothing"
       const ok = await call("orders.place", input, { token });
       expect(ok.status).toBe(200);
     });
+});
+
+describe("payment methods", () => {
+  it("an unknown payment method is BAD_REQUEST on paymentMethod, naming the known ones", async () => {
+    const token = await tokenFor("checkout", "shop");
+    const res = await call("orders.place", orderInput({ paymentMethod: "prepaymnet" }), { token });
+    expect(res.status).toBe(400);
+    const issue = res.body.error?.data.issues?.find((i) => i.path.join(".") === "paymentMethod");
+    expect(issue?.message).toContain('"prepaymnet"');
+    expect(issue?.message).toContain("prepayment, invoice, none");
+    expect(res.body.error?.message).toContain("paymentMethod");
+  });
 });
