@@ -18,10 +18,13 @@ export type { IssueLike as ValidationIssue } from "./domain/issues";
 export type { Role } from "./domain/principal";
 export type { MatrixRow, Reservation } from "./domain/stock";
 export type {
+  ExpenseView,
   HistoryView,
   ItemEvents,
   ItemStates,
   ItemView,
+  MoneyStatus,
+  MoneyTotals,
   MovedItem,
   OrderList,
   OrderSummary,

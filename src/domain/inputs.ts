@@ -30,7 +30,11 @@ export const method = z.strictObject({
   name: requiredText(255),
   carrier: text(100).optional(),
   price: money,
-  /** Tax rate of the shipping expense, default 0. */
+  /**
+   * Tax rate of the shipping expense. Without it, placement taxes shipping at the rates of the
+   * goods the shipment carries (split in proportion when they mix rates). Fixed at placement:
+   * an update of the method later does not re-tax an expense already charged.
+   */
   taxRate: taxRate.optional(),
 });
 export type Method = z.infer<typeof method>;
@@ -109,6 +113,18 @@ export const placeOrderInput = z
         code: "custom",
         path: ["lines"],
         message: `the items carry ${itemText} characters of SKU and name; an order holds at most ${limits.maxItemText}`,
+      });
+    // Every total stays an exact integer: each line is bounded by its quantity and unit price,
+    // the order by maxOrderAmount (limits.ts).
+    const amount = order.lines.reduce(
+      (n, l) => n + l.quantity * l.unitPrice,
+      order.shipments.reduce((n, s) => n + s.method.price, 0),
+    );
+    if (amount > limits.maxOrderAmount)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lines"],
+        message: `lines and shipping add up to ${amount} minor units; an order may amount to at most ${limits.maxOrderAmount}`,
       });
     order.lines.forEach((line, i) => {
       const at = (...path: (string | number)[]) => ["lines", i, ...path];

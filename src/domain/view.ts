@@ -11,16 +11,24 @@ export interface TaxByRate {
   tax: number;
 }
 
-export interface Totals {
+/** Totals of a set of amounts: tax once per rate, integers in minor units. */
+export interface MoneyTotals {
   subtotal: number;
   expenseTotal: number;
   discountTotal: number;
   taxTotal: number;
   grandTotal: number;
-  canceledTotal: number;
-  /** grandTotal - canceledTotal: what may have to be refunded or is still owed. */
-  refundableTotal: number;
   taxByRate: TaxByRate[];
+}
+
+/** The order's totals (as placed: back-office edits never change them) and where the money stands. */
+export interface Totals extends MoneyTotals {
+  canceledTotal: number;
+  refundedTotal: number;
+  /** grandTotal - canceledTotal - refundedTotal: what is still charged, and could be refunded. */
+  refundableTotal: number;
+  /** What an invoice issued now bills: the refundable amounts, with net and tax per rate. */
+  billable: MoneyTotals;
 }
 
 export interface ShipmentView {
@@ -49,6 +57,32 @@ export interface ItemView {
   stateSince: string;
   flags: string[];
   canceledAmount: number;
+  refundedAmount: number;
+  refundableAmount: number;
+}
+
+/** Where an amount stands: still charged, canceled before it shipped, or refunded. */
+export type MoneyStatus = "open" | "canceled" | "refunded";
+
+/**
+ * A shipping expense. Every shipment has one (0 for shipments the back office created); a
+ * shipment emptied by a move is removed, but its expense stays charged and follows the
+ * shipment its items went to (`movedTo`).
+ */
+export interface ExpenseView {
+  type: "shipping";
+  shipmentId: string;
+  movedTo: string | null;
+  method: Method;
+  address: Address;
+  /** As charged at placement, in the order's price mode. */
+  amount: number;
+  /** `amount` split by tax rate (the shipping tax rule); empty for an amount of 0. */
+  byRate: { rate: number; amount: number }[];
+  status: MoneyStatus;
+  canceledAmount: number;
+  refundedAmount: number;
+  refundableAmount: number;
 }
 
 /** What `orders.get` and every order mutation return. */
@@ -72,6 +106,7 @@ export interface OrderView {
   billingAddress: Address;
   shipments: ShipmentView[];
   items: ItemView[];
+  expenses: ExpenseView[];
   invoice: { reference: string; issuedAt: string } | null;
 }
 

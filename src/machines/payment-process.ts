@@ -108,9 +108,11 @@ export const paymentMachine = setup({
       meta: { display: "returned", flags: ["shipped"] },
       on: { refund: { target: "refunded", actions: "refundItem" } },
     },
+    // `refunded` was added to the flags after payment@1 shipped: metadata only (no state, event,
+    // timer or transition changed), so stored orders keep their meaning and gain refund amounts.
     refunded: {
       type: "final",
-      meta: { display: "refunded", flags: ["shipped", "final"] },
+      meta: { display: "refunded", flags: ["shipped", "refunded", "final"] },
     },
     cancelled: {
       type: "final",

@@ -13,7 +13,7 @@ const heavy = (n: number, seed = 0) =>
 
 /**
  * The largest placement the schema accepts: every limit at its maximum at once (lines,
- * shipments, items, item text, string lengths, shipment keys, numbers), every text in 4-byte
+ * shipments, items, item text, string lengths, shipment keys, numbers, the order amount), every text in 4-byte
  * characters, each line spread by an allocation (longer than naming its shipment).
  */
 function largestPlacement() {
@@ -41,6 +41,11 @@ function largestPlacement() {
     },
     requestedDeliveryDate: "2026-12-24",
   }));
+  // Quantities at their maximum; unit prices as high as the order amount limit lets them.
+  const shipping = limits.maxShipments * limits.maxUnitPrice;
+  const unitPrice = Math.floor(
+    (limits.maxOrderAmount - shipping) / (limits.maxLines * limits.maxQuantity),
+  );
   // One item per line: the item text allowed per item, shared by SKU (at most 100) and name.
   const perItem = limits.maxItemText / limits.maxItems;
   const skuLength = Math.min(100, Math.floor(perItem / 2));
@@ -62,7 +67,7 @@ function largestPlacement() {
       sku: heavy(skuLength, i),
       name: heavy(Math.min(255, perItem - skuLength), i),
       quantity: limits.maxQuantity,
-      unitPrice: limits.maxUnitPrice,
+      unitPrice,
       taxRate: 33.333333333333336,
       isQuantitySplittable: false,
       allocations: [
