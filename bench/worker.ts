@@ -71,7 +71,8 @@ export class OrderObject extends ProductionOrderObject {
       d1: { rowsWritten: 0, statements: 0 },
       projection: { rowsWritten: 0, statements: 0 },
     };
-    super(countRows(ctx, counters), { ...env, DB: countingD1(env.DB, counters.d1) });
+    countRowsOf(ctx.storage.sql, counters);
+    super(ctx, { ...env, DB: countingD1(env.DB, counters.d1) });
     this.counters = counters;
     this.seam.db = countingD1(this.seam.db, counters.projection);
   }
@@ -133,11 +134,10 @@ export class AdjustableClock extends ProductionAdjustableClock {
 }
 
 /**
- * Makes the object's SQLite add the rows each statement wrote to `counters`. The runtime takes
- * only a real DurableObjectState in the constructor (no proxy), so its `exec` is wrapped in place.
+ * Makes the object's SQLite add the rows each statement writes to `counters` (its own `exec`
+ * shadows the prototype's; the runtime insists on the real DurableObjectState, so no proxy).
  */
-function countRows(ctx: DurableObjectState, counters: { doRows: number }): DurableObjectState {
-  const sql = ctx.storage.sql;
+function countRowsOf(sql: SqlStorage, counters: { doRows: number }): void {
   const exec = sql.exec.bind(sql);
   Object.defineProperty(sql, "exec", {
     value: <T extends Record<string, SqlStorageValue>>(
@@ -149,7 +149,6 @@ function countRows(ctx: DurableObjectState, counters: { doRows: number }): Durab
       return cursor;
     },
   });
-  return ctx;
 }
 
 interface BenchEnv extends Omit<Env, "ORDERS"> {

@@ -234,6 +234,28 @@ describe("the adjustable clock", () => {
     expect(Date.parse(issued?.at ?? "") - Date.now()).toBeGreaterThan(2 * DAY);
   });
 
+  it("counts time in state by the adjustable clock: items and the order matrix", async () => {
+    const order = await place("prepayment", "matrix-customer");
+    await triggerAll(order.reference, ["pay"]);
+    const backoffice = await clientAs("backoffice", "clock");
+    const paidRow = async () =>
+      (await backoffice.orders.matrix.query({})).find(
+        (row) => row.process === "payment@1" && row.state === "paid",
+      );
+    // The matrix reads D1, a few milliseconds behind the command.
+    await expect
+      .poll(async () => (await paidRow())?.lessThanDay, { timeout: 5_000, interval: 20 })
+      .toBeGreaterThanOrEqual(2);
+    const paidAt = (await get(order.reference)).items[0]?.stateSince ?? "";
+    expect(Date.parse(paidAt)).toBeGreaterThanOrEqual(Date.parse(order.placedAt));
+
+    await advance("2 days");
+    // Every paid unit of this file was paid before this advance: none is under a day in its state.
+    expect(await paidRow()).toMatchObject({ lessThanDay: 0 });
+    expect((await paidRow())?.lessThanWeek).toBeGreaterThanOrEqual(2);
+    expect((await get(order.reference)).items[0]?.stateSince).toBe(paidAt);
+  });
+
   it("never goes backwards", async () => {
     const before = await now();
     const backoffice = await clientAs("backoffice", "clock");
