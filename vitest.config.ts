@@ -8,23 +8,27 @@ export const TEST_ERP_SECRETS = {
   ERP_EXPORT_SECRET: `whsec_${btoa("test-erp-export-secret-of-32-byt")}`,
 };
 
-// Three projects, because they run in different runtimes or configurations:
-// - "workers": everything under test/ except e2e and other-vars, inside workerd with real
-//   bindings;
+// Four projects, because they run in different runtimes or configurations:
+// - "workers": everything under test/ except e2e, other-vars and clock, inside workerd with real
+//   bindings and the system clock (tests move one order's time through its seam);
 // - "e2e": Node tests that start `wrangler dev` and call it over HTTP (they need child
 //   processes and a real port, which workerd cannot give them);
 // - "workers-other-vars": test/other-vars/, inside workerd like "workers" but with the vars a
 //   deployment could have instead (OTHER_VARS): a mail provider that refuses every mail, short
-//   invoice retry delays, a `default` payment method. Bindings are per worker, so a worker
-//   configured otherwise is its own project.
-// The Cloudflare plugin sits inside the workers projects only: at the root it would move the
-// e2e tests into workerd too. Run one with `npx vitest run --project <name>`.
-// Secrets, and the fast-check seed (test/seed.ts), for every workers project.
+//   invoice retry delays, a `default` payment method;
+// - "clock": test/clock/, inside workerd like "workers" but with CLOCK=adjustable, the
+//   deployment's adjustable clock.
+// Bindings are per worker, so a worker configured otherwise is its own project. The Cloudflare
+// plugin sits inside the workers projects only: at the root it would move the e2e tests into
+// workerd too. Run one with `npx vitest run --project <name>`.
+// Secrets, the fast-check seed (test/seed.ts) and the clock, for every workers project.
 const secrets = {
   JWT_SECRET: "test-jwt-secret",
   ...TEST_ERP_SECRETS,
   MAIL_API_KEY: "",
   FC_SEED: process.env.FC_SEED ?? "",
+  // Explicit, so a developer's .dev.vars (CLOCK="adjustable" for npm run dev) never leaks in.
+  CLOCK: "system",
 };
 
 const OTHER_VARS = {
@@ -43,51 +47,38 @@ const erpReceiver = () => startErpReceiver({ secret: TEST_ERP_SECRETS.ERP_EXPORT
 
 export default defineConfig(async () => {
   const { url: ERP_EXPORT_URL } = await erpReceiver();
+  const TEST_MIGRATIONS = await readD1Migrations("./migrations");
+  /** A project inside workerd: its tests, with `vars` over the common bindings. */
+  const workersProject = (
+    name: string,
+    include: string[],
+    exclude: string[],
+    vars: Record<string, string> = {},
+  ) => ({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: { bindings: { TEST_MIGRATIONS, ...secrets, ERP_EXPORT_URL, ...vars } },
+      }),
+    ],
+    test: {
+      name,
+      setupFiles: ["./test/apply-migrations.ts"],
+      include,
+      exclude,
+      testTimeout: 30_000,
+    },
+  });
   return {
     test: {
       projects: [
-        {
-          plugins: [
-            cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
-              miniflare: {
-                bindings: {
-                  TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-                  ...secrets,
-                  ERP_EXPORT_URL,
-                },
-              },
-            }),
-          ],
-          test: {
-            name: "workers",
-            setupFiles: ["./test/apply-migrations.ts"],
-            include: ["test/**/*.test.ts"],
-            exclude: ["test/e2e/**", "test/other-vars/**"],
-            testTimeout: 30_000,
-          },
-        },
-        {
-          plugins: [
-            cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
-              miniflare: {
-                bindings: {
-                  TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-                  ...secrets,
-                  ERP_EXPORT_URL,
-                  ...OTHER_VARS,
-                },
-              },
-            }),
-          ],
-          test: {
-            name: "workers-other-vars",
-            setupFiles: ["./test/apply-migrations.ts"],
-            include: ["test/other-vars/**/*.test.ts"],
-            testTimeout: 30_000,
-          },
-        },
+        workersProject(
+          "workers",
+          ["test/**/*.test.ts"],
+          ["test/e2e/**", "test/other-vars/**", "test/clock/**"],
+        ),
+        workersProject("workers-other-vars", ["test/other-vars/**/*.test.ts"], [], OTHER_VARS),
+        workersProject("clock", ["test/clock/**/*.test.ts"], [], { CLOCK: "adjustable" }),
         {
           test: {
             name: "e2e",

@@ -58,6 +58,8 @@ export function api(baseUrl) {
       ),
     /** alarm() invocations of order objects so far: { invocations }. */
     alarms: () => bench("/bench/alarms"),
+    /** Instances of and calls into the adjustable clock so far: { instances, calls }. */
+    clockCalls: () => bench("/bench/clock"),
     floor: (key) => bench(`/bench/floor?key=${encodeURIComponent(key)}`, "POST"),
   };
 }

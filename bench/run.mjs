@@ -546,6 +546,11 @@ async function floorAndEventsScenario() {
     `alarm() invocations of the order per trigger/dryRun request: ${perEvent.alarmInvocations.toFixed(2)} ` +
       "(each command arms the alarm for the due projection; the waitUntil drain usually delivers first)",
   );
+  const clock = await client.clockCalls();
+  out(
+    `adjustable clock under CLOCK=system: ${clock.instances} objects, ${clock.calls} calls ` +
+      "(no RPC and no registry write on any path; it only runs with CLOCK=adjustable)",
+  );
   results.eventBreakdown = {
     perEvent,
     eventRows,
@@ -1240,6 +1245,15 @@ async function main() {
       results.failures.push({ scenario: name, error: String(error?.message ?? error) });
     }
   }
+
+  const clock = await client.clockCalls();
+  results.adjustableClock = clock;
+  target(
+    "adjustable clock cost under CLOCK=system",
+    "0 objects, 0 calls",
+    `${clock.instances} objects, ${clock.calls} calls`,
+    clock.instances === 0 && clock.calls === 0,
+  );
 
   const errors = results.load.reduce((n, r) => n + r.errors, 0);
   target(

@@ -13,6 +13,7 @@
  *       GET  /bench/outbox?reference=R  the order object's outbox rows (effects())
  *       GET  /bench/d1-rows         D1 rows written by the invoice consumer (queue handler)
  *       GET  /bench/alarms          alarm() invocations of order objects
+ *       GET  /bench/clock           calls into the adjustable clock (0 under CLOCK=system)
  *       POST /bench/projection?reference=R&off=1  projection of order R into a null D1, for
  *                                   profiling (off=0 undoes it); so do orders placed for a
  *                                   customer reference starting with "bench-no-projection"
@@ -22,7 +23,10 @@
  * Production code carries none of this; only `npm run bench` deploys it (locally).
  */
 import { DurableObject } from "cloudflare:workers";
-import app, { OrderObject as ProductionOrderObject } from "../src/index";
+import app, {
+  AdjustableClock as ProductionAdjustableClock,
+  OrderObject as ProductionOrderObject,
+} from "../src/index";
 
 export * from "../src/index";
 
@@ -100,6 +104,32 @@ export class OrderObject extends ProductionOrderObject {
   async benchProjection(off: boolean): Promise<{ off: boolean }> {
     this.seam.db = off ? nullD1 : countingD1(this.env.DB, this.counters.projection);
     return { off };
+  }
+}
+
+/** Calls into the adjustable clock for this isolate's life: none at all under CLOCK=system. */
+const clockCalls = { instances: 0, calls: 0 };
+
+/** The production AdjustableClock, counting its instances and the calls it answers. */
+export class AdjustableClock extends ProductionAdjustableClock {
+  constructor(ctx: DurableObjectState, env: Env) {
+    clockCalls.instances += 1;
+    super(ctx, env);
+  }
+
+  override async now(...args: Parameters<ProductionAdjustableClock["now"]>) {
+    clockCalls.calls += 1;
+    return super.now(...args);
+  }
+
+  override async report(...args: Parameters<ProductionAdjustableClock["report"]>) {
+    clockCalls.calls += 1;
+    return super.report(...args);
+  }
+
+  override async advance(...args: Parameters<ProductionAdjustableClock["advance"]>) {
+    clockCalls.calls += 1;
+    return super.advance(...args);
   }
 }
 
@@ -277,6 +307,7 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
   }
   if (url.pathname === "/bench/d1-rows" && request.method === "GET") return json(consumerD1);
   if (url.pathname === "/bench/alarms" && request.method === "GET") return json(orderAlarms);
+  if (url.pathname === "/bench/clock" && request.method === "GET") return json(clockCalls);
   if (url.pathname === "/bench/projection" && request.method === "POST") {
     const reference = url.searchParams.get("reference");
     if (!reference) return json({ error: "reference is required" }, 400);

@@ -59,6 +59,7 @@ async function announceWhenReady(url) {
           `call it:        curl -H "Authorization: Bearer $TOKEN" "${url}/trpc/processes.list?input=%7B%7D"`,
         );
         log(`sign a webhook: npm run -s erp:sign -- --body '{...}'`);
+        log("sample orders:  npm run seed (every state, a split delivery, an invoice)");
         return;
       }
     } catch {

@@ -1,17 +1,22 @@
 #!/usr/bin/env node
-// `prepare`: npm runs it when another project installs this folder (`npm install ../edge-oms`)
-// and before `npm pack`. It builds dist/ with this folder's own dev dependencies, so a checkout
-// that was never installed is told what to do instead of failing with "tsdown: not found".
+// `npm run build`, and `prepare`: npm runs it when another project installs this folder
+// (`npm install ../edge-oms`) and before `npm pack`. It builds dist/ with this folder's own dev
+// dependencies: the package entries (tsdown: dist/client.*, dist/testing.*) and the service that
+// edge-oms/testing starts (scripts/build-service.mjs: dist/oms/). A checkout that was never
+// installed is told what to do instead of failing with "tsdown: not found".
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fail, projectRoot } from "./env.mjs";
 
 const tsdown = join(projectRoot, "node_modules", "tsdown", "dist", "run.mjs");
 if (!existsSync(tsdown))
   fail(
-    `edge-oms: ${projectRoot} is not installed, so its client cannot be built. ` +
+    `edge-oms: ${projectRoot} is not installed, so its package cannot be built. ` +
       `Run "npm install" there first, then install it here again.`,
   );
-const { status } = spawnSync(process.execPath, [tsdown], { cwd: projectRoot, stdio: "inherit" });
-process.exit(status ?? 1);
+rmSync(join(projectRoot, "dist"), { recursive: true, force: true });
+for (const step of [[tsdown], [join(projectRoot, "scripts", "build-service.mjs")]]) {
+  const { status } = spawnSync(process.execPath, step, { cwd: projectRoot, stdio: "inherit" });
+  if (status !== 0) process.exit(status ?? 1);
+}

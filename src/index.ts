@@ -15,6 +15,7 @@ import { sweep } from "./scheduled";
 import { erpWebhooks } from "./webhooks/erp";
 import { openApiDocument } from "./webhooks/openapi";
 
+export { AdjustableClock } from "./durable/clock";
 export { InvoiceNumbers } from "./durable/invoice-numbers";
 export { OrderObject } from "./durable/order-object";
 export type { AppRouter } from "./router";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { triggerEvents } from "../machines/registry";
+import { parseDuration } from "./duration";
 import { limits } from "./limits";
 import { codePoints, customOrderReference, email, requiredText, text, wellFormed } from "./text";
 
@@ -284,3 +285,25 @@ export const listOrdersInput = z.strictObject({
   limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
 });
 export type ListOrdersInput = z.infer<typeof listOrdersInput>;
+
+/** A human duration ("31 minutes", "1 day", "1 hour 30 minutes"), read by parseDuration. */
+export const duration = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .superRefine((value, ctx) => {
+    try {
+      parseDuration(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : "invalid" });
+    }
+  });
+
+/** `clock.advance`: forward by a duration, or to an instant; never backwards. */
+export const advanceClockInput = z
+  .strictObject({ by: duration.optional(), to: z.iso.datetime({ offset: true }).optional() })
+  .refine((input) => (input.by === undefined) !== (input.to === undefined), {
+    message: 'give either by (a duration such as "31 minutes") or to (an ISO time), not both',
+  });
+export type AdvanceClockInput = z.infer<typeof advanceClockInput>;

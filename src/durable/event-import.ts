@@ -13,6 +13,7 @@ import {
 import type { Actor } from "../domain/principal";
 import { fail, type Result } from "../domain/result";
 import type { SequenceOutcome } from "./pipeline";
+import { serviceClock } from "./service-clock";
 
 /** Order objects called at once during an import. */
 const CONCURRENCY = 16;
@@ -134,7 +135,8 @@ export async function importEvents(
     counts: countsOf(reports),
     rows: reports,
   };
-  await storeReport(db, input.importId, requestHash, reports);
+  const createdAt = new Date((await serviceClock(env))()).toISOString();
+  await storeReport(db, { importId: input.importId, requestHash, createdAt }, reports);
   return { ok: true, report };
 }
 
@@ -182,7 +184,15 @@ async function lookUpCustomReferences(db: Db, values: string[]) {
   return found;
 }
 
-async function storeReport(db: Db, importId: string, requestHash: string, rows: ImportRowReport[]) {
+async function storeReport(
+  db: Db,
+  {
+    importId,
+    requestHash,
+    createdAt,
+  }: { importId: string; requestHash: string; createdAt: string },
+  rows: ImportRowReport[],
+) {
   const chunks = [];
   for (let i = 0; i < rows.length; i += REPORT_CHUNK) chunks.push(rows.slice(i, i + REPORT_CHUNK));
   // Two imports with the same id at once compute the same report (the orders answer the second
@@ -190,7 +200,7 @@ async function storeReport(db: Db, importId: string, requestHash: string, rows: 
   await db.batch([
     db
       .insert(eventImports)
-      .values({ importId, requestHash, rows: rows.length, createdAt: new Date().toISOString() })
+      .values({ importId, requestHash, rows: rows.length, createdAt })
       .onConflictDoNothing(),
     ...chunks.map((chunk, i) =>
       db

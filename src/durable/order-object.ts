@@ -19,7 +19,13 @@ import { type Failure, fail, type Result } from "../domain/result";
 import type { HistoryView, OrderView } from "../domain/view";
 import type { InvoiceTotalsJson } from "../engine/commands";
 import * as commands from "../engine/commands";
-import { compactOutcome, expandOutcome, type Moved, type Skipped } from "../engine/events";
+import {
+  compactOutcome,
+  expandOutcome,
+  type Moved,
+  nextTimerDue,
+  type Skipped,
+} from "../engine/events";
 import { importRowCommand } from "../engine/import";
 import type { Change, OrderState } from "../engine/model";
 import { createShipment, moveItems, updateShipment } from "../engine/shipments";
@@ -32,6 +38,7 @@ import {
   resolveProcessId,
 } from "../machines/registry";
 import { AlarmScheduler } from "./alarm";
+import { ClockReading } from "./clock";
 import { deliveryView } from "./erp-export";
 import { OrderStore, type OutboxEntry } from "./order-store";
 import { Outbox } from "./outbox";
@@ -42,11 +49,13 @@ import {
   IDEMPOTENCY_TTL_MS,
   type SequenceOutcome,
 } from "./pipeline";
+import { adjustableClock, clockMode } from "./service-clock";
 
 /**
  * The one seam tests and benchmarks use to reach into a running order object (through
  * `runInDurableObject`): its clock, and the D1 it writes (projections, captured mails), which
- * fault tests replace with one that fails. Production never changes them.
+ * fault tests replace with one that fails. Production never changes them. Under CLOCK=adjustable
+ * the deployment's adjustable clock is the time instead of `clock`.
  */
 export interface OrderObjectSeam {
   clock: () => number;
@@ -94,6 +103,8 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  */
 export class OrderObject extends DurableObject<Env> {
   readonly seam: OrderObjectSeam;
+  /** The adjustable clock's reading under CLOCK=adjustable; null (no cost at all) otherwise. */
+  private readonly adjustable: ClockReading | null;
   private readonly store: OrderStore;
   private readonly pipeline: CommandPipeline;
   private readonly outbox: Outbox;
@@ -102,6 +113,8 @@ export class OrderObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.seam = { clock: Date.now, db: env.DB, erpExportUrl: env.ERP_EXPORT_URL ?? "" };
+    this.adjustable =
+      clockMode(env) === "adjustable" ? new ClockReading(() => adjustableClock(env)) : null;
     this.store = new OrderStore(ctx.storage);
     this.pipeline = new CommandPipeline(
       this.store,
@@ -117,7 +130,10 @@ export class OrderObject extends DurableObject<Env> {
       exportUrl: () => this.seam.erpExportUrl,
       settled: () => this.alarms.arm(),
     });
-    this.alarms = new AlarmScheduler(ctx.storage, () => this.store.nextWakeUp(IDEMPOTENCY_TTL_MS));
+    this.alarms = new AlarmScheduler(ctx.storage, () => {
+      const next = this.store.nextWakeUp(IDEMPOTENCY_TTL_MS);
+      return next === null || !this.adjustable ? next : this.adjustable.toReal(next);
+    });
     ctx.blockConcurrencyWhile(async () => this.store.open());
   }
 
@@ -136,7 +152,7 @@ export class OrderObject extends DurableObject<Env> {
         process: this.processForPayment(input.paymentMethod),
         cancellationWindowMs: parseDuration(this.env.CANCELLATION_WINDOW || "30 minutes"),
       },
-      this.now(),
+      await this.time(),
     );
     await this.afterWrite();
     return result;
@@ -144,7 +160,7 @@ export class OrderObject extends DurableObject<Env> {
 
   /** The order as it is now (strongly consistent). */
   async get(viewer: Actor): Promise<Result<{ order: OrderView }>> {
-    const now = this.now();
+    const now = await this.time();
     const read = await this.read(viewer, now);
     return "state" in read ? { ok: true, order: this.pipeline.view(read.state, now) } : read;
   }
@@ -263,13 +279,14 @@ export class OrderObject extends DurableObject<Env> {
     if (!this.pipeline.order()) return notFound();
     const hash = await sha256Hex(JSON.stringify(input.rows));
     const label = actorLabel(actor);
+    const now = await this.time();
     const result = this.pipeline.runSequence(
       {
         actor,
         commands: input.rows.map((row) => importRowCommand(row, label)),
         idempotency: { key: `import|${input.importId}`, hash, rememberFailures: false },
       },
-      this.now(),
+      now,
     );
     await this.afterWrite();
     return result;
@@ -307,7 +324,7 @@ export class OrderObject extends DurableObject<Env> {
 
   /** Manual events each item accepts now, grouped by shipment (shipments in order). */
   async events(): Promise<Result<{ items: ItemEvents[] }>> {
-    const read = await this.read({ type: "system" });
+    const read = await this.read({ type: "system" }, await this.time());
     if (!("state" in read)) return read;
     const { state } = read;
     const process = this.pipeline.process(state);
@@ -329,7 +346,7 @@ export class OrderObject extends DurableObject<Env> {
 
   /** The order's history, oldest first; optionally only the entries that touch one item. */
   async history(viewer: Actor, itemId?: string): Promise<Result<{ history: HistoryView[] }>> {
-    const read = await this.read(viewer);
+    const read = await this.read(viewer, await this.time());
     if (!("state" in read)) return read;
     const history = this.store.history(itemId);
     if (itemId !== undefined && history.length === 0)
@@ -381,7 +398,7 @@ export class OrderObject extends DurableObject<Env> {
   async retryEffect(id: number): Promise<Result<{ effect: OutboxView }>> {
     const state = this.pipeline.order();
     if (!state) return notFound();
-    if (!this.outbox.retry(id, this.now(), state.version))
+    if (!this.outbox.retry(id, await this.time(), state.version))
       return fail("PRECONDITION_FAILED", `effect ${id} of this order is not dead`, { id });
     await this.afterWrite();
     const effect = this.outbox.entries().find((e) => e.id === id);
@@ -403,7 +420,7 @@ export class OrderObject extends DurableObject<Env> {
     if (!state) return notFound();
     const row = this.store.exportBySequence(sequence);
     if (!row) return fail("NOT_FOUND", `delivery ${sequence} of this order does not exist`);
-    if (!this.outbox.retry(row.id, this.now(), state.version))
+    if (!this.outbox.retry(row.id, await this.time(), state.version))
       return fail("PRECONDITION_FAILED", `delivery ${sequence} is ${row.status}, not failed`, {
         status: row.status,
       });
@@ -424,17 +441,18 @@ export class OrderObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarms.fired();
     try {
-      const now = this.now();
+      const now = await this.time();
       const state = this.pipeline.order();
       if (state) this.pipeline.fireDue(state, now);
       this.pipeline.prune(now);
       await this.outbox.drain();
       this.alarms.succeeded();
       await this.alarms.arm();
+      await this.reportNextTimer();
     } catch (error) {
       this.pipeline.forget();
       // If even the retry cannot be armed, the error escapes and the platform retries alarm().
-      const { retryAt, failures } = await this.alarms.failed(this.now());
+      const { retryAt, failures } = await this.alarms.failed(this.realNow());
       console.error(
         JSON.stringify({
           message: "alarm failed",
@@ -446,13 +464,54 @@ export class OrderObject extends DurableObject<Env> {
     }
   }
 
-  // ---------------------------------------------------------------- internals
-
-  private now(): number {
-    return this.seam.clock();
+  /**
+   * The adjustable clock's `advance`: fires the timers due at `now`, writes the order's
+   * projection, and says when its next timer is due (null when the object holds no order).
+   */
+  async fireTimers(now: number): Promise<{ version: number; nextDueAt: number | null } | null> {
+    const state = this.pipeline.order();
+    if (!state) return null;
+    this.adjustable?.observe(now);
+    try {
+      this.pipeline.fireDue(state, now);
+    } catch (error) {
+      this.pipeline.forget();
+      throw error;
+    }
+    // Due now, whatever the spacing of projections: advance returns only once D1 shows it.
+    this.store.transaction(() => this.store.requestProjection(state.version, now, now));
+    await this.alarms.arm();
+    await this.outbox.drain();
+    // A drain already under way may have looked before the request: one more makes sure.
+    if (this.store.dueOutbox(this.now()).some((row) => row.kind === "projection"))
+      await this.outbox.drain();
+    const nextDueAt = nextTimerDue(state);
+    this.adjustable?.recorded(state.version, nextDueAt);
+    return { version: state.version, nextDueAt };
   }
 
-  private async read(viewer: Actor, now = this.now()) {
+  // ---------------------------------------------------------------- internals
+
+  /**
+   * The service's time for one command, read once before the synchronous pipeline: the seam's
+   * clock (the machine's time in production), or the adjustable clock (one RPC) under
+   * CLOCK=adjustable.
+   */
+  private time(): number | Promise<number> {
+    return this.adjustable ? this.adjustable.read() : this.seam.clock();
+  }
+
+  /** The service's time between readings (the outbox's attempts and retries). */
+  private now(): number {
+    return this.adjustable ? this.adjustable.now() : this.seam.clock();
+  }
+
+  /** The time storage alarms are set in (the alarm's backoff after a failure). */
+  private realNow(): number {
+    return this.adjustable ? Date.now() : this.seam.clock();
+  }
+
+  private async read(viewer: Actor, now: number) {
     const read = this.pipeline.read(viewer, now);
     if ("state" in read && read.fired) await this.afterWrite();
     return read;
@@ -462,7 +521,7 @@ export class OrderObject extends DurableObject<Env> {
   private async mutate<T extends object>(
     request: CommandRequest<T>,
   ): Promise<Result<{ order: OrderView } & T>> {
-    const result = this.pipeline.run(request, this.now());
+    const result = this.pipeline.run(request, await this.time());
     await this.afterWrite();
     return result;
   }
@@ -496,7 +555,15 @@ export class OrderObject extends DurableObject<Env> {
     // An object without an order has nothing to wake for, and must not write even that.
     if (!this.pipeline.order()) return;
     await this.alarms.arm();
+    await this.reportNextTimer();
     this.ctx.waitUntil(this.outbox.drain());
+  }
+
+  /** Under CLOCK=adjustable, tells the clock when this order's earliest timer is due. */
+  private async reportNextTimer() {
+    const state = this.pipeline.order();
+    if (!this.adjustable || !state) return;
+    await this.adjustable.report(state.header.reference, state.version, nextTimerDue(state));
   }
 
   private processById(id: string): ProcessDefinition {

@@ -537,6 +537,13 @@ export function applyChange(state: OrderState, change: Change): void {
   state.version += change.history.length;
 }
 
+/** When the order's earliest timer is due, or null when it has none. */
+export function nextTimerDue(state: OrderState): number | null {
+  let next: number | null = null;
+  for (const t of state.timers.values()) if (next === null || t.dueAt < next) next = t.dueAt;
+  return next;
+}
+
 /** Timers due at or before `now`, earliest first. */
 export function dueTimers(state: OrderState, now: number): Timer[] {
   return [...state.timers.values()]

@@ -6,6 +6,7 @@ import { parseDuration } from "../domain/duration";
 import type { Result } from "../domain/result";
 import { fail } from "../domain/result";
 import { wellFormed } from "../domain/text";
+import { serviceClock } from "../durable/service-clock";
 import type { InvoiceTotalsJson } from "../engine/commands";
 import { escapeHtml } from "../mail/html";
 import { INVOICE_CONTENT_TYPE, invoiceMail } from "../mail/invoice";
@@ -63,6 +64,9 @@ export const backoffSeconds = (attempts: number, policy: RetryPolicy = defaultRe
 
 /** Where an invoice's document is kept in INVOICE_DOCUMENTS. */
 export const documentKeyOf = (reference: string) => `invoices/${reference}.html`;
+
+/** The service's clock as dates (issue dates, mailing times). */
+const dates = (clock: () => number) => () => new Date(clock());
 
 /**
  * Consumes the `invoices` queue. Each message is acked or retried on its own: one bad order
@@ -136,7 +140,7 @@ export async function issueInvoice(
   orderReference: string,
   deps: InvoiceDeps = {},
 ): Promise<IssuedInvoice> {
-  const now = deps.now ?? (() => new Date());
+  const now = deps.now ?? dates(await serviceClock(env));
   const db = drizzle(env.DB, { schema });
   const order = env.ORDERS.getByName(orderReference);
 
@@ -344,7 +348,7 @@ export async function resendInvoice(
   reference: string,
   deps: InvoiceDeps = {},
 ): Promise<Result<{ reference: string; orderReference: string; mailedAt: string }>> {
-  const now = (deps.now ?? (() => new Date()))();
+  const now = (deps.now ?? dates(await serviceClock(env)))();
   const invoice = await db
     .select()
     .from(schema.invoices)

@@ -1,3 +1,4 @@
+import { clockRouter } from "./clock";
 import { exportsRouter } from "./exports";
 import { invoicesRouter } from "./invoices";
 import { mailsRouter } from "./mails";
@@ -18,6 +19,7 @@ export const appRouter = router({
   processes: processesRouter,
   reservations: reservationsRouter,
   shipments: shipmentsRouter,
+  clock: clockRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,6 +3,7 @@ import { waitingMatrix } from "../db/item-groups";
 import { type ImportReport, importEventsInput } from "../domain/import";
 import type { MatrixRow } from "../domain/stock";
 import { importEvents } from "../durable/event-import";
+import { serviceClock } from "../durable/service-clock";
 import { listProcesses, processConfigFromEnv } from "../machines/registry";
 import { actorOf } from "./orders";
 import { backofficeProcedure, router, unwrap } from "./trpc";
@@ -22,7 +23,8 @@ export const orderOperationsRouter = router({
   /** Item quantities per process and state by time in state (under a day, a week, older), from D1. */
   matrix: backofficeProcedure
     .input(z.strictObject({}).optional())
-    .query(({ ctx }): Promise<MatrixRow[]> => {
-      return waitingMatrix(ctx.db, listProcesses(processConfigFromEnv(ctx.env)), Date.now());
+    .query(async ({ ctx }): Promise<MatrixRow[]> => {
+      const now = (await serviceClock(ctx.env))();
+      return waitingMatrix(ctx.db, listProcesses(processConfigFromEnv(ctx.env)), now);
     }),
 });

@@ -12,6 +12,7 @@ import {
 } from "../domain/inputs";
 import type { Actor } from "../domain/principal";
 import type { HistoryView, ItemEvents, OrderList, OrderView, TriggerResult } from "../domain/view";
+import { serviceClock } from "../durable/service-clock";
 import { parsePaymentProcesses, paymentMethodIssue } from "../machines/registry";
 import type { Principal } from "./context";
 import {
@@ -85,7 +86,8 @@ export const ordersRouter = router({
           return { orders: [], nextCursor: null };
         input.customerReference = ctx.principal.sub;
       }
-      const result = await listOrders(ctx.db, input, new Date(), ctx.principal.role === "customer");
+      const now = new Date((await serviceClock(ctx.env))());
+      const result = await listOrders(ctx.db, input, now, ctx.principal.role === "customer");
       if ("badCursor" in result)
         throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor of this list" });
       return result;

@@ -64,6 +64,8 @@ const withRoles = (...allowed: Role[]) =>
 export const checkoutProcedure = withRoles("checkout");
 /** Back office: everything. */
 export const backofficeProcedure = withRoles("backoffice");
+/** Anyone with a valid token, whatever the role. */
+export const signedInProcedure = withRoles("customer", "checkout", "backoffice");
 /** A customer (its own orders only) or the back office. */
 export const customerOrBackofficeProcedure = withRoles("customer", "backoffice");
 /** The checkout service (a storefront's availability) or the back office. */

@@ -1,12 +1,14 @@
 /**
  * examples/storefront is a project of its own that uses this package as any other would: it
- * depends on "edge-oms": "file:../..", imports only `edge-oms/client`, type-checks against the
- * built dist/client.d.ts (no Cloudflare types, no skipLibCheck) and runs with plain `node`
- * against the e2e worker. A regression in the published types or the built entry fails here.
+ * depends on "edge-oms": "file:../..", imports only `edge-oms/client` and `edge-oms/testing`,
+ * type-checks against the built declarations (no Cloudflare types, no skipLibCheck), runs with
+ * plain `node` against the e2e worker, and has a vitest suite that starts the service itself
+ * (`startOms`). That suite runs in a copy outside this repository that installs the packed
+ * package, as a shop's project would. A regression in what the package ships fails here.
  */
 import { execFile } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync, lstatSync, statSync } from "node:fs";
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -58,10 +60,15 @@ describe("examples/storefront, a consumer project", () => {
   it("publishes dist/ and imports in it only packages it depends on", async () => {
     const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as {
       dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
       files: string[];
       exports: Record<string, string | Record<string, string>>;
     };
     expect(pkg.files).toEqual(["dist"]);
+    // wrangler runs the testing kit's service; a project that only uses the client goes without.
+    expect(pkg.peerDependenciesMeta.wrangler?.optional).toBe(true);
+    const allowed = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)];
     for (const [entry, target] of Object.entries(pkg.exports)) {
       if (typeof target === "string") continue;
       // Types first, so every resolver picks the declarations before the code.
@@ -69,14 +76,43 @@ describe("examples/storefront, a consumer project", () => {
       for (const file of Object.values(target)) {
         expect(file, entry).toMatch(/^\.\/dist\//);
         const code = await readFile(join(root, file), "utf8");
-        const packages = [...code.matchAll(/\bfrom\s*["']([^"'./][^"']*)["']/g)].map(
-          ([, id = ""]) =>
+        const imported = [
+          // Statements at the start of a line: not the usage examples in the comments.
+          ...code.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*["']([^"'.][^"']*)["']/gm),
+          ...code.matchAll(/\bimport\(\s*["']([^"'.][^"']*)["']\s*\)/g),
+        ].map(([, id = ""]) => id);
+        // Only the Node-only testing entry may use Node's built-ins.
+        if (entry !== "./testing")
+          expect(imported.filter((id) => id.startsWith("node:"))).toEqual([]);
+        const packages = imported
+          .filter((id) => !id.startsWith("node:"))
+          .map((id) =>
             id.startsWith("@") ? id.split("/").slice(0, 2).join("/") : (id.split("/")[0] ?? id),
-        );
+          );
         // A devDependency here would work in this repository and break in every consumer.
-        for (const name of packages) expect(Object.keys(pkg.dependencies), file).toContain(name);
+        for (const name of packages) expect(allowed, file).toContain(name);
       }
     }
+  });
+
+  it("packs the service edge-oms/testing starts: the worker bundle, its config and the D1 migrations", async () => {
+    const [packed] = JSON.parse(
+      (await npm(["pack", "--dry-run", "--json", "--ignore-scripts"], root)).stdout,
+    ) as { files: { path: string }[] }[];
+    const paths = packed?.files.map((f) => f.path) ?? [];
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "dist/testing.js",
+        "dist/testing.d.ts",
+        "dist/oms/wrangler.toml",
+        "dist/oms/worker/index.js",
+        "dist/oms/migrations/0000_init.sql",
+      ]),
+    );
+    // Nothing but the bundle in the worker's directory: the harness loads every module there.
+    expect(paths.filter((p) => p.startsWith("dist/oms/worker/"))).toEqual([
+      "dist/oms/worker/index.js",
+    ]);
   });
 
   it("type-checks with the published types only, under Node and under browser settings", async () => {
@@ -104,6 +140,52 @@ describe("examples/storefront, a consumer project", () => {
     const result = await shop("src/shop.mjs");
     expect(result).toMatchObject({ paid: { paid: 2 } });
   });
+
+  it("outside this repository, installs the packed package and runs its vitest suite: the window, the clock, the ERP, the invoice mail", async () => {
+    const tmp = await mkdtemp(join(tmpdir(), "storefront-consumer-"));
+    try {
+      // The package as it would be published (dist/ is built in beforeAll).
+      const [packed] = JSON.parse(
+        (await npm(["pack", "--json", "--ignore-scripts", "--pack-destination", tmp], root)).stdout,
+      ) as { filename: string }[];
+      const consumer = join(tmp, "storefront");
+      for (const part of [
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+        "vitest.config.ts",
+        "src",
+        "test",
+      ])
+        await cp(join(storefront, part), join(consumer, part), { recursive: true });
+      // The lockfile keeps every other version; only edge-oms changes from the folder to the tarball.
+      await npm(
+        [
+          "install",
+          "--ignore-scripts",
+          "--no-audit",
+          "--no-fund",
+          "--prefer-offline",
+          join(tmp, packed?.filename ?? ""),
+        ],
+        consumer,
+      );
+      // A real copy, and the consumer's own wrangler: nothing resolves into this repository.
+      expect(lstatSync(join(consumer, "node_modules", "edge-oms")).isSymbolicLink()).toBe(false);
+      expect(existsSync(join(consumer, "node_modules", "wrangler", "package.json"))).toBe(true);
+      const report = join(tmp, "vitest.json");
+      await npm(["test", "--", "--reporter=json", `--outputFile=${report}`], consumer);
+      const result = JSON.parse(await readFile(report, "utf8")) as {
+        numPassedTests: number;
+        numFailedTests: number;
+        numPendingTests: number;
+      };
+      expect(result).toMatchObject({ numFailedTests: 0, numPendingTests: 0 });
+      expect(result.numPassedTests).toBeGreaterThanOrEqual(4);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }, 240_000);
 
   it("bundles src/browser.ts for a browser with the client and tRPC only, no server code", async () => {
     const outDir = await mkdtemp(join(tmpdir(), "storefront-bundle-"));
