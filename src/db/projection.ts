@@ -10,7 +10,9 @@ export type OrderRow = typeof orders.$inferInsert;
  *
  * An update sets only what changes over an order's life and leaves the indexed columns alone
  * (SQLite rewrites an index whenever its column is assigned): one row written instead of four.
- * The custom reference, indexed too, is assigned only when it differs.
+ * The custom reference, indexed too, is assigned only when it differs. The search columns are
+ * taken from the inserted row (`excluded`, not bound twice), so rows projected before they
+ * existed fill in; the search index re-indexes only when one really changed (migration 0004).
  */
 export async function projectOrder(d1: D1Database, row: OrderRow): Promise<number> {
   const db = drizzle(d1);
@@ -27,6 +29,9 @@ export async function projectOrder(d1: D1Database, row: OrderRow): Promise<numbe
           itemsCancellable: row.itemsCancellable,
           customerVisible: row.customerVisible,
           version: row.version,
+          customerEmail: sql`excluded.customer_email`,
+          customerName: sql`excluded.customer_name`,
+          skus: sql`excluded.skus`,
         },
         setWhere: sql`excluded.version > ${orders.version}`,
       }),

@@ -73,6 +73,8 @@ export interface OrderSummary {
   reference: string;
   customerReference: string;
   customOrderReference: string | null;
+  /** Empty strings for an order not projected since these were added. */
+  customer: { email: string; name: string };
   state: string;
   itemStates: Record<string, number>;
   grandTotal: number;

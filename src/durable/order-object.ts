@@ -11,6 +11,7 @@ import * as commands from "../engine/commands";
 import { applyChange, dueTimers, type Moved, type Skipped, Stepper } from "../engine/events";
 import type { Change, OrderState } from "../engine/model";
 import { placeOrder } from "../engine/place";
+import { searchFields } from "../engine/search";
 import {
   createShipment,
   type ItemQuantity,
@@ -623,6 +624,7 @@ export class OrderObject extends DurableObject<Env> {
         [...state.items.values()].every((i) => flagsOf(process, i.state).includes("cancellable")),
       customerVisible: this.customerVisible(state),
       version: state.version,
+      ...searchFields(state),
     };
   }
 }
