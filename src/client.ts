@@ -24,3 +24,4 @@ export function createOrderClient({ url, token, fetch }: OrderClientOptions) {
     ],
   });
 }
+export type { AppRouter } from "./router";

@@ -28,7 +28,7 @@ function toHex(bytes: ArrayBuffer): string {
   return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function fromHex(hex: string): Uint8Array {
+function fromHex(hex: string): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(hex.length / 2);
   for (let i = 0; i < bytes.length; i++)
     bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
@@ -48,13 +48,13 @@ export async function signPayload(
 
 interface ParsedHeader {
   timestamp: number;
-  signatures: Uint8Array[];
+  signatures: Uint8Array<ArrayBuffer>[];
 }
 
 /** `null` when the header is not `t=<digits>` plus one or more `v1=<64 hex>` entries. */
 function parseHeader(header: string): ParsedHeader | null {
   let timestamp: number | undefined;
-  const signatures: Uint8Array[] = [];
+  const signatures: Uint8Array<ArrayBuffer>[] = [];
   for (const part of header.split(",")) {
     const eq = part.indexOf("=");
     if (eq < 0) return null;

@@ -15,6 +15,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { sign } from "hono/jwt";
+import { buildWeb } from "../../scripts/build-web.mjs";
 import type { Role } from "../../src/domain/principal";
 import { signPayload } from "../../src/webhooks/signature";
 
@@ -197,6 +198,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<E2E
         .join(""),
     );
     await migrate(tmp, persistTo);
+    // wrangler dev serves web/dist as static assets and will not start without it.
+    await buildWeb({ ifMissing: true });
 
     const args = [
       "dev",
