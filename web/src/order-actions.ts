@@ -61,8 +61,9 @@ export function useOrderActions(reference: string, describeState: (state: string
       if (text) say("ok", text);
       return result;
     } catch (error) {
-      if (errorCode(error) === "CONFLICT" || errorCode(error) === "NOT_FOUND") await reload();
       say("error", describeError(error));
+      // Said before it is done: the reload may take a while, the person should know at once.
+      if (errorCode(error) === "CONFLICT" || errorCode(error) === "NOT_FOUND") void reload();
       return undefined;
     }
   }
@@ -157,10 +158,14 @@ export function useOrderActions(reference: string, describeState: (state: string
     },
 
     resendInvoice(invoiceReference: string) {
-      return run(resendInvoice.mutateAsync({ reference: invoiceReference }), (sent) => {
-        void reload();
-        return `Invoice ${sent.reference} mailed again.`;
-      });
+      // The resend is in the order's history: the page shows that before it says it is done.
+      const work = resendInvoice
+        .mutateAsync({ reference: invoiceReference })
+        .then(async (sent) => {
+          await reload();
+          return sent;
+        });
+      return run(work, (sent) => `Invoice ${sent.reference} mailed again.`);
     },
   };
 }

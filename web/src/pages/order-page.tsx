@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { Link } from "wouter";
-import type { ItemView, OrderView } from "../api";
+import type { ItemView } from "../api";
 import { History } from "../components/history";
 import { InvoiceSection } from "../components/invoice-section";
 import { Alert, Status } from "../components/notice";
@@ -34,14 +34,14 @@ export function OrderPage({ reference }: { reference: string }) {
     ),
   );
   const published = probe.data?.orders[0]?.version;
-  const [changedElsewhere, setChangedElsewhere] = useState<number | null>(null);
+  const { busy, reload, say } = actions;
   useEffect(() => {
-    if (published === undefined || view === undefined || actions.busy) return;
+    if (published === undefined || view === undefined || busy) return;
     if (published > view.version) {
-      setChangedElsewhere(published);
-      void actions.reload();
+      say("ok", `The order changed elsewhere (now version ${published}); the page shows it.`);
+      void reload();
     }
-  }, [published, view, actions.busy, actions.reload]);
+  }, [published, view, busy, reload, say]);
 
   // Whatever moved the version, the events on offer and the history follow it.
   const version = view?.version;
@@ -90,7 +90,7 @@ export function OrderPage({ reference }: { reference: string }) {
     );
 
   return (
-    <OrderContext view={view}>
+    <article className="order" aria-label={`Order ${view.reference}`}>
       <div className="order-head">
         <h1>Order {view.reference}</h1>
         <span className="version" title="Every change adds one">
@@ -108,14 +108,6 @@ export function OrderPage({ reference }: { reference: string }) {
           ) : (
             <Status key={actions.feedback.id}>{actions.feedback.text}</Status>
           ))}
-        {changedElsewhere !== null && changedElsewhere > (lastVersion.current ?? 0) - 1 && (
-          <Status>
-            The order changed elsewhere; the page shows version {view.version}.{" "}
-            <button type="button" className="quiet" onClick={() => setChangedElsewhere(null)}>
-              Dismiss
-            </button>
-          </Status>
-        )}
       </div>
       <OrderSection view={view} events={eventsByItem} actions={actions} display={display} />
       {view.shipments.map((shipment) => (
@@ -131,14 +123,6 @@ export function OrderPage({ reference }: { reference: string }) {
       ))}
       <InvoiceSection view={view} actions={actions} />
       <History reference={view.reference} view={view} display={display} />
-    </OrderContext>
-  );
-}
-
-function OrderContext({ view, children }: { view: OrderView; children: React.ReactNode }) {
-  return (
-    <article className="order" aria-label={`Order ${view.reference}`}>
-      {children}
     </article>
   );
 }
