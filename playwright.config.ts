@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { chromiumLaunchOptions } from "./test/browser/chromium";
+import { chromiumLaunchOptions } from "./scripts/chromium.mjs";
 
 // Browser tests of the back office: Debian's Chromium (Playwright's own download is not
 // reachable from these machines) against the Worker under `wrangler dev`, which the global

@@ -1,6 +1,6 @@
 import { buildWeb } from "../../scripts/build-web.mjs";
+import { chromiumPath, hasChromium } from "../../scripts/chromium.mjs";
 import { startServer } from "../e2e/server";
-import { chromiumPath, hasChromium } from "./chromium";
 
 /**
  * Builds the back office (unless `npm test` just did) and starts one Worker under `wrangler dev`

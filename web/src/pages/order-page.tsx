@@ -48,7 +48,10 @@ export function OrderPage({ reference }: { reference: string }) {
   const lastVersion = useRef(version);
   useEffect(() => {
     if (version === undefined || lastVersion.current === version) return;
+    const first = lastVersion.current === undefined;
     lastVersion.current = version;
+    // The first version is the one they were loaded with.
+    if (first) return;
     void queryClient.invalidateQueries({ queryKey: trpc.orders.events.queryKey({ reference }) });
     void queryClient.invalidateQueries({ queryKey: trpc.orders.history.queryKey({ reference }) });
   }, [version, queryClient, trpc, reference]);

@@ -1,17 +1,20 @@
+// Chromium for the browser tests and the back-office bench: Debian's package (Playwright's own
+// browser download is not reachable from these machines), or the one CHROMIUM_PATH names.
 import { existsSync } from "node:fs";
-import type { LaunchOptions } from "@playwright/test";
 
-/** Debian's Chromium, or the one CHROMIUM_PATH names. */
+/** @returns {string} */
 export const chromiumPath = () => process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
+/** @returns {boolean} */
 export const hasChromium = () => existsSync(chromiumPath());
 
 /**
- * How to start Chromium here: without the sandbox when running as root (it refuses otherwise),
- * and without the background services that phone home, whose connections this closed network
+ * How to start it here: without the sandbox when running as root (it refuses otherwise), and
+ * without the background services that phone home, whose connections this closed network
  * refuses by the dozen.
+ * @returns {{ executablePath: string, args: string[] }}
  */
-export function chromiumLaunchOptions(): LaunchOptions {
+export function chromiumLaunchOptions() {
   return {
     executablePath: chromiumPath(),
     args: [
