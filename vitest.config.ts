@@ -20,6 +20,7 @@ export default defineConfig(async () => ({
                 JWT_SECRET: "test-jwt-secret",
                 ERP_WEBHOOK_SECRET: "test-erp-secret",
                 MAIL_API_KEY: "",
+                FC_SEED: process.env.FC_SEED ?? "",
               },
             },
           }),

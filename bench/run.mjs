@@ -357,7 +357,7 @@ async function settled(reference) {
     `outbox of ${reference} to settle`,
     async () => {
       const pending = await client.outbox(reference);
-      const due = pending.filter((r) => r.nextAt !== null);
+      const due = pending.filter((r) => r.nextAttemptAt !== null || r.status === "dead");
       if (due.some((r) => r.attempts > 0))
         throw new Error(`outbox of ${reference} is failing: ${JSON.stringify(due)}`);
       return due.length === 0;

@@ -10,7 +10,7 @@
  *                                   (FloorOptions: the pieces of an order command's I/O)
  *       GET  /bench/stats?reference=R  the order object's stats() (DO rows it wrote, D1 rows
  *                                      its projections wrote) and all D1 rows it wrote
- *       GET  /bench/outbox?reference=R  the order object's pending outbox rows
+ *       GET  /bench/outbox?reference=R  the order object's outbox rows (effects())
  *       GET  /bench/d1-rows         D1 rows written by the invoice consumer (queue handler)
  *       GET  /bench/alarms          alarm() invocations of order objects
  *       POST /bench/projection?reference=R&off=1  projection of order R into a null D1, for
@@ -53,33 +53,41 @@ const nullD1 = {
 
 /**
  * The production OrderObject, unchanged but for measuring aids (the class keeps its name, so the
- * binding is the same as in wrangler.toml): its env.DB counts the D1 rows it writes (stats()
- * counts the projection's only, not the confirmation mail's), a count of its alarm()
- * invocations, and a switch that sends its projection to nullD1, to measure an event or a
- * placement without it.
+ * binding is the same as in wrangler.toml): its SQLite counts the rows it writes, its env.DB
+ * the D1 rows (projections and the confirmation mail), its projection database the projection's
+ * alone; a count of its alarm() invocations; and a switch that sends its projection to nullD1,
+ * to measure an event or a placement without it.
  */
 export class OrderObject extends ProductionOrderObject {
-  /** D1 rows this object wrote through env.DB: projections and mails (the confirmation). */
-  private d1Writes!: D1Count;
+  private counters!: { doRows: number; d1: D1Count; projection: D1Count };
 
   constructor(ctx: DurableObjectState, env: Env) {
-    const d1Writes = { rowsWritten: 0, statements: 0 };
-    super(ctx, { ...env, DB: countingD1(env.DB, d1Writes) });
-    this.d1Writes = d1Writes;
+    const counters = {
+      doRows: 0,
+      d1: { rowsWritten: 0, statements: 0 },
+      projection: { rowsWritten: 0, statements: 0 },
+    };
+    super(countingState(ctx, counters), { ...env, DB: countingD1(env.DB, counters.d1) });
+    this.counters = counters;
+    this.seam.db = countingD1(this.seam.db, counters.projection);
   }
 
   override async place(...args: Parameters<ProductionOrderObject["place"]>) {
-    if (args[0].customer.reference.startsWith(NO_PROJECTION_CUSTOMER)) this.projectionDb = nullD1;
+    if (args[0].customer.reference.startsWith(NO_PROJECTION_CUSTOMER)) this.seam.db = nullD1;
     return super.place(...args);
   }
 
-  /** stats() plus every D1 row the object wrote (stats() counts only its projections). */
+  /** Rows this instance wrote: to its SQLite, to D1 in all, and to D1 through projections. */
   async benchStats(): Promise<{
     doRowsWritten: number;
     d1RowsWritten: number;
     d1AllRowsWritten: number;
   }> {
-    return { ...(await this.stats()), d1AllRowsWritten: this.d1Writes.rowsWritten };
+    return {
+      doRowsWritten: this.counters.doRows,
+      d1RowsWritten: this.counters.projection.rowsWritten,
+      d1AllRowsWritten: this.counters.d1.rowsWritten,
+    };
   }
 
   override async alarm(): Promise<void> {
@@ -87,11 +95,41 @@ export class OrderObject extends ProductionOrderObject {
     return super.alarm();
   }
 
-  /** Projection off (into nullD1) or back on (the real D1). */
+  /** Projection off (into nullD1) or back on (the real D1, counted). */
   async benchProjection(off: boolean): Promise<{ off: boolean }> {
-    this.projectionDb = off ? nullD1 : this.env.DB;
+    this.seam.db = off ? nullD1 : countingD1(this.env.DB, this.counters.projection);
     return { off };
   }
+}
+
+/** The object's state with a SQLite whose `exec` adds the rows each statement wrote. */
+function countingState(ctx: DurableObjectState, counters: { doRows: number }): DurableObjectState {
+  const sql = new Proxy(ctx.storage.sql, {
+    get(target, prop) {
+      if (prop === "exec")
+        return (query: string, ...bindings: SqlStorageValue[]) => {
+          const cursor = target.exec(query, ...bindings);
+          counters.doRows += cursor.rowsWritten;
+          return cursor;
+        };
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const storage = new Proxy(ctx.storage, {
+    get(target, prop) {
+      if (prop === "sql") return sql;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return new Proxy(ctx, {
+    get(target, prop) {
+      if (prop === "storage") return storage;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 interface BenchEnv extends Omit<Env, "ORDERS"> {
@@ -245,7 +283,8 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
   if (url.pathname === "/bench/outbox" && request.method === "GET") {
     const reference = url.searchParams.get("reference");
     if (!reference) return json({ error: "reference is required" }, 400);
-    return json(await env.ORDERS.getByName(reference).outbox());
+    const effects = await env.ORDERS.getByName(reference).effects();
+    return json(effects.ok ? effects.effects : []);
   }
   if (url.pathname === "/bench/d1-rows" && request.method === "GET") return json(consumerD1);
   if (url.pathname === "/bench/alarms" && request.method === "GET") return json(orderAlarms);

@@ -1,7 +1,10 @@
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
+import { expect, vi } from "vitest";
 import { createOrderClient } from "../src/client";
 import type { Role } from "../src/domain/principal";
+import type { OrderObject } from "../src/durable/order-object";
+import { signPayload } from "../src/webhooks/signature";
 
 // Builds placements without workerd, so Node tests (e2e, browser) share it.
 export { orderInput } from "./order-input";
@@ -78,4 +81,49 @@ export async function triggerAll(reference: string, events: string[]): Promise<v
   const backoffice = await clientAs("backoffice");
   for (const event of events)
     await backoffice.orders.trigger.mutate({ reference, event, target: { all: true } });
+}
+
+/** The order object's outbox rows, as the back office sees them. */
+export async function effectsOf(stub: DurableObjectStub<OrderObject>) {
+  const result = await stub.effects();
+  if (!result.ok) throw new Error(result.message);
+  return result.effects;
+}
+
+/**
+ * A signed ERP webhook request, as an ERP sends it (`key` is its idempotency key). The one
+ * place tests sign inbound webhooks, besides the signature tests themselves.
+ */
+export async function erpRequest(body: unknown, key: string): Promise<Request> {
+  const raw = JSON.stringify(body);
+  const t = Math.floor(Date.now() / 1000);
+  return new Request("http://oms.test/webhooks/erp", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "idempotency-key": key,
+      "x-signature": `t=${t},v1=${await signPayload(env.ERP_WEBHOOK_SECRET, t, raw)}`,
+    },
+    body: raw,
+  });
+}
+
+/**
+ * Waits until nothing more happens to the order by itself: its outbox has nothing waiting and,
+ * if an invoice was requested, the invoice is recorded. Reads after it see one settled state.
+ */
+export async function settled(reference: string): Promise<void> {
+  const stub = env.ORDERS.getByName(reference);
+  const backoffice = await clientAs("backoffice", "settle");
+  await vi.waitFor(
+    async () => {
+      const waiting = (await effectsOf(stub)).filter((e) => e.nextAttemptAt !== null);
+      expect(waiting).toEqual([]);
+      const history = await backoffice.orders.history.query({ reference });
+      const requested = history.some((h) => h.event === "generateInvoice" && !h.data?.skipped);
+      const issued = history.some((h) => h.type === "invoice-issued");
+      expect(requested).toBe(issued);
+    },
+    { timeout: 10_000, interval: 20 },
+  );
 }

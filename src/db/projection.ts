@@ -1,8 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import type { OrderSummaryRow } from "../engine/summary";
 import { orders } from "./schema";
-
-export type OrderRow = typeof orders.$inferInsert;
 
 /**
  * Writes an order's summary to D1 in one batch. Version-guarded: a late or repeated write never
@@ -12,9 +11,9 @@ export type OrderRow = typeof orders.$inferInsert;
  * (SQLite rewrites an index whenever its column is assigned): one row written instead of four.
  * The custom reference, indexed too, is assigned only when it differs. The search columns are
  * taken from the inserted row (`excluded`, not bound twice), so rows projected before they
- * existed fill in; the search index re-indexes only when one really changed (migration 0004).
+ * existed fill in; the search index re-indexes only when one really changed (migration 0005).
  */
-export async function projectOrder(d1: D1Database, row: OrderRow): Promise<number> {
+export async function projectOrder(d1: D1Database, row: OrderSummaryRow): Promise<number> {
   const db = drizzle(d1);
   const [upsert, reference] = await db.batch([
     db
@@ -28,12 +27,13 @@ export async function projectOrder(d1: D1Database, row: OrderRow): Promise<numbe
           updatedAt: row.updatedAt,
           itemsCancellable: row.itemsCancellable,
           customerVisible: row.customerVisible,
+          deadEffects: row.deadEffects,
           version: row.version,
           customerEmail: sql`excluded.customer_email`,
           customerName: sql`excluded.customer_name`,
           skus: sql`excluded.skus`,
         },
-        setWhere: sql`excluded.version > ${orders.version}`,
+        setWhere: sql`excluded.version >= ${orders.version}`,
       }),
     db
       .update(orders)

@@ -1,24 +1,9 @@
-import { and, desc, eq, gte, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNotNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { type ListOrdersInput, searchWords } from "../domain/inputs";
 import type { OrderSummary } from "../domain/view";
+import { decodeCursor, encodeCursor } from "./cursor";
 import { orders } from "./schema";
-
-type Cursor = [placedAt: string, reference: string];
-
-const encodeCursor = (c: Cursor) => btoa(JSON.stringify(c)).replaceAll("=", "");
-function decodeCursor(text: string): Cursor | null {
-  try {
-    const value: unknown = JSON.parse(atob(text));
-    return Array.isArray(value) &&
-      value.length === 2 &&
-      value.every((v: unknown) => typeof v === "string")
-      ? (value as Cursor)
-      : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * An FTS5 query in which every word must appear as a substring: each word becomes a quoted
@@ -57,12 +42,12 @@ export async function listOrders<S extends Record<string, unknown>>(
   if (input.placedFrom) where.push(gte(orders.placedAt, new Date(input.placedFrom).toISOString()));
   if (input.placedTo) where.push(lte(orders.placedAt, new Date(input.placedTo).toISOString()));
   if (input.cursor) {
-    const cursor = decodeCursor(input.cursor);
-    if (!cursor) return { badCursor: true };
+    const [placedAt, reference] = decodeCursor(input.cursor, 2) ?? [];
+    if (placedAt === undefined || reference === undefined) return { badCursor: true };
     where.push(
       or(
-        lt(orders.placedAt, cursor[0]),
-        and(eq(orders.placedAt, cursor[0]), lt(orders.reference, cursor[1])),
+        lt(orders.placedAt, placedAt),
+        and(eq(orders.placedAt, placedAt), lt(orders.reference, reference)),
       ),
     );
   }
@@ -109,5 +94,46 @@ export async function listOrders<S extends Record<string, unknown>>(
     })),
     nextCursor:
       rows.length > input.limit && last ? encodeCursor([last.placedAt, last.reference]) : null,
+  };
+}
+
+/** Orders with effects that ran out of attempts, most recently changed first. */
+export async function listDeadEffects<S extends Record<string, unknown>>(
+  db: DrizzleD1Database<S>,
+  input: { cursor?: string | undefined; limit: number },
+): Promise<
+  | {
+      orders: { reference: string; updatedAt: string; effects: { id: number; kind: string }[] }[];
+      nextCursor: string | null;
+    }
+  | { badCursor: true }
+> {
+  const where: (SQL | undefined)[] = [isNotNull(orders.deadEffects)];
+  if (input.cursor) {
+    const [updatedAt, reference] = decodeCursor(input.cursor, 2) ?? [];
+    if (updatedAt === undefined || reference === undefined) return { badCursor: true };
+    where.push(
+      or(
+        lt(orders.updatedAt, updatedAt),
+        and(eq(orders.updatedAt, updatedAt), lt(orders.reference, reference)),
+      ),
+    );
+  }
+  const rows = await db
+    .select({
+      reference: orders.reference,
+      updatedAt: orders.updatedAt,
+      effects: orders.deadEffects,
+    })
+    .from(orders)
+    .where(and(...where))
+    .orderBy(desc(orders.updatedAt), desc(orders.reference))
+    .limit(input.limit + 1);
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  return {
+    orders: page.map((r) => ({ ...r, effects: r.effects ?? [] })),
+    nextCursor:
+      rows.length > input.limit && last ? encodeCursor([last.updatedAt, last.reference]) : null,
   };
 }

@@ -4,7 +4,7 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 /**
  * Read model of orders: one row per order, written only by the order's Durable Object.
  *
- * `order_search` (migration 0004, hand-written: drizzle has no virtual tables) is an FTS5
+ * `order_search` (migration 0005, hand-written: drizzle has no virtual tables) is an FTS5
  * trigram index over this table's searchable columns, kept in step by triggers and linked by
  * SQLite's rowid. A migration that rebuilds this table must recreate those triggers and run
  * `INSERT INTO order_search(order_search) VALUES ('rebuild')`.
@@ -34,12 +34,16 @@ export const orders = sqliteTable(
     itemsCancellable: integer("items_cancellable", { mode: "boolean" }).notNull(),
     /** False when every item is in a state flagged `exclude-from-customer` (e.g. invalid). */
     customerVisible: integer("customer_visible", { mode: "boolean" }).notNull().default(true),
+    /** JSON array of the order's effects that ran out of attempts ({ id, kind }); null: none. */
+    deadEffects: text("dead_effects", { mode: "json" }).$type<{ id: number; kind: string }[]>(),
     version: integer("version").notNull(),
   },
   (t) => [
     index("orders_customer_placed").on(t.customerReference, t.placedAt, t.reference),
     index("orders_custom_reference").on(t.customOrderReference),
     index("orders_placed").on(t.placedAt, t.reference),
+    // Partial: only the few orders with dead effects are in it.
+    index("orders_dead_effects").on(t.updatedAt).where(sql`${t.deadEffects} IS NOT NULL`),
   ],
 );
 

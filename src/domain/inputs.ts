@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { limits } from "./limits";
-import { customOrderReference, requiredText, text } from "./text";
+import { codePoints, customOrderReference, requiredText, text } from "./text";
 
 export const money = z.number().int().min(0).max(limits.maxUnitPrice);
 export const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");
@@ -51,6 +51,10 @@ const lineInput = z.strictObject({
     .optional(),
 });
 
+/** The characters an item of this line shows (SKU and name, in code points). */
+export const lineText = (line: { sku: string; name: string }) =>
+  codePoints(line.sku) + codePoints(line.name);
+
 export const placeOrderInput = z
   .strictObject({
     idempotencyKey,
@@ -86,6 +90,25 @@ export const placeOrderInput = z
       keys.add(s.key);
     });
     const used = new Set<string>();
+    let items = 0;
+    let itemText = 0;
+    for (const line of order.lines) {
+      const parts = line.allocations?.length ?? 1;
+      items += parts;
+      itemText += parts * lineText(line);
+    }
+    if (items > limits.maxItems)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lines"],
+        message: `the lines make ${items} items (one per line and allocation); an order holds at most ${limits.maxItems}`,
+      });
+    if (itemText > limits.maxItemText)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lines"],
+        message: `the items carry ${itemText} characters of SKU and name; an order holds at most ${limits.maxItemText}`,
+      });
     order.lines.forEach((line, i) => {
       const at = (...path: (string | number)[]) => ["lines", i, ...path];
       if ((line.shipment === undefined) === (line.allocations === undefined)) {
@@ -178,6 +201,54 @@ export const triggerInput = z.strictObject({
   ...mutationOptions,
 });
 export type TriggerInput = z.infer<typeof triggerInput>;
+
+/** What an order object's method takes: the input without the reference that chose the object. */
+export type ForOrder<T> = Omit<T, "reference">;
+
+export const orderMutationInput = z.strictObject({ reference: orderReference, ...mutationOptions });
+export type OrderMutationInput = z.infer<typeof orderMutationInput>;
+
+export const setCustomReferenceInput = z.strictObject({
+  reference: orderReference,
+  customOrderReference,
+  ...mutationOptions,
+});
+export type SetCustomReferenceInput = z.infer<typeof setCustomReferenceInput>;
+
+export const historyInput = z.strictObject({
+  reference: orderReference,
+  itemId: requiredText(40).optional(),
+});
+
+const shipmentId = requiredText(40);
+
+export const createShipmentInput = z.strictObject({
+  reference: orderReference,
+  address,
+  method,
+  requestedDeliveryDate: isoDate.optional(),
+  items: itemSelection,
+  ...mutationOptions,
+});
+export type CreateShipmentInput = z.infer<typeof createShipmentInput>;
+
+export const updateShipmentInput = z.strictObject({
+  reference: orderReference,
+  shipmentId,
+  address: address.optional(),
+  method: method.optional(),
+  requestedDeliveryDate: isoDate.optional(),
+  ...mutationOptions,
+});
+export type UpdateShipmentInput = z.infer<typeof updateShipmentInput>;
+
+export const moveItemsInput = z.strictObject({
+  reference: orderReference,
+  toShipmentId: shipmentId,
+  items: itemSelection,
+  ...mutationOptions,
+});
+export type MoveItemsInput = z.infer<typeof moveItemsInput>;
 
 /** Words of a search (split on whitespace); those under 3 characters cannot match a trigram. */
 export const searchWords = (search: string) =>

@@ -10,3 +10,9 @@ export type Actor =
 
 export const actorLabel = (actor: Actor): string =>
   actor.type === "user" ? `${actor.role}:${actor.sub}` : actor.type;
+
+/** A signed-in customer: sees and cancels only its own orders. */
+export const isCustomer = (
+  actor: Actor,
+): actor is { type: "user"; role: "customer"; sub: string } =>
+  actor.type === "user" && actor.role === "customer";

@@ -1,27 +1,24 @@
 import { DurableObject } from "cloudflare:workers";
-import { type OrderRow, projectOrder } from "../db/projection";
 import { parseDuration } from "../domain/duration";
 import type { ErpCommand, ErpResponse } from "../domain/erp";
-import type { PlaceOrderInput, Target } from "../domain/inputs";
-import { type Actor, actorLabel } from "../domain/principal";
+import type {
+  CreateShipmentInput,
+  ForOrder,
+  MoveItemsInput,
+  OrderMutationInput,
+  PlaceOrderInput,
+  SetCustomReferenceInput,
+  TriggerInput,
+  UpdateShipmentInput,
+} from "../domain/inputs";
+import { type Actor, actorLabel, isCustomer } from "../domain/principal";
 import { type Failure, fail, type Result } from "../domain/result";
 import type { HistoryView, OrderView } from "../domain/view";
-import type { Command } from "../engine/commands";
 import * as commands from "../engine/commands";
-import { applyChange, dueTimers, type Moved, type Skipped, Stepper } from "../engine/events";
+import { compactOutcome, expandOutcome, type Moved, type Skipped } from "../engine/events";
 import type { Change, OrderState } from "../engine/model";
-import { placeOrder } from "../engine/place";
-import { searchFields } from "../engine/search";
-import {
-  createShipment,
-  type ItemQuantity,
-  moveItems,
-  type ShipmentDetails,
-  updateShipment,
-} from "../engine/shipments";
-import { acceptedEvents, stateInfo } from "../engine/step";
-import { fireDueTimer } from "../engine/timers";
-import { dominantState, itemStates, orderView } from "../engine/view";
+import { createShipment, moveItems, updateShipment } from "../engine/shipments";
+import { acceptedEvents } from "../engine/step";
 import {
   getProcess,
   type ProcessDefinition,
@@ -29,63 +26,89 @@ import {
   processConfigFromEnv,
   resolveProcessId,
 } from "../machines/registry";
-import { confirmationMail } from "../mail/confirmation";
-import { mailTransportFromEnv } from "../mail/transport";
-import { OrderStore, type OutboxRow } from "./order-store";
+import { AlarmScheduler } from "./alarm";
+import { OrderStore, type OutboxEntry } from "./order-store";
+import { Outbox } from "./outbox";
+import {
+  CommandPipeline,
+  type CommandRequest,
+  type ExtraCodec,
+  IDEMPOTENCY_TTL_MS,
+} from "./pipeline";
 
-/** Who asks: a customer sees only its own orders. */
-export interface Viewer {
-  role: "customer" | "checkout" | "backoffice" | "erp" | "system";
-  sub?: string;
-}
-
-export interface MutationOptions {
-  idempotencyKey?: string;
-  expectedVersion?: number;
-}
-
-/** How a command is made idempotent: its key, the request's hash, and what to remember. */
-interface Idempotency {
-  key: string;
-  hash: string;
-  rememberFailures: boolean;
-}
-
-const ALARM_RETRY_MS = 5_000;
 /**
- * At most one projection per order goes to D1 in this span: the first change of a burst is
- * projected at once, the rest of the burst shares one write at its end. Lists are eventually
- * consistent anyway.
+ * The one seam tests and benchmarks use to reach into a running order object (through
+ * `runInDurableObject`): its clock, and the D1 it writes (projections, captured mails), which
+ * fault tests replace with one that fails. Production never changes them.
  */
-const PROJECTION_SPACING_MS = 50;
-/** A bound on delivery rounds per drain; whatever is left waits for the alarm. */
-const MAX_DRAIN_ROUNDS = 10;
+export interface OrderObjectSeam {
+  clock: () => number;
+  db: D1Database;
+}
 
-/** One order: its items' states, history, timers and outbox, in the object's own SQLite. */
+export interface TriggerResult {
+  order: OrderView;
+  moved: Moved[];
+  skipped: Skipped[];
+}
+
+export interface ItemEvents {
+  itemId: string;
+  shipmentId: string;
+  state: string;
+  events: string[];
+}
+
+/** Outbox rows as operators see them, times as ISO strings. */
+export interface OutboxView {
+  id: number;
+  kind: string;
+  status: "pending" | "dead";
+  attempts: number;
+  createdAt: string;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+}
+
+const outcomeCodec = (event: string): ExtraCodec<{ moved: Moved[]; skipped: Skipped[] }> => ({
+  compact: ({ moved, skipped }) => compactOutcome(event, moved, skipped),
+  expand: (stored) => expandOutcome(stored as ReturnType<typeof compactOutcome>),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * One order: RPC methods and the alarm, each a short call into its parts. The command pipeline
+ * (pipeline.ts) decides and writes synchronously, the outbox (outbox.ts) delivers effects, the
+ * alarm scheduler (alarm.ts) decides when to wake, the store (order-store.ts) owns SQLite.
+ */
 export class OrderObject extends DurableObject<Env> {
+  readonly seam: OrderObjectSeam;
   private readonly store: OrderStore;
-  private state: OrderState | null = null;
-  private draining: Promise<void> | null = null;
-  private steppers = new Map<string, Stepper>();
-  private d1RowsWritten = 0;
-  private lastProjectionAt = Number.NEGATIVE_INFINITY;
-  /** The alarm as this instance last set it (undefined: not known since the instance started). */
-  private alarmAt: number | null | undefined;
-
-  /** The clock; fault and deadline tests replace it to make time deterministic. */
-  clock: () => number = Date.now;
-  /** Where projections go; fault tests replace it with a failing D1. */
-  projectionDb: D1Database;
+  private readonly pipeline: CommandPipeline;
+  private readonly outbox: Outbox;
+  private readonly alarms: AlarmScheduler;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new OrderStore(ctx.storage.sql);
-    this.projectionDb = env.DB;
-    // One transaction: a migration applies whole or not at all (and a new object's schema is
-    // one commit instead of one per statement).
-    ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.transactionSync(() => this.store.migrate());
+    this.seam = { clock: Date.now, db: env.DB };
+    this.store = new OrderStore(ctx.storage);
+    this.pipeline = new CommandPipeline(
+      this.store,
+      (id) => this.processById(id),
+      (now) => this.outbox.projectionDueAt(now),
+    );
+    this.outbox = new Outbox(this.store, env, {
+      order: () => this.pipeline.order(),
+      process: (state) => this.pipeline.process(state),
+      view: (state, now) => this.pipeline.view(state, now),
+      now: () => this.now(),
+      db: () => this.seam.db,
+      settled: () => this.alarms.arm(),
     });
+    this.alarms = new AlarmScheduler(ctx.storage, () => this.store.nextWakeUp(IDEMPOTENCY_TTL_MS));
+    ctx.blockConcurrencyWhile(async () => this.store.open());
   }
 
   // ---------------------------------------------------------------- public RPC
@@ -95,60 +118,37 @@ export class OrderObject extends DurableObject<Env> {
     input: PlaceOrderInput,
     meta: { reference: string; requestHash: string; actor: Actor },
   ): Promise<Result<{ order: OrderView }>> {
-    const existing = this.load();
-    if (existing) {
-      if (existing.header.requestHash !== meta.requestHash)
-        return fail(
-          "CONFLICT",
-          "idempotencyKey was already used for a different order; use a new key",
-          { reference: existing.header.reference },
-        );
-      return { ok: true, order: this.view(existing) };
-    }
-    // A broken PAYMENT_PROCESSES or CANCELLATION_WINDOW throws here: a server fault, not the caller's.
-    const process = this.processFor(input.paymentMethod);
-    const now = this.clock();
-    const change = placeOrder(input, {
-      reference: meta.reference,
-      now,
-      process,
-      cancellationWindowMs: parseDuration(this.env.CANCELLATION_WINDOW || "30 minutes"),
-      actor: actorLabel(meta.actor),
-      requestHash: meta.requestHash,
-    });
-    const empty: OrderState = {
-      header: change.header!,
-      version: 0,
-      lines: new Map(),
-      items: new Map(),
-      shipments: new Map(),
-      timers: new Map(),
-    };
-    this.commit(empty, change, now);
-    this.state = empty;
+    const result = this.pipeline.place(
+      input,
+      {
+        ...meta,
+        // A broken PAYMENT_PROCESSES or CANCELLATION_WINDOW throws here: a server fault.
+        process: this.processForPayment(input.paymentMethod),
+        cancellationWindowMs: parseDuration(this.env.CANCELLATION_WINDOW || "30 minutes"),
+      },
+      this.now(),
+    );
     await this.afterWrite();
-    return { ok: true, order: this.view(empty) };
+    return result;
   }
 
   /** The order as it is now (strongly consistent). */
-  async get(viewer: Viewer): Promise<Result<{ order: OrderView }>> {
-    const state = await this.visible(viewer);
-    if (!("header" in state)) return state;
-    return { ok: true, order: this.view(state) };
+  async get(viewer: Actor): Promise<Result<{ order: OrderView }>> {
+    const now = this.now();
+    const read = await this.read(viewer, now);
+    return "state" in read ? { ok: true, order: this.pipeline.view(read.state, now) } : read;
   }
 
   /** Triggers an event on a target: only items whose state accepts it move. */
-  async trigger(
-    input: {
-      event: string;
-      target: Target;
-      dryRun?: boolean;
-      data?: { trackingNumber?: string | undefined; carrier?: string | undefined };
-    } & MutationOptions,
-    actor: Actor,
-  ): Promise<Result<{ order: OrderView; moved: Moved[]; skipped: Skipped[] }>> {
-    return this.mutate("trigger", input, actor, commands.triggerEvent(input, actorLabel(actor)), {
-      dryRun: input.dryRun ?? false,
+  async trigger(input: ForOrder<TriggerInput>, actor: Actor): Promise<Result<TriggerResult>> {
+    const { idempotencyKey, expectedVersion, ...request } = input;
+    return this.mutate({
+      operation: "trigger",
+      actor,
+      options: { idempotencyKey, expectedVersion },
+      request,
+      compute: commands.triggerEvent(request, actorLabel(actor)),
+      codec: outcomeCodec(input.event),
     });
   }
 
@@ -156,40 +156,44 @@ export class OrderObject extends DurableObject<Env> {
    * Cancels the whole order. A customer may do so only inside the window and while every item
    * is cancellable; the back office wherever the items' states accept `cancel`.
    */
-  async cancel(options: MutationOptions, actor: Actor): Promise<Result<{ order: OrderView }>> {
-    const byCustomer = actor.type === "user" && actor.role === "customer";
-    return this.mutate(
-      "cancel",
-      options,
+  async cancel(
+    options: ForOrder<OrderMutationInput>,
+    actor: Actor,
+  ): Promise<Result<{ order: OrderView }>> {
+    return this.mutate({
+      operation: "cancel",
       actor,
-      commands.cancelOrder(actorLabel(actor), byCustomer),
-    );
+      options,
+      compute: commands.cancelOrder(actorLabel(actor), isCustomer(actor)),
+    });
   }
 
   /** Closes the customer's cancellation window now (back office), as the timer would. */
   async closeCancellationWindow(
-    options: MutationOptions,
+    options: ForOrder<OrderMutationInput>,
     actor: Actor,
   ): Promise<Result<{ order: OrderView }>> {
-    return this.mutate(
-      "close-window",
-      options,
+    return this.mutate({
+      operation: "close-window",
       actor,
-      commands.closeCancellationWindow(actorLabel(actor)),
-    );
+      options,
+      compute: commands.closeCancellationWindow(actorLabel(actor)),
+    });
   }
 
   /** Sets or clears (empty string) the buyer's own order reference. */
   async setCustomReference(
-    input: { customOrderReference: string } & MutationOptions,
+    input: ForOrder<SetCustomReferenceInput>,
     actor: Actor,
   ): Promise<Result<{ order: OrderView }>> {
-    return this.mutate(
-      "custom-reference",
-      input,
+    const { idempotencyKey, expectedVersion, customOrderReference } = input;
+    return this.mutate({
+      operation: "custom-reference",
       actor,
-      commands.setCustomReference(input.customOrderReference, actorLabel(actor)),
-    );
+      options: { idempotencyKey, expectedVersion },
+      request: { customOrderReference },
+      compute: commands.setCustomReference(customOrderReference, actorLabel(actor)),
+    });
   }
 
   /**
@@ -200,30 +204,24 @@ export class OrderObject extends DurableObject<Env> {
     command: ErpCommand,
     meta: { idempotencyKey: string; bodyHash: string },
   ): Promise<ErpResponse> {
-    const idempotency = {
-      key: `erp|${meta.idempotencyKey}`,
-      hash: meta.bodyHash,
-      rememberFailures: true,
-    };
     const actor: Actor = { type: "erp" };
+    const request: Omit<CommandRequest<object>, "compute"> = {
+      operation: command.type,
+      actor,
+      options: {},
+      idempotency: {
+        key: `erp|${meta.idempotencyKey}`,
+        hash: meta.bodyHash,
+        rememberFailures: true,
+      },
+    };
     const result =
       command.type === "order.custom-reference.set"
-        ? await this.mutate(
-            "custom-reference",
-            {},
-            actor,
-            commands.setCustomReference(command.customOrderReference, "erp"),
-            {},
-            idempotency,
-          )
-        : await this.mutate(
-            "trigger",
-            {},
-            actor,
-            commands.triggerEvent(command, "erp"),
-            {},
-            idempotency,
-          );
+        ? await this.mutate({
+            ...request,
+            compute: commands.setCustomReference(command.customOrderReference, "erp"),
+          })
+        : await this.mutate({ ...request, compute: commands.triggerEvent(command, "erp") });
     if (result.ok) {
       const { reference, version, itemStates } = result.order;
       return { status: 200, body: { ok: true, order: { reference, version, itemStates } } };
@@ -234,64 +232,45 @@ export class OrderObject extends DurableObject<Env> {
 
   /** A new shipment (expense 0) holding the given items or quantities. */
   async createShipment(
-    input: ShipmentDetails & { items: ItemQuantity[] } & MutationOptions,
+    input: ForOrder<CreateShipmentInput>,
     actor: Actor,
   ): Promise<Result<{ order: OrderView }>> {
-    return this.shipmentCommand("shipment-create", input, actor, (state, process, now) =>
-      createShipment(state, process, input, actorLabel(actor), now),
+    return this.edit("shipment-create", input, actor, (state, process, now, request) =>
+      createShipment(state, process, request, actorLabel(actor), now),
     );
   }
 
   /** Changes a shipment's address, method or requested date while none of its items shipped. */
   async updateShipment(
-    input: { shipmentId: string } & Partial<ShipmentDetails> & MutationOptions,
+    input: ForOrder<UpdateShipmentInput>,
     actor: Actor,
   ): Promise<Result<{ order: OrderView }>> {
-    return this.shipmentCommand("shipment-update", input, actor, (state, process, now) =>
-      updateShipment(state, process, input, actorLabel(actor), now),
+    return this.edit("shipment-update", input, actor, (state, process, now, request) =>
+      updateShipment(state, process, request, actorLabel(actor), now),
     );
   }
 
   /** Moves items or quantities into another shipment; an emptied shipment is deleted. */
   async moveItems(
-    input: { toShipmentId: string; items: ItemQuantity[] } & MutationOptions,
+    input: ForOrder<MoveItemsInput>,
     actor: Actor,
   ): Promise<Result<{ order: OrderView }>> {
-    return this.shipmentCommand("shipment-move", input, actor, (state, process, now) =>
-      moveItems(state, process, input, actorLabel(actor), now),
-    );
-  }
-
-  private async shipmentCommand(
-    operation: string,
-    input: MutationOptions & object,
-    actor: Actor,
-    edit: (state: OrderState, process: ProcessDefinition, now: number) => Change | Failure,
-  ): Promise<Result<{ order: OrderView }>> {
-    const { idempotencyKey, expectedVersion, ...request } = input;
-    return this.mutate(
-      operation,
-      { idempotencyKey, expectedVersion },
-      actor,
-      (state, stepper, now) => {
-        const change = edit(state, stepper.process, now);
-        return "ok" in change ? change : { ok: true, change, extra: {} };
-      },
-      request,
+    return this.edit("shipment-move", input, actor, (state, process, now, request) =>
+      moveItems(state, process, request, actorLabel(actor), now),
     );
   }
 
   /** Manual events each item accepts now, grouped by shipment (shipments in order). */
-  async events(): Promise<
-    Result<{ items: { itemId: string; shipmentId: string; state: string; events: string[] }[] }>
-  > {
-    const state = await this.visible({ role: "backoffice" });
-    if (!("header" in state)) return state;
-    const process = this.processOf(state);
+  async events(): Promise<Result<{ items: ItemEvents[] }>> {
+    const read = await this.read({ type: "system" });
+    if (!("state" in read)) return read;
+    const { state } = read;
+    const process = this.pipeline.process(state);
+    const items = [...state.items.values()];
     return {
       ok: true,
       items: [...state.shipments.keys()].flatMap((shipmentId) =>
-        [...state.items.values()]
+        items
           .filter((item) => item.shipmentId === shipmentId)
           .map((item) => ({
             itemId: item.id,
@@ -304,9 +283,9 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   /** The order's history, oldest first; optionally only the entries that touch one item. */
-  async history(viewer: Viewer, itemId?: string): Promise<Result<{ history: HistoryView[] }>> {
-    const state = await this.visible(viewer);
-    if (!("header" in state)) return state;
+  async history(viewer: Actor, itemId?: string): Promise<Result<{ history: HistoryView[] }>> {
+    const read = await this.read(viewer);
+    if (!("state" in read)) return read;
     const history = this.store.history(itemId);
     if (itemId !== undefined && history.length === 0)
       return fail("BAD_REQUEST", `itemId: unknown item ${itemId}`, { path: ["itemId"] });
@@ -315,7 +294,7 @@ export class OrderObject extends DurableObject<Env> {
 
   /** The order as the invoice consumer needs it. */
   async invoiceSource(): Promise<Result<{ order: OrderView }>> {
-    return this.get({ role: "system" });
+    return this.get({ type: "system" });
   }
 
   /** Records the issued invoice (idempotent: a repeated report changes nothing). */
@@ -324,12 +303,12 @@ export class OrderObject extends DurableObject<Env> {
     issuedAt: string;
     mailedAt: string | null;
   }): Promise<Result<{ version: number }>> {
-    const result = await this.mutate(
-      "invoice",
-      {},
-      { type: "system" },
-      commands.recordInvoice(input),
-    );
+    const result = await this.mutate({
+      operation: "invoice",
+      actor: { type: "system" },
+      options: {},
+      compute: commands.recordInvoice(input),
+    });
     return result.ok ? { ok: true, version: result.order.version } : result;
   }
 
@@ -338,298 +317,135 @@ export class OrderObject extends DurableObject<Env> {
     input: { reference: string; mailedAt: string },
     actor: Actor,
   ): Promise<Result<{ order: OrderView }>> {
-    return this.mutate(
-      "invoice-resent",
-      {},
+    return this.mutate({
+      operation: "invoice-resent",
       actor,
-      commands.invoiceResent(input, actorLabel(actor)),
-    );
+      options: {},
+      compute: commands.invoiceResent(input, actorLabel(actor)),
+    });
   }
 
-  /** Rows this instance wrote to its SQLite and, through projections, to D1 (for benchmarks). */
-  async stats(): Promise<{ doRowsWritten: number; d1RowsWritten: number }> {
-    return { doRowsWritten: this.store.rowsWritten, d1RowsWritten: this.d1RowsWritten };
+  /** The order's outbox: effects waiting, retrying or dead (back office). */
+  async effects(): Promise<Result<{ effects: OutboxView[] }>> {
+    if (!this.pipeline.order()) return notFound();
+    return { ok: true, effects: this.outbox.entries().map(outboxView) };
   }
 
-  /** Outbox rows not yet delivered (for operators and tests). */
-  async outbox() {
-    return this.store.pendingOutbox();
+  /** Gives a dead effect a new round of attempts (back office). */
+  async retryEffect(id: number): Promise<Result<{ effect: OutboxView }>> {
+    const state = this.pipeline.order();
+    if (!state) return notFound();
+    if (!this.outbox.retry(id, this.now(), state.version))
+      return fail("PRECONDITION_FAILED", `effect ${id} of this order is not dead`, { id });
+    await this.afterWrite();
+    const effect = this.outbox.entries().find((e) => e.id === id);
+    return effect ? { ok: true, effect: outboxView(effect) } : notFound();
   }
 
-  /** Fires due timers, retries the outbox and re-arms itself; never throws. */
+  /** Fires due timers, drains the outbox, forgets expired idempotency records, re-arms. */
   override async alarm(): Promise<void> {
-    // The platform consumed the alarm that woke us: whatever comes next must be armed anew.
-    this.alarmAt = null;
-    let failed = false;
+    this.alarms.fired();
     try {
-      const state = this.load();
-      if (state) this.fireDue(state);
-      await this.drain();
+      const now = this.now();
+      const state = this.pipeline.order();
+      if (state) this.pipeline.fireDue(state, now);
+      this.pipeline.prune(now);
+      await this.outbox.drain();
+      this.alarms.succeeded();
+      await this.alarms.arm();
     } catch (error) {
-      failed = true;
-      this.state = null;
-      console.error("alarm failed", error);
+      this.pipeline.forget();
+      // If even the retry cannot be armed, the error escapes and the platform retries alarm().
+      const { retryAt, failures } = await this.alarms.failed(this.now());
+      console.error(
+        JSON.stringify({
+          message: "alarm failed",
+          failures,
+          retryAt: new Date(retryAt).toISOString(),
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
     }
-    await this.scheduleAlarm(failed ? this.clock() + ALARM_RETRY_MS : undefined);
   }
 
   // ---------------------------------------------------------------- internals
 
-  private load(): OrderState | null {
-    if (!this.state) this.state = this.store.load();
-    return this.state;
+  private now(): number {
+    return this.seam.clock();
   }
 
-  /** The order if the viewer may see it, with due timers fired first. */
-  private async visible(viewer: Viewer): Promise<OrderState | Failure> {
-    const state = this.load();
-    if (!state) return notFound();
-    if (viewer.role === "customer" && state.header.customerReference !== viewer.sub)
-      return notFound();
-    if (this.fireDue(state)) await this.afterWrite();
-    if (viewer.role === "customer" && !this.customerVisible(state)) return notFound();
-    return state;
+  private async read(viewer: Actor, now = this.now()) {
+    const read = this.pipeline.read(viewer, now);
+    if ("state" in read && read.fired) await this.afterWrite();
+    return read;
   }
 
-  /** Customers do not see orders whose items are all in states flagged exclude-from-customer. */
-  private customerVisible(state: OrderState): boolean {
-    const process = this.processOf(state);
-    return [...state.items.values()].some(
-      (i) => !flagsOf(process, i.state).includes("exclude-from-customer"),
-    );
-  }
-
-  private processFor(paymentMethod: string): ProcessDefinition {
-    const id = resolveProcessId(paymentMethod, parsePaymentProcesses(this.env.PAYMENT_PROCESSES));
-    const process = getProcess(id, processConfigFromEnv(this.env));
-    if (!process) throw new Error(`no process ${id} for payment method ${paymentMethod}`);
-    return process;
-  }
-
-  private processOf(state: OrderState): ProcessDefinition {
-    const process = getProcess(state.header.process, processConfigFromEnv(this.env));
-    if (!process) throw new Error(`order is pinned to unknown process ${state.header.process}`);
-    return process;
-  }
-
-  private stepper(process: ProcessDefinition): Stepper {
-    let stepper = this.steppers.get(process.id);
-    if (!stepper) {
-      stepper = new Stepper(process);
-      this.steppers.set(process.id, stepper);
-    }
-    return stepper;
-  }
-
-  private view(state: OrderState): OrderView {
-    return orderView(state, this.processOf(state), this.clock());
-  }
-
-  /** Writes a change with its projection request in one transaction, then updates memory. */
-  private commit(state: OrderState, change: Change, now: number, extra?: () => void) {
-    this.ctx.storage.transactionSync(() => {
-      const version = this.store.write(change, state.version);
-      if (version !== state.version) this.store.requestProjection(version, this.projectionDue(now));
-      extra?.();
-    });
-    applyChange(state, change);
-  }
-
-  /** When a projection requested now is due: at once, unless one went out just before. */
-  private projectionDue(now: number): number {
-    return Math.max(
-      now,
-      Math.min(this.lastProjectionAt + PROJECTION_SPACING_MS, now + PROJECTION_SPACING_MS),
-    );
-  }
-
-  /** Fires every timer due at or before now, so deadlines hold even when the alarm is late. */
-  private fireDue(state: OrderState): boolean {
-    const now = this.clock();
-    const stepper = this.stepper(this.processOf(state));
-    let fired = false;
-    for (let due = dueTimers(state, now); due.length > 0; due = dueTimers(state, now)) {
-      this.commit(state, fireDueTimer(state, stepper, due), now);
-      fired = true;
-    }
-    return fired;
-  }
-
-  /** Runs a command (see mutateNow), then re-arms the alarm and drains the outbox. */
+  /** Runs a command through the pipeline, then re-arms the alarm and drains the outbox. */
   private async mutate<T extends object>(
-    ...args: Parameters<typeof this.mutateNow<T>>
+    request: CommandRequest<T>,
   ): Promise<Result<{ order: OrderView } & T>> {
-    const result = this.mutateNow<T>(...args);
+    const result = this.pipeline.run(request, this.now());
     await this.afterWrite();
     return result;
   }
 
-  /**
-   * The common path of every command: due timers, idempotency, expected version, the pure
-   * computation, one transaction for the change, its outbox rows and the idempotency record.
-   */
-  private mutateNow<T extends object>(
+  /** A shipment edit: the engine's edit function as a command. */
+  private edit<I extends { idempotencyKey?: string; expectedVersion?: number }>(
     operation: string,
-    options: MutationOptions,
+    input: I,
     actor: Actor,
-    compute: Command<T>,
-    request: unknown = {},
-    idempotency: Idempotency | undefined = options.idempotencyKey
-      ? {
-          key: `${actorLabel(actor)}|${options.idempotencyKey}`,
-          hash: JSON.stringify({ operation, options, request }),
-          rememberFailures: false,
-        }
-      : undefined,
-  ): Result<{ order: OrderView } & T> {
-    const state = this.load();
-    if (!state) return notFound();
-    if (
-      actor.type === "user" &&
-      actor.role === "customer" &&
-      state.header.customerReference !== actor.sub
-    )
-      return notFound();
-    try {
-      this.fireDue(state);
-      if (actor.type === "user" && actor.role === "customer" && !this.customerVisible(state))
-        return notFound();
-      if (idempotency) {
-        const known = this.store.idempotent(idempotency.key);
-        if (known) {
-          if (known.requestHash !== idempotency.hash)
-            return fail("CONFLICT", "idempotencyKey was already used for a different request", {
-              idempotencyKey: idempotency.key.slice(idempotency.key.indexOf("|") + 1),
-            });
-          const first = JSON.parse(known.response) as { ok: true; extra: T } | Failure;
-          return first.ok ? { ok: true, order: this.view(state), ...first.extra } : first;
-        }
-      }
-      const now = this.clock();
-      const result =
-        options.expectedVersion !== undefined && options.expectedVersion !== state.version
-          ? fail(
-              "CONFLICT",
-              `expectedVersion ${options.expectedVersion} is stale: the order is at version ${state.version}`,
-              { currentVersion: state.version },
-            )
-          : compute(state, this.stepper(this.processOf(state)), now);
-      if (!result.ok) {
-        // Some callers (the ERP) are promised the first answer again, refusals included.
-        if (idempotency?.rememberFailures)
-          this.ctx.storage.transactionSync(() =>
-            this.store.remember(idempotency.key, idempotency.hash, result, now),
-          );
-        return result;
-      }
-      this.commit(state, result.change, now, () => {
-        if (idempotency)
-          this.store.remember(
-            idempotency.key,
-            idempotency.hash,
-            { ok: true, extra: result.extra },
-            now,
-          );
-      });
-      return { ok: true, order: this.view(state), ...result.extra };
-    } catch (error) {
-      // Memory may be ahead of storage after a failed transaction: reload on next use.
-      this.state = null;
-      throw error;
-    }
+    apply: (
+      state: OrderState,
+      process: ProcessDefinition,
+      now: number,
+      request: Omit<I, "idempotencyKey" | "expectedVersion">,
+    ) => Change | Failure,
+  ): Promise<Result<{ order: OrderView }>> {
+    const { idempotencyKey, expectedVersion, ...request } = input;
+    return this.mutate({
+      operation,
+      actor,
+      options: { idempotencyKey, expectedVersion },
+      request,
+      compute: (state, stepper, now) => {
+        const change = apply(state, stepper.process, now, request);
+        return "ok" in change ? change : { ok: true, change, extra: {} };
+      },
+    });
   }
 
   private async afterWrite() {
-    await this.scheduleAlarm();
-    this.ctx.waitUntil(this.drain());
+    // An object without an order has nothing to wake for, and must not write even that.
+    if (!this.pipeline.order()) return;
+    await this.alarms.arm();
+    this.ctx.waitUntil(this.outbox.drain());
   }
 
-  /** Arms the alarm for the next wake-up; storage is touched only when that moment changes. */
-  private async scheduleAlarm(at?: number) {
-    const next = at ?? this.store.nextWakeUp();
-    if (next === this.alarmAt) return;
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
-    this.alarmAt = next;
+  private processById(id: string): ProcessDefinition {
+    const process = getProcess(id, processConfigFromEnv(this.env));
+    if (!process) throw new Error(`no process ${id} is registered`);
+    return process;
   }
 
-  /** Delivers due outbox rows; a failure is retried later by the alarm. */
-  private drain(): Promise<void> {
-    this.draining ??= this.drainOnce().finally(() => {
-      this.draining = null;
-    });
-    return this.draining;
-  }
-
-  /**
-   * Rounds until nothing is due: rows that became due while a delivery was awaited (a newer
-   * projection, say) go out in the same drain. A failure moves its row into the future.
-   */
-  private async drainOnce() {
-    for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
-      const due = this.store.dueOutbox(this.clock());
-      if (due.length === 0) break;
-      for (const row of due) {
-        try {
-          await this.deliver(row);
-          this.store.outboxDone(row);
-        } catch (error) {
-          console.warn(`outbox ${row.kind} failed (attempt ${row.attempts + 1})`, error);
-          this.store.outboxFailed(row, error, this.clock());
-        }
-      }
-    }
-    await this.scheduleAlarm();
-  }
-
-  private async deliver(row: OutboxRow) {
-    const state = this.load();
-    if (!state) return;
-    switch (row.kind) {
-      case "projection":
-        this.d1RowsWritten += await projectOrder(this.projectionDb, this.summaryRow(state));
-        this.lastProjectionAt = this.clock();
-        return;
-      case "invoice":
-        await this.env.INVOICE_QUEUE.send({ orderReference: state.header.reference });
-        return;
-      case "mail":
-        await this.sendConfirmation(state);
-        return;
-      default:
-        throw new Error(`no transport for outbox kind ${row.kind}`);
-    }
-  }
-
-  private async sendConfirmation(state: OrderState) {
-    await mailTransportFromEnv(this.env).send(confirmationMail(this.view(state)));
-  }
-
-  private summaryRow(state: OrderState): OrderRow {
-    const process = this.processOf(state);
-    const states = itemStates(state.items.values());
-    return {
-      reference: state.header.reference,
-      customerReference: state.header.customerReference,
-      customOrderReference: state.header.customOrderReference,
-      state: dominantState(states),
-      itemStates: states,
-      grandTotal: state.header.totals.grandTotal,
-      currency: state.header.currency,
-      placedAt: new Date(state.header.placedAt).toISOString(),
-      updatedAt: new Date(this.clock()).toISOString(),
-      cancellableUntil: new Date(state.header.cancellableUntil).toISOString(),
-      itemsCancellable:
-        state.header.windowClosedAt === null &&
-        [...state.items.values()].every((i) => flagsOf(process, i.state).includes("cancellable")),
-      customerVisible: this.customerVisible(state),
-      version: state.version,
-      ...searchFields(state),
-    };
+  private processForPayment(paymentMethod: string): ProcessDefinition {
+    return this.processById(
+      resolveProcessId(paymentMethod, parsePaymentProcesses(this.env.PAYMENT_PROCESSES)),
+    );
   }
 }
 
 const notFound = () => fail("NOT_FOUND", "order not found");
+
+const outboxView = (e: OutboxEntry): OutboxView => ({
+  id: e.id,
+  kind: e.kind,
+  status: e.status,
+  attempts: e.attempts,
+  createdAt: new Date(e.createdAt).toISOString(),
+  lastAttemptAt: iso(e.lastAttemptAt),
+  nextAttemptAt: e.status === "dead" ? null : iso(e.nextAt),
+  lastError: e.lastError,
+});
 
 const erpStatus: Record<Failure["code"], ErpResponse["status"]> = {
   BAD_REQUEST: 400,
@@ -639,6 +455,3 @@ const erpStatus: Record<Failure["code"], ErpResponse["status"]> = {
   FORBIDDEN: 400,
   INTERNAL_SERVER_ERROR: 400,
 };
-
-const flagsOf = (process: ProcessDefinition, state: string): readonly string[] =>
-  stateInfo(process, state)?.flags ?? [];

@@ -1,16 +1,20 @@
+import { z } from "zod";
 import type { JsonObject } from "../domain/json";
 import type { HistoryView } from "../domain/view";
-import type {
-  Change,
-  Effect,
-  Item,
-  Line,
-  NewHistoryEntry,
-  OrderHeader,
-  OrderState,
-  Shipment,
-  Timer,
+import {
+  type Change,
+  type Effect,
+  type Item,
+  type Line,
+  type NewHistoryEntry,
+  type OrderHeader,
+  type OrderState,
+  orderHeaderSchema,
+  type Shipment,
+  shipmentSchema,
+  type Timer,
 } from "../engine/model";
+import { itemContextSchema } from "../machines/item-process";
 
 /** A SQL failure, wrapped with the statement that failed. */
 export class SqlError extends Error {
@@ -20,16 +24,15 @@ export class SqlError extends Error {
   ) {
     super(
       `SQL failed: ${statement.slice(0, 200)}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
+      { cause },
     );
   }
 }
 
-const SCHEMA_VERSION = 1;
-
-/** Migrations by version; each runs once, in order, inside the constructor's blockConcurrencyWhile. */
+/**
+ * Migrations by version; each runs once, in order. A new object has no schema at all: it is
+ * created with the placement, so asking an unknown reference writes nothing.
+ */
 const migrations: Record<number, string[]> = {
   1: [
     `CREATE TABLE order_header (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)`,
@@ -50,42 +53,119 @@ const migrations: Record<number, string[]> = {
     `CREATE TABLE idempotency (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL,
        response TEXT NOT NULL, at INTEGER NOT NULL)`,
   ],
+  // Outbox rows end: delivered rows are deleted, rows out of attempts stay as `dead` (visible,
+  // retryable). Idempotency records expire, so they are found by age.
+  2: [
+    `ALTER TABLE outbox ADD COLUMN status TEXT NOT NULL DEFAULT 'pending'`,
+    `ALTER TABLE outbox ADD COLUMN last_attempt_at INTEGER`,
+    `CREATE INDEX idempotency_at ON idempotency (at)`,
+  ],
 };
+const SCHEMA_VERSION = 2;
 
 /** SQLite allows few bound parameters per statement (100 on D1): stay under them. */
 const MAX_PARAMS = 99;
+/** A stored error message is for a person: long enough to read, never a large value. */
+const MAX_ERROR_LENGTH = 1_000;
 
 type Row = Record<string, SqlStorageValue>;
 
+// Rows are parsed, not cast: a column of the wrong type is a storage fault with a clear message.
+function str(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== "string") throw new Error(`column ${column} is not text`);
+  return value;
+}
+function num(row: Row, column: string): number {
+  const value = row[column];
+  if (typeof value !== "number") throw new Error(`column ${column} is not a number`);
+  return value;
+}
+function optStr(row: Row, column: string): string | null {
+  return row[column] === null ? null : str(row, column);
+}
+function optNum(row: Row, column: string): number | null {
+  return row[column] === null ? null : num(row, column);
+}
+function json<T>(schema: z.ZodType<T>, row: Row, column: string): T {
+  return schema.parse(JSON.parse(str(row, column)));
+}
+
+const jsonObject = z.record(z.string(), z.unknown()) as unknown as z.ZodType<JsonObject>;
+const stringArray = z.array(z.string());
+
+export type OutboxStatus = "pending" | "dead";
+
 export interface OutboxRow {
   id: number;
-  kind: string;
+  kind: Effect["kind"] | "projection";
   payload: string;
   attempts: number;
 }
 
-export class OrderStore {
-  /** Rows written by this instance (since it started): the cost the benchmarks report. */
-  rowsWritten = 0;
+/** An outbox row as operators see it. */
+export interface OutboxEntry {
+  id: number;
+  kind: string;
+  status: OutboxStatus;
+  attempts: number;
+  createdAt: number;
+  lastAttemptAt: number | null;
+  nextAt: number | null;
+  lastError: string | null;
+}
 
-  constructor(private readonly sql: SqlStorage) {}
+export interface IdempotencyRecord {
+  requestHash: string;
+  response: string;
+}
+
+/** The order's SQLite: schema, reads (parsed) and writes. Callers own the transactions. */
+export class OrderStore {
+  private hasSchema = false;
+  private readonly sql: SqlStorage;
+
+  constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = storage.sql;
+  }
+
+  /** Runs `work` as one SQLite transaction: all of it is written, or none. */
+  transaction<T>(work: () => T): T {
+    return this.storage.transactionSync(work);
+  }
 
   private exec<T extends Row = Row>(statement: string, ...bindings: SqlStorageValue[]) {
     try {
-      const cursor = this.sql.exec<T>(statement, ...bindings);
-      this.rowsWritten += cursor.rowsWritten;
-      return cursor;
+      return this.sql.exec<T>(statement, ...bindings);
     } catch (error) {
       throw new SqlError(statement, error);
     }
   }
 
-  migrate(): void {
+  /**
+   * Brings an existing order's schema up to date; an object that holds no order stays empty
+   * (the check only reads).
+   */
+  open(): void {
+    const meta = this.exec(
+      `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`,
+    ).toArray();
+    if (meta.length === 0) return;
+    this.hasSchema = true;
+    // One transaction: a migration applies whole or not at all.
+    this.transaction(() => this.migrate());
+  }
+
+  /** Creates the schema for a new order (inside the placement's transaction). */
+  create(): void {
     this.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    const row = this.exec<{ value: string }>(
-      `SELECT value FROM meta WHERE key = 'schema_version'`,
-    ).toArray()[0];
-    let version = row ? Number(row.value) : 0;
+    this.hasSchema = true;
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const row = this.exec(`SELECT value FROM meta WHERE key = 'schema_version'`).toArray()[0];
+    let version = row ? Number(str(row, "value")) : 0;
     while (version < SCHEMA_VERSION) {
       version += 1;
       for (const statement of migrations[version] ?? []) this.exec(statement);
@@ -114,52 +194,58 @@ export class OrderStore {
     }
   }
 
+  /** The whole order, or null when this object holds none. */
   load(): OrderState | null {
-    const headerRow = this.exec<{ data: string }>(`SELECT data FROM order_header`).toArray()[0];
+    if (!this.hasSchema) return null;
+    const headerRow = this.exec(`SELECT data FROM order_header`).toArray()[0];
     if (!headerRow) return null;
-    const header = JSON.parse(headerRow.data) as OrderHeader;
+    const header: OrderHeader = json(orderHeaderSchema, headerRow, "data");
     const lines = new Map<string, Line>();
-    for (const r of this.exec(`SELECT * FROM lines ORDER BY rowid`))
-      lines.set(String(r.id), {
-        id: String(r.id),
-        sku: String(r.sku),
-        name: String(r.name),
-        quantity: Number(r.quantity),
-        unitPrice: Number(r.unit_price),
-        taxRate: Number(r.tax_rate),
-        isQuantitySplittable: r.splittable === 1,
+    for (const r of this.exec(`SELECT * FROM lines ORDER BY rowid`)) {
+      const id = str(r, "id");
+      lines.set(id, {
+        id,
+        sku: str(r, "sku"),
+        name: str(r, "name"),
+        quantity: num(r, "quantity"),
+        unitPrice: num(r, "unit_price"),
+        taxRate: num(r, "tax_rate"),
+        isQuantitySplittable: num(r, "splittable") === 1,
       });
+    }
     const items = new Map<string, Item>();
-    for (const r of this.exec(`SELECT * FROM items ORDER BY no`))
-      items.set(String(r.id), {
-        id: String(r.id),
-        lineId: String(r.line_id),
-        quantity: Number(r.quantity),
-        shipmentId: String(r.shipment_id),
-        state: String(r.state),
-        context: JSON.parse(String(r.context)),
+    for (const r of this.exec(`SELECT * FROM items ORDER BY no`)) {
+      const id = str(r, "id");
+      items.set(id, {
+        id,
+        lineId: str(r, "line_id"),
+        quantity: num(r, "quantity"),
+        shipmentId: str(r, "shipment_id"),
+        state: str(r, "state"),
+        context: json(itemContextSchema, r, "context"),
       });
+    }
     const shipments = new Map<string, Shipment>();
     for (const r of this.exec(`SELECT data FROM shipments ORDER BY no`)) {
-      const s = JSON.parse(String(r.data)) as Shipment;
+      const s: Shipment = json(shipmentSchema, r, "data");
       shipments.set(s.id, s);
     }
     const timers = new Map<string, Timer>();
-    for (const r of this.exec(`SELECT * FROM timers`))
-      timers.set(String(r.id), {
-        id: String(r.id),
-        itemId: r.item_id === null ? null : String(r.item_id),
-        event: String(r.event),
-        dueAt: Number(r.due_at),
+    for (const r of this.exec(`SELECT * FROM timers`)) {
+      const id = str(r, "id");
+      timers.set(id, {
+        id,
+        itemId: optStr(r, "item_id"),
+        event: str(r, "event"),
+        dueAt: num(r, "due_at"),
       });
-    const version = Number(
-      this.exec<{ v: number }>(`SELECT COALESCE(MAX(seq), 0) AS v FROM history`).one().v,
-    );
+    }
+    const version = num(this.exec(`SELECT COALESCE(MAX(seq), 0) AS v FROM history`).one(), "v");
     return { header, version, lines, items, shipments, timers };
   }
 
   /** Writes a change; the caller wraps it in `transactionSync` with everything it belongs to. */
-  write(change: Change, version: number): number {
+  write(change: Change, version: number, now: number): number {
     if (change.header)
       this.exec(
         `INSERT INTO order_header (id, data) VALUES (1, ?)
@@ -223,7 +309,7 @@ export class OrderStore {
         "",
         change.history.map((h) => historyRow(++seq, h)),
       );
-    for (const effect of change.effects) this.enqueue(effect, change.history[0]?.at ?? Date.now());
+    for (const effect of change.effects) this.enqueue(effect, now);
     return seq;
   }
 
@@ -239,25 +325,39 @@ export class OrderStore {
     );
   }
 
-  /** One pending projection per order: a newer version replaces the one waiting. */
-  requestProjection(version: number, now: number) {
+  /**
+   * One pending projection per order: a newer version replaces the one waiting (and revives a
+   * dead one: a new change deserves a new round of attempts).
+   */
+  requestProjection(version: number, dueAt: number, now: number) {
     this.exec(
       `INSERT INTO outbox (kind, dedupe_key, payload, next_at, created_at)
        VALUES ('projection', 'projection', ?, ?, ?)
        ON CONFLICT (dedupe_key) DO UPDATE SET payload = excluded.payload,
-         next_at = MIN(COALESCE(outbox.next_at, excluded.next_at), excluded.next_at)`,
+         next_at = CASE WHEN outbox.status = 'dead' THEN excluded.next_at
+                   ELSE MIN(COALESCE(outbox.next_at, excluded.next_at), excluded.next_at) END,
+         attempts = CASE WHEN outbox.status = 'dead' THEN 0 ELSE outbox.attempts END,
+         status = 'pending'`,
       JSON.stringify({ version }),
-      now,
+      dueAt,
       now,
     );
   }
 
   dueOutbox(now: number): OutboxRow[] {
-    return this.exec<{ id: number; kind: string; payload: string; attempts: number }>(
+    if (!this.hasSchema) return [];
+    return this.exec(
       `SELECT id, kind, payload, attempts FROM outbox
-       WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY id`,
+       WHERE status = 'pending' AND next_at IS NOT NULL AND next_at <= ? ORDER BY id`,
       now,
-    ).toArray();
+    )
+      .toArray()
+      .map((r) => ({
+        id: num(r, "id"),
+        kind: outboxKind.parse(str(r, "kind")),
+        payload: str(r, "payload"),
+        attempts: num(r, "attempts"),
+      }));
   }
 
   /** Done: removed, unless a newer projection replaced the payload in the meantime. */
@@ -265,55 +365,72 @@ export class OrderStore {
     this.exec(`DELETE FROM outbox WHERE id = ? AND payload = ?`, row.id, row.payload);
   }
 
-  outboxFailed(row: OutboxRow, error: unknown, now: number) {
-    const attempts = row.attempts + 1;
-    const backoff = Math.min(1000 * 2 ** attempts, 5 * 60_000);
+  /** A failed attempt: retried at `nextAt`, or `dead` when `nextAt` is null. */
+  outboxFailed(row: OutboxRow, error: string, now: number, nextAt: number | null) {
     this.exec(
-      `UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?`,
-      attempts,
-      now + backoff,
-      error instanceof Error ? error.message : String(error),
+      `UPDATE outbox SET attempts = ?, next_at = ?, last_error = ?, last_attempt_at = ?, status = ?
+       WHERE id = ?`,
+      row.attempts + 1,
+      nextAt,
+      error.slice(0, MAX_ERROR_LENGTH),
+      now,
+      nextAt === null ? "dead" : "pending",
       row.id,
     );
   }
 
-  pendingOutbox(): {
-    kind: string;
-    attempts: number;
-    nextAt: number | null;
-    lastError: string | null;
-  }[] {
-    return this.exec<{
-      kind: string;
-      attempts: number;
-      next_at: number | null;
-      last_error: string | null;
-    }>(`SELECT kind, attempts, next_at, last_error FROM outbox ORDER BY id`)
+  /** A dead row gets a new round of attempts, due now. False when there is no such dead row. */
+  reviveOutbox(id: number, now: number): boolean {
+    return (
+      this.exec(
+        `UPDATE outbox SET status = 'pending', attempts = 0, next_at = ? WHERE id = ? AND status = 'dead'`,
+        now,
+        id,
+      ).rowsWritten > 0
+    );
+  }
+
+  outbox(): OutboxEntry[] {
+    if (!this.hasSchema) return [];
+    return this.exec(
+      `SELECT id, kind, status, attempts, created_at, last_attempt_at, next_at, last_error
+       FROM outbox ORDER BY id`,
+    )
       .toArray()
       .map((r) => ({
-        kind: r.kind,
-        attempts: r.attempts,
-        nextAt: r.next_at,
-        lastError: r.last_error,
+        id: num(r, "id"),
+        kind: str(r, "kind"),
+        status: outboxStatus.parse(str(r, "status")),
+        attempts: num(r, "attempts"),
+        createdAt: num(r, "created_at"),
+        lastAttemptAt: optNum(r, "last_attempt_at"),
+        nextAt: optNum(r, "next_at"),
+        lastError: optStr(r, "last_error"),
       }));
   }
 
-  /** The earliest moment something is due: a timer or an outbox retry. */
-  nextWakeUp(): number | null {
-    const row = this.exec<{ t: number | null }>(
+  /**
+   * The earliest moment something is due: a timer, an outbox attempt, or the expiry of an
+   * idempotency record (`idempotencyTtl` after it was written).
+   */
+  nextWakeUp(idempotencyTtl: number): number | null {
+    if (!this.hasSchema) return null;
+    const row = this.exec(
       `SELECT MIN(t) AS t FROM (
          SELECT MIN(due_at) AS t FROM timers
-         UNION ALL SELECT MIN(next_at) FROM outbox WHERE next_at IS NOT NULL)`,
+         UNION ALL SELECT MIN(next_at) FROM outbox WHERE status = 'pending' AND next_at IS NOT NULL
+         UNION ALL SELECT MIN(at) + ? FROM idempotency)`,
+      idempotencyTtl,
     ).one();
-    return row.t === null ? null : Number(row.t);
+    return optNum(row, "t");
   }
 
-  idempotent(key: string): { requestHash: string; response: string } | null {
-    const row = this.exec<{ request_hash: string; response: string }>(
+  idempotent(key: string): IdempotencyRecord | null {
+    const row = this.exec(
       `SELECT request_hash, response FROM idempotency WHERE key = ?`,
       key,
     ).toArray()[0];
-    return row ? { requestHash: row.request_hash, response: row.response } : null;
+    return row ? { requestHash: str(row, "request_hash"), response: str(row, "response") } : null;
   }
 
   remember(key: string, requestHash: string, response: unknown, now: number) {
@@ -326,6 +443,12 @@ export class OrderStore {
     );
   }
 
+  /** Forgets idempotency records written before `before`. */
+  pruneIdempotency(before: number): number {
+    if (!this.hasSchema) return 0;
+    return this.exec(`DELETE FROM idempotency WHERE at < ?`, before).rowsWritten;
+  }
+
   history(itemId?: string): HistoryView[] {
     const rows = itemId
       ? this.exec(
@@ -334,19 +457,27 @@ export class OrderStore {
           itemId,
         )
       : this.exec(`SELECT * FROM history ORDER BY seq`);
-    return rows.toArray().map((r) => ({
-      seq: Number(r.seq),
-      at: new Date(Number(r.at)).toISOString(),
-      actor: String(r.actor),
-      type: String(r.type),
-      ...(r.event === null ? {} : { event: String(r.event) }),
-      itemIds: JSON.parse(String(r.item_ids)) as string[],
-      ...(r.from_state === null ? {} : { from: String(r.from_state) }),
-      ...(r.to_state === null ? {} : { to: String(r.to_state) }),
-      ...(r.data === null ? {} : { data: JSON.parse(String(r.data)) as JsonObject }),
-    }));
+    return rows.toArray().map((r) => {
+      const event = optStr(r, "event");
+      const from = optStr(r, "from_state");
+      const to = optStr(r, "to_state");
+      return {
+        seq: num(r, "seq"),
+        at: new Date(num(r, "at")).toISOString(),
+        actor: str(r, "actor"),
+        type: str(r, "type"),
+        ...(event === null ? {} : { event }),
+        itemIds: json(stringArray, r, "item_ids"),
+        ...(from === null ? {} : { from }),
+        ...(to === null ? {} : { to }),
+        ...(r.data === null ? {} : { data: json(jsonObject, r, "data") }),
+      };
+    });
   }
 }
+
+const outboxKind = z.enum(["projection", "mail", "invoice", "erp"]);
+const outboxStatus = z.enum(["pending", "dead"]);
 
 function historyRow(seq: number, h: NewHistoryEntry): SqlStorageValue[] {
   return [

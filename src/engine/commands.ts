@@ -2,6 +2,7 @@ import type { Target } from "../domain/inputs";
 import { fail, type Result } from "../domain/result";
 import {
   applyEvent,
+  checkGrowth,
   type Moved,
   rejection,
   type Skipped,
@@ -56,6 +57,8 @@ export function triggerEvent(
     });
     if (outcome.moved.length === 0)
       return rejection(state, stepper.process, input.event, outcome.skipped);
+    const tooLarge = checkGrowth(state, outcome.change, ["target", "items"]);
+    if (tooLarge) return tooLarge;
     if (input.data?.trackingNumber || input.data?.carrier)
       setTracking(
         state,

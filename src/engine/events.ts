@@ -1,5 +1,6 @@
-import type { Target } from "../domain/inputs";
+import { lineText, type Target } from "../domain/inputs";
 import type { JsonObject } from "../domain/json";
+import { limits } from "../domain/limits";
 import { type Failure, fail } from "../domain/result";
 import type { ProcessDefinition } from "../machines/registry";
 import {
@@ -26,6 +27,51 @@ export interface Skipped {
   state: string;
   reason: string;
 }
+
+/**
+ * What moved and what was skipped, compact enough to keep as an idempotency record of a
+ * 10,000-item event (ids grouped by transition and by state) and expanded back exactly.
+ */
+export interface CompactOutcome {
+  event: string;
+  /** [from, to, [itemId, quantity][]] */
+  moved: [string, string, [string, number][]][];
+  /** [state, itemIds] */
+  skipped: [string, string[]][];
+}
+
+export function compactOutcome(event: string, moved: Moved[], skipped: Skipped[]): CompactOutcome {
+  const byTransition = new Map<string, [string, string, [string, number][]]>();
+  for (const m of moved) {
+    const key = `${m.from}\u0000${m.to}`;
+    let group = byTransition.get(key);
+    if (!group) {
+      group = [m.from, m.to, []];
+      byTransition.set(key, group);
+    }
+    group[2].push([m.itemId, m.quantity]);
+  }
+  const byState = new Map<string, string[]>();
+  for (const s of skipped) {
+    const ids = byState.get(s.state) ?? [];
+    ids.push(s.itemId);
+    byState.set(s.state, ids);
+  }
+  return { event, moved: [...byTransition.values()], skipped: [...byState] };
+}
+
+export function expandOutcome(compact: CompactOutcome): { moved: Moved[]; skipped: Skipped[] } {
+  return {
+    moved: compact.moved.flatMap(([from, to, items]) =>
+      items.map(([itemId, quantity]) => ({ itemId, from, to, quantity })),
+    ),
+    skipped: compact.skipped.flatMap(([state, ids]) =>
+      ids.map((itemId) => ({ itemId, state, reason: skipReason(state, compact.event) })),
+    ),
+  };
+}
+
+const skipReason = (state: string, event: string) => `state ${state} does not accept ${event}`;
 
 export interface EventOutcome {
   change: Change;
@@ -171,7 +217,7 @@ export function applyEvent(
       skipped.push({
         itemId: item.id,
         state: item.state,
-        reason: `state ${item.state} does not accept ${options.event}`,
+        reason: skipReason(item.state, options.event),
       });
       continue;
     }
@@ -308,6 +354,40 @@ export function rejection(
       states,
     },
   );
+}
+
+/**
+ * Refuses a change that would take the order past its item limits (items, and SKU and name
+ * text shown per item): splits add items. `path` names the request field that asked for them.
+ */
+export function checkGrowth(
+  state: OrderState,
+  change: Change,
+  path: (string | number)[],
+): Failure | null {
+  const added = change.items.filter((i) => !state.items.has(i.id));
+  if (added.length === 0) return null;
+  const items = state.items.size + added.length;
+  if (items > limits.maxItems)
+    return fail(
+      "BAD_REQUEST",
+      `${path.join(".")}: splitting would make ${items} items; an order holds at most ${limits.maxItems}`,
+      { path, items, maxItems: limits.maxItems },
+    );
+  const textOf = (item: Item) => {
+    const line = state.lines.get(item.lineId);
+    return line ? lineText(line) : 0;
+  };
+  let text = 0;
+  for (const item of state.items.values()) text += textOf(item);
+  for (const item of added) text += textOf(item);
+  if (text > limits.maxItemText)
+    return fail(
+      "BAD_REQUEST",
+      `${path.join(".")}: splitting would make the items carry ${text} characters of SKU and name; an order holds at most ${limits.maxItemText}`,
+      { path, itemText: text, maxItemText: limits.maxItemText },
+    );
+  return null;
 }
 
 /** Applies a change to the in-memory state, after it was written to storage. */

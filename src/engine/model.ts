@@ -1,31 +1,67 @@
+import { z } from "zod";
 import type { Address, Method } from "../domain/inputs";
 import type { JsonObject } from "../domain/json";
 import type { ItemSnapshot } from "./step";
 import type { ComputedTotals } from "./totals";
 
+// Storage shapes: what the order object reads back from its SQLite. They check the shape of
+// stored values, not the rules for new input (those may tighten; stored orders stay readable).
+const storedAddress = z.object({
+  firstName: z.string(),
+  lastName: z.string(),
+  company: z.string().optional(),
+  address1: z.string(),
+  address2: z.string().optional(),
+  zipCode: z.string(),
+  city: z.string(),
+  country: z.string(),
+  phone: z.string().optional(),
+  email: z.string().optional(),
+}) satisfies z.ZodType<Address>;
+
+const storedMethod = z.object({
+  id: z.string(),
+  name: z.string(),
+  carrier: z.string().optional(),
+  price: z.number(),
+  taxRate: z.number().optional(),
+}) satisfies z.ZodType<Method>;
+
+const storedTotals = z.object({
+  subtotal: z.number(),
+  expenseTotal: z.number(),
+  discountTotal: z.number(),
+  taxTotal: z.number(),
+  grandTotal: z.number(),
+  taxByRate: z.array(z.object({ rate: z.number(), net: z.number(), tax: z.number() })),
+}) satisfies z.ZodType<ComputedTotals>;
+
 /** The order's own facts: one row in the Durable Object. */
-export interface OrderHeader {
-  reference: string;
-  customerReference: string;
-  customer: { email: string; firstName: string; lastName: string };
-  customOrderReference: string | null;
-  currency: string;
-  priceMode: "gross" | "net";
-  paymentMethod: string;
-  process: string;
-  placedAt: number;
-  cancellableUntil: number;
-  windowClosedAt: number | null;
-  billingAddress: Address;
+export const orderHeaderSchema = z.object({
+  reference: z.string(),
+  customerReference: z.string(),
+  customer: z.object({ email: z.string(), firstName: z.string(), lastName: z.string() }),
+  customOrderReference: z.string().nullable(),
+  currency: z.string(),
+  priceMode: z.enum(["gross", "net"]),
+  paymentMethod: z.string(),
+  process: z.string(),
+  placedAt: z.number(),
+  cancellableUntil: z.number(),
+  windowClosedAt: z.number().nullable(),
+  billingAddress: storedAddress,
   /** Totals as placed; back-office edits never change them. */
-  totals: ComputedTotals;
-  invoiceRequestedAt: number | null;
-  invoice: { reference: string; issuedAt: string; mailedAt: string | null } | null;
+  totals: storedTotals,
+  invoiceRequestedAt: z.number().nullable(),
+  invoice: z
+    .object({ reference: z.string(), issuedAt: z.string(), mailedAt: z.string().nullable() })
+    .nullable(),
   /** Hash of the placement request, to tell a retry from a conflicting reuse of the key. */
-  requestHash: string;
-  nextItemNo: number;
-  nextShipmentNo: number;
-}
+  requestHash: z.string(),
+  nextItemNo: z.number(),
+  nextShipmentNo: z.number(),
+});
+export type OrderHeader = z.infer<typeof orderHeaderSchema>;
 
 export interface Line {
   id: string;
@@ -45,14 +81,17 @@ export interface Item extends ItemSnapshot {
   shipmentId: string;
 }
 
-export interface Shipment {
-  id: string;
-  address: Address;
-  method: Method;
-  requestedDeliveryDate: string | null;
-  expense: number;
-  tracking: { trackingNumber: string | null; carrier: string | null } | null;
-}
+export const shipmentSchema = z.object({
+  id: z.string(),
+  address: storedAddress,
+  method: storedMethod,
+  requestedDeliveryDate: z.string().nullable(),
+  expense: z.number(),
+  tracking: z
+    .object({ trackingNumber: z.string().nullable(), carrier: z.string().nullable() })
+    .nullable(),
+});
+export type Shipment = z.infer<typeof shipmentSchema>;
 
 /** A delayed event. `itemId` null: an order-level timer (the cancellation window). */
 export interface Timer {
@@ -74,10 +113,12 @@ export interface NewHistoryEntry {
 }
 
 /** Side effects that leave the order: each becomes an outbox row. */
-export type Effect =
-  | { kind: "mail"; template: "order-confirmation" }
-  | { kind: "invoice" }
-  | { kind: "erp"; command: string; itemIds: string[] };
+export const effectSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("mail"), template: z.literal("order-confirmation") }),
+  z.object({ kind: z.literal("invoice") }),
+  z.object({ kind: z.literal("erp"), command: z.string(), itemIds: z.array(z.string()) }),
+]);
+export type Effect = z.infer<typeof effectSchema>;
 
 export interface OrderState {
   header: OrderHeader;

@@ -1,7 +1,8 @@
 import type { Address, Method } from "../domain/inputs";
+import { limits } from "../domain/limits";
 import { type Failure, fail } from "../domain/result";
 import type { ProcessDefinition } from "../machines/registry";
-import { splitItem } from "./events";
+import { checkGrowth, splitItem } from "./events";
 import { type Change, emptyChange, type Item, type OrderState, type Shipment } from "./model";
 import { stateInfo } from "./step";
 
@@ -120,8 +121,16 @@ export function createShipment(
     expense: 0,
     tracking: null,
   };
+  if (state.shipments.size >= limits.maxShipments)
+    return fail(
+      "PRECONDITION_FAILED",
+      `the order has ${state.shipments.size} shipments; an order holds at most ${limits.maxShipments}`,
+      { maxShipments: limits.maxShipments },
+    );
   const moved = move(state, process, change, id, input.items);
   if (!Array.isArray(moved)) return moved;
+  const tooLarge = checkGrowth(state, change, ["items"]);
+  if (tooLarge) return tooLarge;
   change.shipments = [shipment];
   change.history.push({
     at: now,
@@ -151,6 +160,8 @@ export function moveItems(
   const change = emptyChange();
   const moved = move(state, process, change, input.toShipmentId, input.items);
   if (!Array.isArray(moved)) return moved;
+  const tooLarge = checkGrowth(state, change, ["items"]);
+  if (tooLarge) return tooLarge;
   change.history.push({
     at: now,
     actor,

@@ -270,3 +270,7 @@ export function stateInfo(def: ProcessDefinition, state: string): StateInfo | un
   }
   return info.get(state);
 }
+
+/** A state's flags; none for a state the process does not have. */
+export const flagsOf = (def: ProcessDefinition, state: string): readonly StateFlag[] =>
+  stateInfo(def, state)?.flags ?? [];

@@ -1,12 +1,9 @@
 import type { ItemView, OrderView } from "../domain/view";
 import type { ProcessDefinition } from "../machines/registry";
 import type { Item, OrderState } from "./model";
-import { stateInfo } from "./step";
+import { flagsOf, stateInfo } from "./step";
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-const flagsOf = (process: ProcessDefinition, state: string): readonly string[] =>
-  stateInfo(process, state)?.flags ?? [];
 
 /** What an amount costs the buyer: gross as is, net plus its tax. */
 const grossOf = (priceMode: "gross" | "net", amount: number, taxRate: number) =>

@@ -4,11 +4,14 @@
  * its own file) so that a new version can bring its own commands, guards and delays.
  */
 
+import { z } from "zod";
+
 /** An item's extended state besides its state name. Kept tiny: it is stored per item row. */
-export interface ItemContext {
+export const itemContextSchema = z.object({
   /** The order's cancellation window has closed (the order-level timer fired or was skipped). */
-  windowClosed: boolean;
-}
+  windowClosed: z.boolean(),
+});
+export type ItemContext = z.infer<typeof itemContextSchema>;
 
 export const initialItemContext: ItemContext = { windowClosed: false };
 

@@ -1,6 +1,7 @@
 import { invoicesRouter } from "./invoices";
 import { mailsRouter } from "./mails";
 import { ordersRouter } from "./orders";
+import { outboxRouter } from "./outbox";
 import { processesRouter } from "./processes";
 import { shipmentsRouter } from "./shipments";
 import { router } from "./trpc";
@@ -9,6 +10,7 @@ export const appRouter = router({
   orders: ordersRouter,
   invoices: invoicesRouter,
   mails: mailsRouter,
+  outbox: outboxRouter,
   processes: processesRouter,
   shipments: shipmentsRouter,
 });

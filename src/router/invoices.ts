@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { decodeCursor, encodeCursor } from "../db/cursor";
 import { invoices } from "../db/schema";
 import { orderReference } from "../domain/inputs";
 import { limits } from "../domain/limits";
@@ -18,22 +19,14 @@ export const listInvoicesInput = z.strictObject({
   limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
 });
 
-const cursorShape = z.object({ issuedAt: z.string(), reference: z.string() });
-type Cursor = z.infer<typeof cursorShape>;
-
-// Opaque to callers, so the sort keys can change without breaking them.
-const encodeCursor = (c: Cursor) => btoa(JSON.stringify([c.issuedAt, c.reference]));
-
-function decodeCursor(value: string): Cursor {
-  try {
-    const [issuedAt, reference] = JSON.parse(atob(value)) as unknown[];
-    return cursorShape.parse({ issuedAt, reference });
-  } catch {
+function invoiceCursor(value: string): { issuedAt: string; reference: string } {
+  const [issuedAt, reference] = decodeCursor(value, 2) ?? [];
+  if (issuedAt === undefined || reference === undefined)
     throw new TRPCError({
       code: "BAD_REQUEST",
       message: "cursor: not a cursor from invoices.list",
     });
-  }
+  return { issuedAt, reference };
 }
 
 /** A customer sees only its own invoices; the back office sees all. */
@@ -43,7 +36,7 @@ const ownedBy = (principal: Principal): SQL | undefined =>
 export const invoicesRouter = router({
   /** Issued invoices, newest first, without their documents. */
   list: customerOrBackofficeProcedure.input(listInvoicesInput).query(async ({ ctx, input }) => {
-    const cursor = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+    const cursor = input.cursor === undefined ? undefined : invoiceCursor(input.cursor);
     const rows = await ctx.db
       .select({
         reference: invoices.reference,
@@ -82,7 +75,8 @@ export const invoicesRouter = router({
         ...row,
         grandTotal: typeof totals.grandTotal === "number" ? totals.grandTotal : null,
       })),
-      nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null,
+      nextCursor:
+        rows.length > input.limit && last ? encodeCursor([last.issuedAt, last.reference]) : null,
     };
   }),
 

@@ -2,14 +2,15 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { listOrders } from "../db/queries";
 import {
+  historyInput,
   listOrdersInput,
-  mutationOptions,
+  orderMutationInput,
   orderReference,
   placeOrderInput,
+  setCustomReferenceInput,
   triggerInput,
 } from "../domain/inputs";
 import type { Actor } from "../domain/principal";
-import { customOrderReference } from "../domain/text";
 import type { Principal } from "./context";
 import {
   backofficeProcedure,
@@ -44,7 +45,6 @@ export async function orderReferenceFor(sub: string, idempotencyKey: string): Pr
 }
 
 const byReference = z.strictObject({ reference: orderReference });
-const mutationInput = z.strictObject({ reference: orderReference, ...mutationOptions });
 
 export const ordersRouter = router({
   /** Places an order (checkout service). Idempotent on the caller's idempotencyKey. */
@@ -61,7 +61,8 @@ export const ordersRouter = router({
 
   /** One order, strongly consistent, from its Durable Object. */
   get: customerOrBackofficeProcedure.input(byReference).query(async ({ ctx, input }) => {
-    return unwrap(await ctx.env.ORDERS.getByName(input.reference).get(ctx.principal)).order;
+    const stub = ctx.env.ORDERS.getByName(input.reference);
+    return unwrap(await stub.get(actorOf(ctx.principal))).order;
   }),
 
   /** Orders from the D1 read model (eventually consistent; each row carries its version). */
@@ -78,15 +79,18 @@ export const ordersRouter = router({
   }),
 
   /** Cancels the whole order (customer within the window, or back office). */
-  cancel: customerOrBackofficeProcedure.input(mutationInput).mutation(async ({ ctx, input }) => {
-    const { reference, ...options } = input;
-    return unwrap(await ctx.env.ORDERS.getByName(reference).cancel(options, actorOf(ctx.principal)))
-      .order;
-  }),
+  cancel: customerOrBackofficeProcedure
+    .input(orderMutationInput)
+    .mutation(async ({ ctx, input }) => {
+      const { reference, ...options } = input;
+      return unwrap(
+        await ctx.env.ORDERS.getByName(reference).cancel(options, actorOf(ctx.principal)),
+      ).order;
+    }),
 
   /** Closes the customer's cancellation window early (back office). */
   closeCancellationWindow: backofficeProcedure
-    .input(mutationInput)
+    .input(orderMutationInput)
     .mutation(async ({ ctx, input }) => {
       const { reference, ...options } = input;
       const stub = ctx.env.ORDERS.getByName(reference);
@@ -108,18 +112,14 @@ export const ordersRouter = router({
   }),
 
   /** The order's history, oldest first. */
-  history: customerOrBackofficeProcedure
-    .input(
-      z.strictObject({ reference: orderReference, itemId: z.string().min(1).max(40).optional() }),
-    )
-    .query(async ({ ctx, input }) => {
-      const stub = ctx.env.ORDERS.getByName(input.reference);
-      return unwrap(await stub.history(ctx.principal, input.itemId)).history;
-    }),
+  history: customerOrBackofficeProcedure.input(historyInput).query(async ({ ctx, input }) => {
+    const stub = ctx.env.ORDERS.getByName(input.reference);
+    return unwrap(await stub.history(actorOf(ctx.principal), input.itemId)).history;
+  }),
 
   /** Sets or clears ("") the buyer's own order reference (back office). */
   setCustomReference: backofficeProcedure
-    .input(z.strictObject({ reference: orderReference, customOrderReference, ...mutationOptions }))
+    .input(setCustomReferenceInput)
     .mutation(async ({ ctx, input }) => {
       const { reference, ...rest } = input;
       const stub = ctx.env.ORDERS.getByName(reference);

@@ -19,7 +19,7 @@ async function place(overrides: Parameters<typeof orderInput>[0] = {}, lines = 2
 
 const setClock = (reference: string, at: number) =>
   runInDurableObject(env.ORDERS.getByName(reference), (o: OrderObject) => {
-    o.clock = () => at;
+    o.seam.clock = () => at;
   });
 
 const asCarla = () => tokenFor("customer", "carla");
@@ -67,7 +67,7 @@ describe("customer cancellation", () => {
     expect(res.body.error?.data.code).toBe("PRECONDITION_FAILED");
     expect(res.body.error?.message).toContain(`window closed at ${until}`);
     await runInDurableObject(env.ORDERS.getByName(order.reference), (o: OrderObject) => {
-      o.clock = Date.now;
+      o.seam.clock = Date.now;
     });
   });
 

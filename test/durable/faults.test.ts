@@ -1,9 +1,19 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { OrderObject } from "../../src/durable/order-object";
-import { call, clientAs, flakyD1, orderInput, tokenFor, triggerAll } from "../helpers";
+import {
+  call,
+  clientAs,
+  effectsOf,
+  flakyD1,
+  orderInput,
+  settled,
+  tokenFor,
+  triggerAll,
+} from "../helpers";
+import { seeded } from "../seed";
 
 async function placeMany(n: number, customer: string) {
   const checkout = await clientAs("checkout", "shop");
@@ -29,20 +39,39 @@ describe("faults: nothing is lost or duplicated", () => {
     const { db, state } = flakyD1(env.DB);
     for (const o of orders)
       await runInDurableObject(env.ORDERS.getByName(o.reference), (obj: OrderObject) => {
-        obj.projectionDb = db;
+        obj.seam.db = db;
       });
     const backoffice = await clientAs("backoffice");
     for (const o of orders) await triggerAll(o.reference, ["pay", "confirm"]);
+
+    // The outage was seen: every projection failed at least once, and D1 still has the order as
+    // placed, while the objects have moved on.
+    for (const o of orders) {
+      const stub = env.ORDERS.getByName(o.reference);
+      await vi.waitFor(async () => {
+        const projection = (await effectsOf(stub)).find((e) => e.kind === "projection");
+        expect(projection?.attempts).toBeGreaterThanOrEqual(1);
+        expect(projection?.lastError).toContain("D1 is unavailable");
+      });
+      const row = await env.DB.prepare(
+        "SELECT version, item_states FROM orders WHERE reference = ?",
+      )
+        .bind(o.reference)
+        .first<{ version: number; item_states: string }>();
+      expect(row?.version ?? 0).toBeLessThan(
+        (await backoffice.orders.get.query({ reference: o.reference })).version,
+      );
+    }
 
     state.down = false;
     for (const o of orders) {
       const stub = env.ORDERS.getByName(o.reference);
       await runInDurableObject(stub, (obj: OrderObject) => {
-        obj.clock = () => Date.now() + 10 * 60_000;
+        obj.seam.clock = () => Date.now() + 10 * 60_000;
       });
       await runDurableObjectAlarm(stub);
       await runInDurableObject(stub, (obj: OrderObject) => {
-        obj.clock = Date.now;
+        obj.seam.clock = Date.now;
       });
     }
     const listed = await backoffice.orders.list.query({ customerReference: "outage", limit: 100 });
@@ -59,37 +88,12 @@ describe("faults: nothing is lost or duplicated", () => {
     }
   });
 
-  it("the alarm handler throws: it reschedules itself, and due timers still fire exactly once", async () => {
-    const [order] = await placeMany(1, "alarm-fault");
-    const stub = env.ORDERS.getByName(order!.reference);
-    const due = Date.parse(order!.cancellableUntil);
-    await runInDurableObject(stub, (obj: OrderObject) => {
-      let calls = 0;
-      obj.clock = () => {
-        calls += 1;
-        if (calls === 1) throw new Error("injected fault in the alarm");
-        return due;
-      };
-    });
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const afterFault = await runInDurableObject(stub, (_obj: OrderObject, state) =>
-      state.storage.getAlarm(),
-    );
-    expect(afterFault).not.toBeNull();
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    await runDurableObjectAlarm(stub);
-    const backoffice = await clientAs("backoffice");
-    const history = await backoffice.orders.history.query({ reference: order!.reference });
-    expect(history.filter((h) => h.type === "cancellation-window-closed")).toHaveLength(1);
-    expect(history.map((h) => h.seq)).toEqual(history.map((_, i) => i + 1));
-  });
-
   it("evicted between scheduling and due time, a timer fires after the restart", async () => {
     const [order] = await placeMany(1, "evicted");
     const stub = env.ORDERS.getByName(order!.reference);
     await evictDurableObject(stub);
     await runInDurableObject(stub, (obj: OrderObject) => {
-      obj.clock = () => Date.parse(order!.cancellableUntil);
+      obj.seam.clock = () => Date.parse(order!.cancellableUntil);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const backoffice = await clientAs("backoffice");
@@ -107,7 +111,7 @@ describe("faults: nothing is lost or duplicated", () => {
         minLength: 200,
         maxLength: 200,
       }),
-      { numRuns: 1 },
+      { numRuns: 1, ...seeded("200 concurrent commands") },
     );
     const responses = await Promise.all(
       commands.map(({ order, item, key }) => {
@@ -127,6 +131,8 @@ describe("faults: nothing is lost or duplicated", () => {
     expect(responses.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
     const backoffice = await clientAs("backoffice");
     for (const [index, o] of orders.entries()) {
+      // The invoice consumer appends to the history on its own: compare once it is done.
+      await settled(o.reference);
       const history = await backoffice.orders.history.query({ reference: o.reference });
       expect(history.map((h) => h.seq)).toEqual(history.map((_, i) => i + 1));
       const view = await backoffice.orders.get.query({ reference: o.reference });

@@ -13,7 +13,7 @@ async function place(lines = 2, overrides: Parameters<typeof orderInput>[0] = {}
 
 const setClock = (reference: string, at: number) =>
   runInDurableObject(env.ORDERS.getByName(reference), (o: OrderObject) => {
-    o.clock = () => at;
+    o.seam.clock = () => at;
   });
 
 async function expectGapFreeHistory(reference: string) {

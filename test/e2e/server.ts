@@ -51,6 +51,8 @@ export interface E2EServer {
   stop(): Promise<void>;
   /** What wrangler printed so far, to attach to a failure. */
   output(): string;
+  /** The directory the worker's local storage lives in (Durable Objects, D1, R2). */
+  persistTo: string;
 }
 
 const root = resolve(import.meta.dirname, "../..");
@@ -226,7 +228,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<E2E
     child = spawnWrangler(args, tmp);
     const output = capture(child);
     const url = await waitForReady(child, output, options.startupTimeoutMs ?? 60_000);
-    return { url, stop, output };
+    return { url, stop, output, persistTo };
   } catch (error) {
     await stop();
     throw error;

@@ -10,6 +10,7 @@ import {
 } from "../../src/engine/step";
 import type { ItemContext, ItemEvent } from "../../src/machines/item-process";
 import { getProcess, listProcesses, type ProcessDefinition } from "../../src/machines/registry";
+import { seeded } from "../seed";
 import { at, payment, run } from "./helpers";
 
 const statesOf = (def: ProcessDefinition) => Object.keys(def.machine.root.states);
@@ -205,7 +206,7 @@ describe("random event sequences", () => {
         }
         expect(stateInfo(def, current.state)).toBeDefined();
       }),
-      { numRuns: 500 },
+      { numRuns: 500, ...seeded("random event sequences on one item") },
     );
   });
 });

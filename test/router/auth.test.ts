@@ -87,7 +87,7 @@ describe("a customer sees only its own orders", () => {
     );
     const stub = env.ORDERS.getByName(order.reference);
     await runInDurableObject(stub, (o: OrderObject) => {
-      o.clock = () => Date.parse(order.placedAt) + 24 * 60 * 60_000;
+      o.seam.clock = () => Date.parse(order.placedAt) + 24 * 60 * 60_000;
     });
     const backoffice = await clientAs("backoffice");
     const invalid = await backoffice.orders.get.query({ reference: order.reference });
@@ -103,7 +103,7 @@ describe("a customer sees only its own orders", () => {
     // The projection is due on the object's (shifted, frozen) clock: move it on a little and
     // let the alarm deliver it.
     await runInDurableObject(stub, (o: OrderObject) => {
-      o.clock = () => Date.parse(order.placedAt) + 24 * 60 * 60_000 + 1_000;
+      o.seam.clock = () => Date.parse(order.placedAt) + 24 * 60 * 60_000 + 1_000;
     });
     await runDurableObjectAlarm(stub);
     const { orders } = await backoffice.orders.list.query({ customerReference: "ursula" });

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { OrderObject } from "../../src/durable/order-object";
-import { clientAs, flakyD1, orderInput } from "../helpers";
+import { clientAs, effectsOf, flakyD1, orderInput } from "../helpers";
 
 const customer = (reference: string) => ({
   reference,
@@ -70,7 +70,7 @@ describe("the D1 projection", () => {
     const stub = env.ORDERS.getByName(order.reference);
     const { db, state } = flakyD1(env.DB);
     await runInDurableObject(stub, (o: OrderObject) => {
-      o.projectionDb = db;
+      o.seam.db = db;
     });
 
     const paid = await backoffice.orders.trigger.mutate({
@@ -80,7 +80,7 @@ describe("the D1 projection", () => {
     });
     expect(paid.order.version).toBeGreaterThan(order.version);
     await vi.waitFor(async () => {
-      const outbox = await stub.outbox();
+      const outbox = await effectsOf(stub);
       expect(outbox.find((r) => r.kind === "projection")?.attempts).toBeGreaterThanOrEqual(1);
     });
     expect(await projectedVersion(order.reference)).toBe(order.version);
@@ -88,11 +88,11 @@ describe("the D1 projection", () => {
     // D1 is back; the retry is due later, so move the object's clock past the backoff.
     state.down = false;
     await runInDurableObject(stub, (o: OrderObject) => {
-      o.clock = () => Date.now() + 10 * 60_000;
+      o.seam.clock = () => Date.now() + 10 * 60_000;
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await projectedVersion(order.reference)).toBe(paid.order.version);
-    expect((await stub.outbox()).filter((r) => r.kind === "projection")).toEqual([]);
+    expect((await effectsOf(stub)).filter((r) => r.kind === "projection")).toEqual([]);
     const { orders } = await backoffice.orders.list.query({ customerReference: "erin" });
     expect(orders[0]?.itemStates).toEqual(paid.order.itemStates);
   });

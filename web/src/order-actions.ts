@@ -159,12 +159,10 @@ export function useOrderActions(reference: string, describeState: (state: string
 
     resendInvoice(invoiceReference: string) {
       // The resend is in the order's history: the page shows that before it says it is done.
-      const work = resendInvoice
-        .mutateAsync({ reference: invoiceReference })
-        .then(async (sent) => {
-          await reload();
-          return sent;
-        });
+      const work = resendInvoice.mutateAsync({ reference: invoiceReference }).then(async (sent) => {
+        await reload();
+        return sent;
+      });
       return run(work, (sent) => `Invoice ${sent.reference} mailed again.`);
     },
   };

@@ -1,0 +1,169 @@
+import { projectOrder } from "../db/projection";
+import type { OrderView } from "../domain/view";
+import type { OrderState } from "../engine/model";
+import { summaryRow } from "../engine/summary";
+import type { ProcessDefinition } from "../machines/registry";
+import { confirmationMail } from "../mail/confirmation";
+import { mailTransportFromEnv } from "../mail/transport";
+import type { OrderStore, OutboxEntry, OutboxRow } from "./order-store";
+
+/** How often and how patiently an effect is attempted before it is parked as `dead`. */
+export interface RetryPolicy {
+  maxAttempts: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * The projection keeps trying longest: it is how the rest of the system learns about the order
+ * (dead effects included). Mails and invoice jobs give up after about a day.
+ */
+export const retryPolicies: Record<OutboxRow["kind"], RetryPolicy> = {
+  projection: { maxAttempts: 60, firstDelayMs: 1_000, maxDelayMs: 10 * MINUTE },
+  mail: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
+  invoice: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
+  erp: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
+};
+
+/** When to try again after the `attempts`-th failed attempt, or null when it is time to give up. */
+export function nextAttemptAt(policy: RetryPolicy, attempts: number, now: number): number | null {
+  if (attempts >= policy.maxAttempts) return null;
+  return now + Math.min(policy.firstDelayMs * 2 ** (attempts - 1), policy.maxDelayMs);
+}
+
+/**
+ * At most one projection per order goes to D1 in this span: the first change of a burst is
+ * projected at once, the rest of the burst shares one write at its end. Lists are eventually
+ * consistent anyway.
+ */
+const PROJECTION_SPACING_MS = 50;
+/** A bound on delivery rounds per drain; whatever is left waits for the alarm. */
+const MAX_DRAIN_ROUNDS = 10;
+
+/** What the outbox reads from the order object to deliver an effect. */
+export interface OutboxContext {
+  order(): OrderState | null;
+  process(state: OrderState): ProcessDefinition;
+  view(state: OrderState, now: number): OrderView;
+  now(): number;
+  /** The D1 the object writes: projections and captured mails (`env.DB` in production). */
+  db(): D1Database;
+  /** Called after every drain: the next attempt needs an alarm. */
+  settled(): Promise<void>;
+}
+
+/**
+ * The order's outbox: effects written in the same transaction as the change that caused them,
+ * delivered after the answer, retried with exponential backoff, and parked as `dead` (visible
+ * in `outbox.list`, and in D1 through the projection) once out of attempts, until retried.
+ */
+export class Outbox {
+  private draining: Promise<void> | null = null;
+  private lastProjectionAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly store: OrderStore,
+    private readonly env: Env,
+    private readonly context: OutboxContext,
+  ) {}
+
+  /** When a projection requested now is due: at once, unless one went out just before. */
+  projectionDueAt(now: number): number {
+    return Math.max(
+      now,
+      Math.min(this.lastProjectionAt + PROJECTION_SPACING_MS, now + PROJECTION_SPACING_MS),
+    );
+  }
+
+  /** Delivers what is due; one drain at a time. */
+  drain(): Promise<void> {
+    this.draining ??= this.drainRounds().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  entries(): OutboxEntry[] {
+    return this.store.outbox();
+  }
+
+  /**
+   * Gives a dead effect a new round of attempts, due now; false when there is no such dead
+   * row. The projection tells D1 it is no longer dead.
+   */
+  retry(id: number, now: number, version: number): boolean {
+    return this.store.transaction(() => {
+      const revived = this.store.reviveOutbox(id, now);
+      if (revived) this.store.requestProjection(version, now, now);
+      return revived;
+    });
+  }
+
+  /** The kinds and ids of dead effects, as the projection reports them. */
+  deadEffects(): { id: number; kind: string }[] {
+    return this.entries()
+      .filter((e) => e.status === "dead" && e.kind !== "projection")
+      .map(({ id, kind }) => ({ id, kind }));
+  }
+
+  /**
+   * Rounds until nothing is due: rows that became due while a delivery was awaited (a newer
+   * projection, say) go out in the same drain.
+   */
+  private async drainRounds() {
+    for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      const due = this.store.dueOutbox(this.context.now());
+      if (due.length === 0) break;
+      for (const row of due) await this.attempt(row);
+    }
+    await this.context.settled();
+  }
+
+  private async attempt(row: OutboxRow) {
+    try {
+      await this.deliver(row);
+      this.store.outboxDone(row);
+    } catch (error) {
+      const now = this.context.now();
+      const attempts = row.attempts + 1;
+      const retryAt = nextAttemptAt(retryPolicies[row.kind], attempts, now);
+      const message = error instanceof Error ? error.message : String(error);
+      this.store.transaction(() => {
+        this.store.outboxFailed(row, message, now, retryAt);
+        // A dead effect must be visible across orders: the projection carries it to D1.
+        const state = this.context.order();
+        if (retryAt === null && row.kind !== "projection" && state)
+          this.store.requestProjection(state.version, now, now);
+      });
+      const log = { outboxId: row.id, kind: row.kind, attempts, error: message };
+      if (retryAt === null) console.error(JSON.stringify({ message: "effect dead", ...log }));
+      else console.warn(JSON.stringify({ message: "effect failed", retryAt, ...log }));
+    }
+  }
+
+  private async deliver(row: OutboxRow) {
+    const state = this.context.order();
+    if (!state) throw new Error("the order is gone");
+    switch (row.kind) {
+      case "projection": {
+        const now = this.context.now();
+        const summary = summaryRow(state, this.context.process(state), now, this.deadEffects());
+        await projectOrder(this.context.db(), summary);
+        this.lastProjectionAt = now;
+        return;
+      }
+      case "invoice":
+        await this.env.INVOICE_QUEUE.send({ orderReference: state.header.reference });
+        return;
+      case "mail":
+        await mailTransportFromEnv({ ...this.env, DB: this.context.db() }).send(
+          confirmationMail(this.context.view(state, this.context.now())),
+        );
+        return;
+      case "erp":
+        throw new Error("no transport for ERP exports yet");
+    }
+  }
+}

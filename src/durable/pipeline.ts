@@ -1,0 +1,278 @@
+import type { PlaceOrderInput } from "../domain/inputs";
+import { type Actor, actorLabel, isCustomer } from "../domain/principal";
+import { type Failure, fail, type Result } from "../domain/result";
+import type { OrderView } from "../domain/view";
+import type { Command } from "../engine/commands";
+import { applyChange, dueTimers, Stepper } from "../engine/events";
+import type { Change, OrderState } from "../engine/model";
+import { placeOrder } from "../engine/place";
+import { customerVisible } from "../engine/summary";
+import { fireDueTimer } from "../engine/timers";
+import { orderView } from "../engine/view";
+import type { ProcessDefinition } from "../machines/registry";
+import type { OrderStore } from "./order-store";
+
+export interface MutationOptions {
+  idempotencyKey?: string | undefined;
+  expectedVersion?: number | undefined;
+}
+
+/** How long an idempotency record answers replays (Stripe's rule: at least 24 hours). */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
+
+/** How a command is made idempotent: its key, the request's hash, and what to remember. */
+export interface Idempotency {
+  key: string;
+  hash: string;
+  /** Some callers (the ERP) are promised the first answer again, refusals included. */
+  rememberFailures: boolean;
+}
+
+/** Turns a command's extra result into a small stored value and back (for replays). */
+export interface ExtraCodec<T> {
+  compact(extra: T): unknown;
+  expand(stored: unknown): T;
+}
+
+export interface CommandRequest<T extends object> {
+  /** Names the command in the request hash, so one key cannot be reused for another command. */
+  operation: string;
+  actor: Actor;
+  options: MutationOptions;
+  compute: Command<T>;
+  /** What the request asked besides the options: its hash tells a replay from a reuse. */
+  request?: unknown;
+  /** Overrides the caller's own key (the ERP's webhook id). */
+  idempotency?: Idempotency;
+  codec?: ExtraCodec<T>;
+}
+
+/** What the order object needs to know to place an order, besides the input. */
+export interface Placement {
+  reference: string;
+  requestHash: string;
+  actor: Actor;
+  process: ProcessDefinition;
+  cancellationWindowMs: number;
+}
+
+/** The stored answer of an idempotent command. */
+type Remembered = { ok: true; version: number; extra?: unknown } | Failure;
+
+const notFound = () => fail("NOT_FOUND", "order not found");
+
+/**
+ * The synchronous path of every order command: load, ownership, due timers, idempotency,
+ * expected version, the pure computation, and one transaction for the change with its outbox
+ * rows, projection request and idempotency record. It never awaits, so a command runs alone
+ * inside the Durable Object, and it is testable without the object around it.
+ */
+export class CommandPipeline {
+  private state: OrderState | null = null;
+  private readonly steppers = new Map<string, Stepper>();
+
+  constructor(
+    private readonly store: OrderStore,
+    private readonly processOf: (id: string) => ProcessDefinition,
+    /** When a projection requested now is due (the outbox spaces them out). */
+    private readonly projectionDueAt: (now: number) => number,
+  ) {}
+
+  /** The order (cached after the first read), or null when this object holds none. */
+  order(): OrderState | null {
+    this.state ??= this.store.load();
+    return this.state;
+  }
+
+  /** Drops the cached order: memory may be ahead of storage after a failed transaction. */
+  forget(): void {
+    this.state = null;
+  }
+
+  process(state: OrderState): ProcessDefinition {
+    return this.processOf(state.header.process);
+  }
+
+  view(state: OrderState, now: number): OrderView {
+    return orderView(state, this.process(state), now);
+  }
+
+  /** Places the order; a repeated placement with the same request returns the same order. */
+  place(input: PlaceOrderInput, placement: Placement, now: number): Result<{ order: OrderView }> {
+    const existing = this.order();
+    if (existing) {
+      if (existing.header.requestHash !== placement.requestHash)
+        return fail(
+          "CONFLICT",
+          "idempotencyKey was already used for a different order; use a new key",
+          { reference: existing.header.reference },
+        );
+      return { ok: true, order: this.view(existing, now) };
+    }
+    const change = placeOrder(input, {
+      reference: placement.reference,
+      now,
+      process: placement.process,
+      cancellationWindowMs: placement.cancellationWindowMs,
+      actor: actorLabel(placement.actor),
+      requestHash: placement.requestHash,
+    });
+    if (!change.header) throw new Error("a placement must write the order header");
+    const empty: OrderState = {
+      header: change.header,
+      version: 0,
+      lines: new Map(),
+      items: new Map(),
+      shipments: new Map(),
+      timers: new Map(),
+    };
+    this.commit(empty, change, now, { createSchema: true });
+    this.state = empty;
+    return { ok: true, order: this.view(empty, now) };
+  }
+
+  /**
+   * The order as `actor` may see it, with due timers fired first. `fired` says whether that
+   * wrote anything (the caller re-arms and drains then).
+   */
+  read(actor: Actor, now: number): { state: OrderState; fired: boolean } | Failure {
+    const state = this.order();
+    if (!state || !this.owns(actor, state)) return notFound();
+    const fired = this.guarded(() => this.fireDue(state, now));
+    if (isCustomer(actor) && !customerVisible(state, this.process(state))) return notFound();
+    return { state, fired };
+  }
+
+  /** Fires every timer due at or before now, so deadlines hold even when the alarm is late. */
+  fireDue(state: OrderState, now: number): boolean {
+    const stepper = this.stepper(state);
+    let fired = false;
+    for (let due = dueTimers(state, now); due.length > 0; due = dueTimers(state, now)) {
+      this.commit(state, fireDueTimer(state, stepper, due), now);
+      fired = true;
+    }
+    return fired;
+  }
+
+  /** Runs one command; see the class comment. */
+  run<T extends object>(req: CommandRequest<T>, now: number): Result<{ order: OrderView } & T> {
+    const state = this.order();
+    if (!state || !this.owns(req.actor, state)) return notFound();
+    return this.guarded(() => {
+      this.fireDue(state, now);
+      if (isCustomer(req.actor) && !customerVisible(state, this.process(state))) return notFound();
+      const idempotency = req.idempotency ?? this.callerKey(req);
+      if (idempotency) {
+        const known = this.store.idempotent(idempotency.key);
+        if (known) return this.replay(state, idempotency, known, req.codec, now);
+      }
+      const { expectedVersion } = req.options;
+      const result =
+        expectedVersion !== undefined && expectedVersion !== state.version
+          ? fail(
+              "CONFLICT",
+              `expectedVersion ${expectedVersion} is stale: the order is at version ${state.version}`,
+              { currentVersion: state.version },
+            )
+          : req.compute(state, this.stepper(state), now);
+      if (!result.ok) {
+        if (idempotency?.rememberFailures)
+          this.store.transaction(() =>
+            this.store.remember(idempotency.key, idempotency.hash, result, now),
+          );
+        return result;
+      }
+      this.commit(state, result.change, now, {
+        alongside: () => {
+          if (!idempotency) return;
+          const remembered: Remembered = {
+            ok: true,
+            version: state.version + result.change.history.length,
+            ...(req.codec ? { extra: req.codec.compact(result.extra) } : {}),
+          };
+          this.store.remember(idempotency.key, idempotency.hash, remembered, now);
+        },
+      });
+      return { ok: true, order: this.view(state, now), ...result.extra };
+    });
+  }
+
+  /** Forgets idempotency records past their time; part of the alarm's housekeeping. */
+  prune(now: number): void {
+    this.store.transaction(() => this.store.pruneIdempotency(now - IDEMPOTENCY_TTL_MS));
+  }
+
+  private callerKey<T extends object>(req: CommandRequest<T>): Idempotency | undefined {
+    const { idempotencyKey } = req.options;
+    if (!idempotencyKey) return undefined;
+    return {
+      key: `${actorLabel(req.actor)}|${idempotencyKey}`,
+      hash: JSON.stringify({
+        operation: req.operation,
+        options: req.options,
+        request: req.request,
+      }),
+      rememberFailures: false,
+    };
+  }
+
+  private replay<T extends object>(
+    state: OrderState,
+    idempotency: Idempotency,
+    known: { requestHash: string; response: string },
+    codec: ExtraCodec<T> | undefined,
+    now: number,
+  ): Result<{ order: OrderView } & T> {
+    if (known.requestHash !== idempotency.hash)
+      return fail("CONFLICT", "idempotencyKey was already used for a different request", {
+        idempotencyKey: idempotency.key.slice(idempotency.key.indexOf("|") + 1),
+      });
+    const first = JSON.parse(known.response) as Remembered;
+    if (!first.ok) return first;
+    const extra = (codec ? codec.expand(first.extra) : {}) as T;
+    return { ok: true, order: this.view(state, now), ...extra };
+  }
+
+  private owns(actor: Actor, state: OrderState): boolean {
+    return !isCustomer(actor) || state.header.customerReference === actor.sub;
+  }
+
+  private stepper(state: OrderState): Stepper {
+    const process = this.process(state);
+    let stepper = this.steppers.get(process.id);
+    if (!stepper) {
+      stepper = new Stepper(process);
+      this.steppers.set(process.id, stepper);
+    }
+    return stepper;
+  }
+
+  /**
+   * Writes a change with its projection request (and whatever belongs with it) in one
+   * transaction, then updates memory. A new order's schema is created in the same transaction.
+   */
+  private commit(
+    state: OrderState,
+    change: Change,
+    now: number,
+    with_: { createSchema?: boolean; alongside?: () => void } = {},
+  ) {
+    this.store.transaction(() => {
+      if (with_.createSchema) this.store.create();
+      const version = this.store.write(change, state.version, now);
+      if (version !== state.version)
+        this.store.requestProjection(version, this.projectionDueAt(now), now);
+      with_.alongside?.();
+    });
+    applyChange(state, change);
+  }
+
+  private guarded<R>(work: () => R): R {
+    try {
+      return work();
+    } catch (error) {
+      this.forget();
+      throw error;
+    }
+  }
+}

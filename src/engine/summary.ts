@@ -1,0 +1,72 @@
+import type { ProcessDefinition } from "../machines/registry";
+import type { OrderState } from "./model";
+import { flagsOf } from "./step";
+import { dominantState, itemStates } from "./view";
+
+/** The order as the D1 read model keeps it: one row per order, for lists and lookups. */
+export interface OrderSummaryRow {
+  reference: string;
+  customerReference: string;
+  customOrderReference: string | null;
+  /** The state most of the order's quantity is in. */
+  state: string;
+  itemStates: Record<string, number>;
+  grandTotal: number;
+  currency: string;
+  placedAt: string;
+  updatedAt: string;
+  cancellableUntil: string;
+  /** Every item is in a cancellable state and the window has not been closed early. */
+  itemsCancellable: boolean;
+  customerVisible: boolean;
+  /** Effects that ran out of attempts (kind and outbox id), for the back office's list. */
+  deadEffects: { id: number; kind: string }[] | null;
+  version: number;
+  /** For search (with the references): the customer's email and "First Last". */
+  customerEmail: string;
+  customerName: string;
+  /** The order's distinct SKUs in line order, one per line (a SKU never holds a control character). */
+  skus: string;
+}
+
+/** Customers do not see orders whose items are all in states flagged exclude-from-customer. */
+export function customerVisible(state: OrderState, process: ProcessDefinition): boolean {
+  for (const item of state.items.values())
+    if (!flagsOf(process, item.state).includes("exclude-from-customer")) return true;
+  return false;
+}
+
+/** The summary row of an order as it is now. */
+export function summaryRow(
+  state: OrderState,
+  process: ProcessDefinition,
+  now: number,
+  deadEffects: { id: number; kind: string }[],
+): OrderSummaryRow {
+  const { header } = state;
+  const states = itemStates(state.items.values());
+  const skus = new Set<string>();
+  for (const line of state.lines.values()) skus.add(line.sku);
+  let itemsCancellable = header.windowClosedAt === null;
+  for (const item of state.items.values())
+    if (!flagsOf(process, item.state).includes("cancellable")) itemsCancellable = false;
+  return {
+    reference: header.reference,
+    customerReference: header.customerReference,
+    customOrderReference: header.customOrderReference,
+    state: dominantState(states),
+    itemStates: states,
+    grandTotal: header.totals.grandTotal,
+    currency: header.currency,
+    placedAt: new Date(header.placedAt).toISOString(),
+    updatedAt: new Date(now).toISOString(),
+    cancellableUntil: new Date(header.cancellableUntil).toISOString(),
+    itemsCancellable,
+    customerVisible: customerVisible(state, process),
+    deadEffects: deadEffects.length > 0 ? deadEffects : null,
+    version: state.version,
+    customerEmail: header.customer.email,
+    customerName: `${header.customer.firstName} ${header.customer.lastName}`,
+    skus: [...skus].join("\n"),
+  };
+}

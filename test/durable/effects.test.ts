@@ -1,0 +1,85 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import type { OrderObject } from "../../src/durable/order-object";
+import { retryPolicies } from "../../src/durable/outbox";
+import { orderReferenceFor } from "../../src/router/orders";
+import { clientAs, effectsOf, flakyD1, orderInput } from "../helpers";
+
+const HOUR = 60 * 60_000;
+
+describe("effects that keep failing", () => {
+  it("end dead after their attempts, are listed across orders, and a retry delivers them", async () => {
+    const input = orderInput({
+      customer: {
+        reference: "dead-mail",
+        email: "dead@example.com",
+        firstName: "D",
+        lastName: "D",
+      },
+    });
+    const reference = await orderReferenceFor("shop", input.idempotencyKey);
+    const stub = env.ORDERS.getByName(reference);
+    // D1 is down before the order exists: the confirmation mail (captured in D1) and the
+    // projection fail from their first attempt.
+    const { db, state } = flakyD1(env.DB);
+    let now = Date.now();
+    await runInDurableObject(stub, (o: OrderObject) => {
+      o.seam.db = db;
+      o.seam.clock = () => now;
+    });
+    const checkout = await clientAs("checkout", "shop");
+    await checkout.orders.place.mutate(input);
+
+    const mailOf = async () => (await effectsOf(stub)).find((e) => e.kind === "mail");
+    await vi.waitFor(async () => expect((await mailOf())?.attempts).toBe(1));
+    const { maxAttempts } = retryPolicies.mail;
+    for (let attempt = 2; attempt <= maxAttempts; attempt++) {
+      now += 2 * HOUR; // past any backoff
+      await runDurableObjectAlarm(stub);
+    }
+    const dead = await mailOf();
+    expect(dead).toMatchObject({
+      status: "dead",
+      attempts: maxAttempts,
+      nextAttemptAt: null,
+      lastError: "D1 is unavailable",
+    });
+    // Dead effects wait: no alarm keeps trying them.
+    now += 10 * 24 * HOUR;
+    await runDurableObjectAlarm(stub);
+    expect((await mailOf())?.attempts).toBe(maxAttempts);
+
+    // D1 is back: the projection (still trying) carries the dead mail into D1.
+    state.down = false;
+    now += HOUR; // past the projection's backoff
+    await runDurableObjectAlarm(stub);
+    const backoffice = await clientAs("backoffice", "ops");
+    const listed = await backoffice.outbox.dead.query({});
+    expect(listed.orders.find((o) => o.reference === reference)?.effects).toEqual([
+      { id: dead?.id, kind: "mail" },
+    ]);
+    expect(await backoffice.outbox.list.query({ orderReference: reference })).toContainEqual(
+      expect.objectContaining({ kind: "mail", status: "dead" }),
+    );
+
+    const retried = await backoffice.outbox.retry.mutate({
+      orderReference: reference,
+      id: dead!.id,
+    });
+    expect(retried).toMatchObject({ status: "pending", attempts: 0 });
+    await vi.waitFor(async () => {
+      expect(await mailOf()).toBeUndefined();
+      const mails = await backoffice.mails.list.query({ to: "dead@example.com" });
+      expect(mails.mails.map((m) => m.subject)).toEqual([`Order confirmation: ${reference}`]);
+      const again = await backoffice.outbox.dead.query({});
+      expect(again.orders.map((o) => o.reference)).not.toContain(reference);
+    });
+
+    const refused = await backoffice.outbox.retry
+      .mutate({ orderReference: reference, id: dead!.id })
+      .catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toContain("is not dead");
+  });
+});

@@ -1,0 +1,183 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import type { PlaceOrderInput } from "../../src/domain/inputs";
+import { limits } from "../../src/domain/limits";
+import { codePoints } from "../../src/domain/text";
+import { call, clientAs, tokenFor } from "../helpers";
+
+// U+1D504: four bytes in UTF-8, two UTF-16 units; the costliest character to carry.
+const WIDE = "\u{1D504}";
+/** A string of exactly `length` code points: a readable prefix, filled with wide characters. */
+const fill = (prefix: string, length: number) => prefix + WIDE.repeat(length - codePoints(prefix));
+
+const address = (i: number) => ({
+  firstName: fill(`F${i}`, 100),
+  lastName: fill(`L${i}`, 100),
+  company: fill(`C${i}`, 255),
+  address1: fill(`A${i}`, 255),
+  address2: fill(`B${i}`, 255),
+  zipCode: fill(`Z${i}`, 20),
+  city: fill(`T${i}`, 100),
+  country: "DE",
+  phone: fill(`P${i}`, 50),
+  email: `${"a".repeat(64)}@${"b".repeat(180)}.example`,
+});
+
+/**
+ * The largest order validation lets through: every limit at its maximum at once (lines,
+ * shipments, items, item text, string lengths), in the widest characters.
+ */
+function largestOrder(): PlaceOrderInput {
+  const shipments = Array.from({ length: limits.maxShipments }, (_, i) => ({
+    key: `s${i}`,
+    address: address(i),
+    method: {
+      id: fill(`m${i}`, 100),
+      name: fill(`M${i}`, 255),
+      carrier: fill("c", 100),
+      price: 490,
+    },
+    requestedDeliveryDate: "2030-01-31",
+  }));
+  const perItem = limits.maxItemText / limits.maxItems;
+  const lines = Array.from({ length: limits.maxLines }, (_, i) => ({
+    sku: fill(`S${i}-`, perItem / 2),
+    name: fill(`N${i}-`, perItem / 2),
+    quantity: 2,
+    unitPrice: 1_000,
+    taxRate: 19,
+    isQuantitySplittable: true,
+    shipment: `s${i % limits.maxShipments}`,
+  }));
+  return {
+    idempotencyKey: fill(`largest-${Date.now()}`, limits.maxIdempotencyKeyLength),
+    customer: {
+      reference: "largest",
+      email: "largest@example.com",
+      firstName: fill("F", 100),
+      lastName: fill("L", 100),
+    },
+    currency: "EUR",
+    priceMode: "gross",
+    paymentMethod: "prepayment",
+    billingAddress: address(0),
+    customOrderReference: fill("PO-", 255),
+    shipments,
+    lines,
+  };
+}
+
+describe("the largest valid order", () => {
+  it("places, reads, takes a bulk event, projects and mails; every limit holds after it", async () => {
+    const input = largestOrder();
+    const body = new TextEncoder().encode(JSON.stringify(input)).length;
+    const checkout = await clientAs("checkout", "shop");
+    const placed = await checkout.orders.place.mutate(input);
+    expect(placed.items).toHaveLength(limits.maxItems);
+    expect(placed.shipments).toHaveLength(limits.maxShipments);
+
+    const backoffice = await clientAs("backoffice", "largest");
+    const read = await backoffice.orders.get.query({ reference: placed.reference });
+    const viewBytes = new TextEncoder().encode(JSON.stringify(read)).length;
+    // Far below the platform's 32 MiB per RPC value, in the widest characters.
+    expect(viewBytes).toBeLessThan(16 * 1024 * 1024);
+    console.log(`largest order: placement body ${body} bytes, view ${viewBytes} bytes`);
+
+    const paid = await backoffice.orders.trigger.mutate({
+      reference: placed.reference,
+      event: "pay",
+      target: { all: true },
+    });
+    expect(paid.moved).toHaveLength(limits.maxItems);
+    expect(paid.order.itemStates).toEqual({ paid: 2 * limits.maxItems });
+
+    await vi.waitFor(
+      async () => {
+        const row = await env.DB.prepare("SELECT version FROM orders WHERE reference = ?")
+          .bind(placed.reference)
+          .first<{ version: number }>();
+        expect(row?.version).toBe(paid.order.version);
+      },
+      { timeout: 20_000 },
+    );
+
+    // The confirmation mail lists the first items and counts the rest: a small D1 row.
+    await vi.waitFor(async () => {
+      const { mails } = await backoffice.mails.list.query({ to: "largest@example.com" });
+      const mail = mails.find((m) => m.subject.includes(placed.reference));
+      expect(mail?.html).toContain(`and ${limits.maxItems - 100} more items`);
+      expect(mail?.html.length).toBeLessThan(256 * 1024);
+    });
+
+    // At the limits, the order cannot grow: no split, no new shipment.
+    const token = await tokenFor("backoffice", "largest");
+    const first = paid.order.items[0]!;
+    const split = await call(
+      "orders.trigger",
+      {
+        reference: placed.reference,
+        event: "confirm",
+        target: { items: [{ id: first.id, quantity: 1 }] },
+      },
+      { token },
+    );
+    expect(split.status).toBe(400);
+    expect(split.body.error?.message).toContain(`at most ${limits.maxItems}`);
+    const moved = await call(
+      "shipments.moveItems",
+      {
+        reference: placed.reference,
+        toShipmentId: paid.order.shipments[1]!.id,
+        items: [{ id: first.id, quantity: 1 }],
+      },
+      { token },
+    );
+    expect(moved.status).toBe(400);
+    const created = await call(
+      "shipments.create",
+      {
+        reference: placed.reference,
+        address: address(0),
+        method: { id: "x", name: "x", price: 0 },
+        items: [{ id: first.id }],
+      },
+      { token },
+    );
+    expect(created.status).toBe(412);
+    expect(created.body.error?.message).toContain(`at most ${limits.maxShipments}`);
+    const after = await backoffice.orders.get.query({ reference: placed.reference });
+    expect(after.version).toBe(paid.order.version);
+  });
+
+  it("one item more, or one character more, is refused at placement naming lines", async () => {
+    const token = await tokenFor("checkout", "shop");
+    const input = largestOrder();
+    const tooMany = {
+      ...input,
+      lines: input.lines.map((l, i) =>
+        i === 0
+          ? {
+              ...l,
+              shipment: undefined,
+              allocations: [
+                { shipment: "s0", quantity: 1 },
+                { shipment: "s1", quantity: 1 },
+              ],
+            }
+          : l,
+      ),
+    };
+    const items = await call("orders.place", tooMany, { token });
+    expect(items.status).toBe(400);
+    expect(items.body.error?.data.issues?.[0]?.path).toEqual(["lines"]);
+    expect(items.body.error?.message).toContain(`at most ${limits.maxItems}`);
+
+    const tooLong = {
+      ...input,
+      lines: input.lines.map((l, i) => (i === 0 ? { ...l, name: `${l.name}x` } : l)),
+    };
+    const text = await call("orders.place", tooLong, { token });
+    expect(text.status).toBe(400);
+    expect(text.body.error?.message).toContain(`at most ${limits.maxItemText}`);
+  });
+});
