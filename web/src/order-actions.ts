@@ -12,7 +12,8 @@ export interface Feedback {
   id: number;
 }
 
-type Without<T, K extends keyof T> = Omit<T, K | "reference" | "expectedVersion">;
+/** A command's input as the page gives it: the order and its version are added here. */
+type FromPage<T> = Omit<T, "reference" | "expectedVersion">;
 
 /**
  * Every command on one order, each sent with the version the page shows (`expectedVersion`):
@@ -88,7 +89,7 @@ export function useOrderActions(reference: string, describeState: (state: string
     /** Runs an event (or its dry run, which changes nothing and is returned as is). */
     async trigger(
       view: OrderView,
-      input: Without<Inputs["orders"]["trigger"], never>,
+      input: FromPage<Inputs["orders"]["trigger"]>,
     ): Promise<TriggerResult | undefined> {
       return run(
         trigger.mutateAsync({ reference, expectedVersion: view.version, ...input }),
@@ -126,7 +127,7 @@ export function useOrderActions(reference: string, describeState: (state: string
       });
     },
 
-    createShipment(view: OrderView, input: Without<Inputs["shipments"]["create"], never>) {
+    createShipment(view: OrderView, input: FromPage<Inputs["shipments"]["create"]>) {
       return run(
         createShipment.mutateAsync({ reference, expectedVersion: view.version, ...input }),
         (order) => {
@@ -137,7 +138,7 @@ export function useOrderActions(reference: string, describeState: (state: string
       );
     },
 
-    updateShipment(view: OrderView, input: Without<Inputs["shipments"]["update"], never>) {
+    updateShipment(view: OrderView, input: FromPage<Inputs["shipments"]["update"]>) {
       return run(
         updateShipment.mutateAsync({ reference, expectedVersion: view.version, ...input }),
         (order) => {
@@ -147,7 +148,7 @@ export function useOrderActions(reference: string, describeState: (state: string
       );
     },
 
-    moveItems(view: OrderView, input: Without<Inputs["shipments"]["moveItems"], never>) {
+    moveItems(view: OrderView, input: FromPage<Inputs["shipments"]["moveItems"]>) {
       return run(
         moveItems.mutateAsync({ reference, expectedVersion: view.version, ...input }),
         (order) => {

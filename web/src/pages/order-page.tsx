@@ -13,7 +13,7 @@ import { useOrderActions } from "../order-actions";
 import { useTRPC } from "../trpc";
 
 /** How often the page asks D1 for the order's version, to show changes made elsewhere. */
-export const PROBE_INTERVAL_MS = 2_000;
+const PROBE_INTERVAL_MS = 2_000;
 
 export function OrderPage({ reference }: { reference: string }) {
   const trpc = useTRPC();
