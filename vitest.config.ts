@@ -1,12 +1,35 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Two projects, because they run in different runtimes:
-// - "workers": everything under test/ except e2e, inside workerd with real bindings;
+// Three projects, because they run in different runtimes or configurations:
+// - "workers": everything under test/ except e2e and other-vars, inside workerd with real
+//   bindings;
 // - "e2e": Node tests that start `wrangler dev` and call it over HTTP (they need child
-//   processes and a real port, which workerd cannot give them).
-// The Cloudflare plugin sits inside the workers project only: at the root it would move the
-// e2e tests into workerd too. Run one with `npx vitest run --project workers|e2e`.
+//   processes and a real port, which workerd cannot give them);
+// - "workers-other-vars": test/other-vars/, inside workerd like "workers" but with the vars a
+//   deployment could have instead (OTHER_VARS): a mail provider that refuses every mail, short
+//   invoice retry delays, a `default` payment method. Bindings are per worker, so a worker
+//   configured otherwise is its own project.
+// The Cloudflare plugin sits inside the workers projects only: at the root it would move the
+// e2e tests into workerd too. Run one with `npx vitest run --project <name>`.
+// Secrets, and the fast-check seed (test/seed.ts), for every workers project.
+const secrets = {
+  JWT_SECRET: "test-jwt-secret",
+  ERP_WEBHOOK_SECRET: "test-erp-secret",
+  MAIL_API_KEY: "",
+  FC_SEED: process.env.FC_SEED ?? "",
+};
+
+const OTHER_VARS = {
+  MAIL_TRANSPORT: "http",
+  // Nothing listens on the discard port: every send fails to connect.
+  MAIL_API_URL: "http://127.0.0.1:9/emails",
+  MAIL_API_KEY: "test-mail-key",
+  INVOICE_RETRY_DELAY: "1 second",
+  INVOICE_RETRY_MAX_DELAY: "2 seconds",
+  PAYMENT_PROCESSES: '{"prepayment":"payment@1","none":"no-payment@1","default":"no-payment@1"}',
+};
+
 export default defineConfig(async () => ({
   test: {
     projects: [
@@ -15,13 +38,7 @@ export default defineConfig(async () => ({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: {
-                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-                JWT_SECRET: "test-jwt-secret",
-                ERP_WEBHOOK_SECRET: "test-erp-secret",
-                MAIL_API_KEY: "",
-                FC_SEED: process.env.FC_SEED ?? "",
-              },
+              bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations"), ...secrets },
             },
           }),
         ],
@@ -29,7 +46,27 @@ export default defineConfig(async () => ({
           name: "workers",
           setupFiles: ["./test/apply-migrations.ts"],
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/other-vars/**"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                ...secrets,
+                ...OTHER_VARS,
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "workers-other-vars",
+          setupFiles: ["./test/apply-migrations.ts"],
+          include: ["test/other-vars/**/*.test.ts"],
           testTimeout: 30_000,
         },
       },

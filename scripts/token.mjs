@@ -5,11 +5,14 @@
 import { fail, parseCli, signToken } from "./env.mjs";
 
 const roles = ["customer", "checkout", "backoffice"];
+// TOKEN_MAX_TTL's default in wrangler.toml: a longer-lived token would be refused.
+const MAX_TTL_SECONDS = 24 * 60 * 60;
 const usage = `usage: npm run -s token -- --role <${roles.join("|")}> --sub <subject> [--ttl <seconds>]
 
   --role  what the token may do (customer: own orders; checkout: places orders; backoffice: all)
   --sub   who it is; for a customer, the customer reference
-  --ttl   lifetime in seconds (default 3600)
+  --ttl   lifetime in seconds (default 3600, at most 86400: the worker refuses tokens that live
+          longer than TOKEN_MAX_TTL, default 24 hours)
 
 The secret is $JWT_SECRET, else JWT_SECRET from .dev.vars, else from .dev.vars.example.`;
 
@@ -29,7 +32,8 @@ if (!values.role || !roles.includes(values.role)) {
 }
 // The worker accepts subjects of 1..100 characters; refuse here rather than mint a useless token.
 if (!values.sub || values.sub.length > 100) fail(`--sub must be 1 to 100 characters\n${usage}`, 2);
-if (!/^[1-9]\d*$/.test(values.ttl)) fail(`--ttl must be a positive number of seconds\n${usage}`, 2);
+if (!/^[1-9]\d*$/.test(values.ttl) || Number(values.ttl) > MAX_TTL_SECONDS)
+  fail(`--ttl must be 1 to ${MAX_TTL_SECONDS} seconds\n${usage}`, 2);
 
 const token = await signToken({
   role: values.role,

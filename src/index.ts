@@ -1,6 +1,12 @@
 import { trpcServer } from "@hono/trpc-server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { apiCors } from "./cors";
+import { INTERNAL_ERROR_MESSAGE, logInternalError } from "./domain/internal-error";
+import { limits } from "./domain/limits";
 import { DEAD_LETTER_QUEUE, handleDeadLetters } from "./queue/dead-letters";
 import { handleInvoiceBatch, type InvoiceJob } from "./queue/invoices";
 import { appRouter } from "./router";
@@ -14,28 +20,70 @@ export type { AppRouter } from "./router";
 const app = new Hono<{ Bindings: Env }>();
 
 app.get("/healthz", (c) => c.json({ ok: true }));
+
+// Bodies are measured before anything reads them (as they stream when there is no length).
+app.use(
+  "/webhooks/*",
+  bodyLimit({
+    maxSize: limits.maxWebhookBodyBytes,
+    onError: (c) =>
+      c.json(
+        {
+          ok: false,
+          error: {
+            code: "PAYLOAD_TOO_LARGE",
+            message: `the body exceeds ${limits.maxWebhookBodyBytes} bytes`,
+          },
+        },
+        413,
+      ),
+  }),
+);
 app.route("/", erpWebhooks);
 
+// Browsers on the origins in CORS_ORIGINS may call the API; /webhooks is server to server.
+app.use("/trpc/*", apiCors());
 app.use(
   "/trpc/*",
+  bodyLimit({
+    maxSize: limits.maxTrpcBodyBytes,
+    // tRPC's own error shape, so the typed client reports it like any other error.
+    onError: (c) =>
+      c.json(
+        {
+          error: {
+            message: `the request body exceeds ${limits.maxTrpcBodyBytes} bytes`,
+            code: TRPC_ERROR_CODES_BY_KEY.PAYLOAD_TOO_LARGE,
+            data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413 },
+          },
+        },
+        413,
+      ),
+  }),
   trpcServer({
     endpoint: "/trpc",
     router: appRouter,
+    // tRPC refuses a larger batch before it runs any call of it.
+    maxBatchSize: limits.maxBatchCalls,
     createContext: (opts, c) => createContext(c.env, opts.req, c.executionCtx),
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`trpc ${path} failed`, error);
+      // The response names the same id (router/trpc.ts errorFormatter).
+      if (getHTTPStatusCodeFromError(error) >= 500) logInternalError(error, { path });
     },
   }),
 );
 
 app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "no such route" } }, 404));
 
-/** One error envelope for everything outside tRPC; never a stack. */
+/** One error envelope for everything outside tRPC; never a stack, never an internal message. */
 app.onError((error, c) => {
-  if (error instanceof HTTPException)
+  if (error instanceof HTTPException && error.status < 500)
     return c.json({ error: { code: "HTTP_ERROR", message: error.message } }, error.status);
-  console.error("unhandled error", error);
-  return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: "internal error" } }, 500);
+  const errorId = logInternalError(error, { method: c.req.method, path: c.req.path });
+  return c.json(
+    { error: { code: "INTERNAL_SERVER_ERROR", message: INTERNAL_ERROR_MESSAGE, errorId } },
+    500,
+  );
 });
 
 export default {

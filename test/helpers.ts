@@ -1,9 +1,12 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { expect, vi } from "vitest";
 import { createOrderClient } from "../src/client";
 import type { Role } from "../src/domain/principal";
 import type { OrderObject } from "../src/durable/order-object";
+import worker from "../src/index";
+import type { TriggerEvent } from "../src/machines/registry";
 import { signPayload } from "../src/webhooks/signature";
 
 // Builds placements without workerd, so Node tests (e2e, browser) share it.
@@ -28,7 +31,7 @@ export async function clientAs(role: Role, sub = `${role}-1`) {
 export async function call(
   path: string,
   input: unknown,
-  options: { token?: string; method?: "GET" | "POST" } = {},
+  options: { token?: string; method?: "GET" | "POST"; env?: Env } = {},
 ): Promise<{ status: number; body: TrpcBody }> {
   const method = options.method ?? "POST";
   const headers: Record<string, string> = { "content-type": "application/json" };
@@ -37,11 +40,11 @@ export async function call(
     method === "GET"
       ? `http://oms.test/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`
       : `http://oms.test/trpc/${path}`;
-  const res = await exports.default.fetch(url, {
-    method,
-    headers,
-    ...(method === "POST" ? { body: JSON.stringify(input) } : {}),
-  });
+  const init = { method, headers, ...(method === "POST" ? { body: JSON.stringify(input) } : {}) };
+  // With other vars: the worker's own fetch handler, called with the real bindings and those vars.
+  const res = options.env
+    ? await worker.fetch(new Request(url, init), options.env, createExecutionContext())
+    : await exports.default.fetch(url, init);
   return { status: res.status, body: (await res.json()) as TrpcBody };
 }
 
@@ -55,6 +58,7 @@ export interface TrpcBody {
       httpStatus: number;
       issues?: { path: (string | number)[]; message: string }[];
       details?: Record<string, unknown>;
+      errorId?: string;
       stack?: string;
     };
   };
@@ -77,7 +81,7 @@ export function flakyD1(real: D1Database) {
 }
 
 /** Sends events, one after the other, to every item of an order, as the back office. */
-export async function triggerAll(reference: string, events: string[]): Promise<void> {
+export async function triggerAll(reference: string, events: TriggerEvent[]): Promise<void> {
   const backoffice = await clientAs("backoffice");
   for (const event of events)
     await backoffice.orders.trigger.mutate({ reference, event, target: { all: true } });

@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
@@ -7,7 +6,7 @@ import { defineConfig } from "vite";
 const api = process.env.OMS_URL ?? "http://127.0.0.1:8787";
 
 export default defineConfig({
-  root: fileURLToPath(new URL(".", import.meta.url)),
+  root: import.meta.dirname,
   plugins: [react()],
   // Mermaid's diagram types are big chunks, loaded only by the process page.
   build: { outDir: "dist", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 2000 },

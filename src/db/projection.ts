@@ -11,7 +11,7 @@ import { orders } from "./schema";
  * (SQLite rewrites an index whenever its column is assigned): one row written instead of four.
  * The custom reference, indexed too, is assigned only when it differs. The search columns are
  * taken from the inserted row (`excluded`, not bound twice), so rows projected before they
- * existed fill in; the search index re-indexes only when one really changed (migration 0005).
+ * existed fill in; the search index re-indexes only when one really changed (migration 0006).
  */
 export async function projectOrder(d1: D1Database, row: OrderSummaryRow): Promise<number> {
   const db = drizzle(d1);

@@ -2,6 +2,7 @@ import { and, desc, eq, gte, isNotNull, lt, lte, or, type SQL, sql } from "drizz
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { type ListOrdersInput, searchWords } from "../domain/inputs";
 import type { OrderSummary } from "../domain/view";
+import type { ItemState } from "../machines/registry";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { orders } from "./schema";
 
@@ -82,7 +83,8 @@ export async function listOrders<S extends Record<string, unknown>>(
       customerReference: r.customerReference,
       customOrderReference: r.customOrderReference,
       customer: { email: r.customerEmail, name: r.customerName },
-      state: r.state,
+      // Written by the order objects, which only hold states of registered processes.
+      state: r.state as ItemState,
       itemStates: r.itemStates,
       grandTotal: r.grandTotal,
       currency: r.currency,

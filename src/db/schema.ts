@@ -1,10 +1,19 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
+/** An attachment as the capture transport records it. */
+export interface CapturedAttachment {
+  filename: string;
+  contentType: string;
+  bytes: number;
+  /** Where the bytes are kept (an R2 key of INVOICE_DOCUMENTS), if anywhere. */
+  storageKey: string | null;
+}
+
 /**
  * Read model of orders: one row per order, written only by the order's Durable Object.
  *
- * `order_search` (migration 0005, hand-written: drizzle has no virtual tables) is an FTS5
+ * `order_search` (migration 0006, hand-written: drizzle has no virtual tables) is an FTS5
  * trigram index over this table's searchable columns, kept in step by triggers and linked by
  * SQLite's rowid. A migration that rebuilds this table must recreate those triggers and run
  * `INSERT INTO order_search(order_search) VALUES ('rebuild')`.
@@ -47,7 +56,11 @@ export const orders = sqliteTable(
   ],
 );
 
-/** Issued invoices: immutable once written. */
+/**
+ * Issued invoices: immutable once written. The document itself is in R2 (INVOICE_DOCUMENTS,
+ * `document_key`); a row stays small whatever the order's size. `html` holds the documents of
+ * invoices issued before the move to R2, which have no key.
+ */
 export const invoices = sqliteTable(
   "invoices",
   {
@@ -59,7 +72,11 @@ export const invoices = sqliteTable(
     issuedAt: text("issued_at").notNull(),
     currency: text("currency").notNull(),
     totals: text("totals", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-    html: text("html").notNull(),
+    html: text("html"),
+    /** R2 key of the document (`invoices/<reference>.html`). */
+    documentKey: text("document_key"),
+    /** Size of the document in bytes. */
+    documentBytes: integer("document_bytes"),
     templateVersion: integer("template_version").notNull(),
     mailedAt: text("mailed_at"),
   },
@@ -81,6 +98,11 @@ export const mails = sqliteTable(
     bcc: text("bcc", { mode: "json" }).$type<string[]>().notNull(),
     subject: text("subject").notNull(),
     html: text("html").notNull(),
+    /** What was attached (name, type, size, where the bytes are kept), never the bytes. */
+    attachments: text("attachments", { mode: "json" })
+      .$type<CapturedAttachment[]>()
+      .notNull()
+      .default(sql`'[]'`),
     createdAt: text("created_at").notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`),
   },
   (t) => [uniqueIndex("mails_idempotency").on(t.idempotencyKey), index("mails_to").on(t.to)],

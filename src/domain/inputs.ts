@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { triggerEvents } from "../machines/registry";
 import { limits } from "./limits";
-import { codePoints, customOrderReference, requiredText, text } from "./text";
+import { codePoints, customOrderReference, email, requiredText, text, wellFormed } from "./text";
 
 export const money = z.number().int().min(0).max(limits.maxUnitPrice);
-export const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");
+export const currency = wellFormed().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");
 export const taxRate = z.number().min(0).max(100);
 export const isoDate = z.iso.date();
 export const idempotencyKey = requiredText(limits.maxIdempotencyKeyLength);
@@ -18,9 +19,9 @@ export const address = z.strictObject({
   address2: text(255).optional(),
   zipCode: requiredText(20),
   city: requiredText(100),
-  country: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE"),
+  country: wellFormed().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE"),
   phone: text(50).optional(),
-  email: z.email().max(254).optional(),
+  email: email().optional(),
 });
 export type Address = z.infer<typeof address>;
 
@@ -29,7 +30,11 @@ export const method = z.strictObject({
   name: requiredText(255),
   carrier: text(100).optional(),
   price: money,
-  /** Tax rate of the shipping expense, default 0. */
+  /**
+   * Tax rate of the shipping expense. Without it, placement taxes shipping at the rates of the
+   * goods the shipment carries (split in proportion when they mix rates). Fixed at placement:
+   * an update of the method later does not re-tax an expense already charged.
+   */
   taxRate: taxRate.optional(),
 });
 export type Method = z.infer<typeof method>;
@@ -60,7 +65,7 @@ export const placeOrderInput = z
     idempotencyKey,
     customer: z.strictObject({
       reference: requiredText(100),
-      email: z.email().max(254),
+      email: email(),
       firstName: requiredText(100),
       lastName: requiredText(100),
     }),
@@ -108,6 +113,18 @@ export const placeOrderInput = z
         code: "custom",
         path: ["lines"],
         message: `the items carry ${itemText} characters of SKU and name; an order holds at most ${limits.maxItemText}`,
+      });
+    // Every total stays an exact integer: each line is bounded by its quantity and unit price,
+    // the order by maxOrderAmount (limits.ts).
+    const amount = order.lines.reduce(
+      (n, l) => n + l.quantity * l.unitPrice,
+      order.shipments.reduce((n, s) => n + s.method.price, 0),
+    );
+    if (amount > limits.maxOrderAmount)
+      ctx.addIssue({
+        code: "custom",
+        path: ["lines"],
+        message: `lines and shipping add up to ${amount} minor units; an order may amount to at most ${limits.maxOrderAmount}`,
       });
     order.lines.forEach((line, i) => {
       const at = (...path: (string | number)[]) => ["lines", i, ...path];
@@ -186,9 +203,8 @@ export const mutationOptions = {
   expectedVersion: expectedVersion.optional(),
 };
 
-export const eventName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, "must be a lower-case event name such as pay");
+/** The manual events of the registered processes, and closing the cancellation window. */
+export const eventName = z.enum(triggerEvents);
 
 export const triggerInput = z.strictObject({
   reference: orderReference,
@@ -266,7 +282,7 @@ export const listOrdersInput = z.strictObject({
   state: requiredText(64).optional(),
   placedFrom: z.iso.datetime().optional(),
   placedTo: z.iso.datetime().optional(),
-  cursor: z.string().max(500).optional(),
+  cursor: wellFormed().max(500).optional(),
   limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
 });
 export type ListOrdersInput = z.infer<typeof listOrdersInput>;

@@ -16,9 +16,29 @@ export const limits = {
   maxShipments: 100,
   maxQuantity: 10_000_000,
   maxUnitPrice: 100_000_000,
+  /**
+   * Money: a line is at most maxQuantity x maxUnitPrice = 10^15 minor units, and the lines and
+   * shipping of one order add up to at most 10^15 as well. Tax on top is at most 100 %, so no
+   * total, part or sum passes 2 x 10^15, well inside Number.MAX_SAFE_INTEGER (about 9 x 10^15);
+   * products with tax rates are computed as BigInt (src/engine/money.ts).
+   */
+  maxOrderAmount: 1_000_000_000_000_000,
   maxReferenceLength: 255,
   maxTextLength: 255,
   maxIdempotencyKeyLength: 255,
   maxTargetItems: 10_000,
   maxListLimit: 100,
+  /**
+   * Bytes of one /trpc request body. The largest valid placement (every limit above at its
+   * maximum, every text in 4-byte UTF-8 characters) is 14,467,724 bytes of JSON
+   * (test/router/limits.test.ts builds and measures it); 16 MiB leaves a seventh on top.
+   */
+  maxTrpcBodyBytes: 16 * 1024 * 1024,
+  /**
+   * Bytes of one webhook body. The largest meaningful ERP body, an event on 10,000 items named
+   * by id and quantity, is about 400 kB.
+   */
+  maxWebhookBodyBytes: 1024 * 1024,
+  /** Calls in one tRPC batch request (`?batch=1`); the typed client splits larger batches. */
+  maxBatchCalls: 10,
 } as const;

@@ -1,5 +1,9 @@
+import type { ItemState, ManualEvent, ProcessId } from "../machines/registry";
 import type { Address, Method } from "./inputs";
 import type { JsonObject } from "./json";
+
+/** Quantity per state, e.g. `{ "payment-pending": 2, shipped: 1 }`; states without items are absent. */
+export type ItemStates = Partial<Record<ItemState, number>>;
 
 export interface TaxByRate {
   rate: number;
@@ -7,16 +11,24 @@ export interface TaxByRate {
   tax: number;
 }
 
-export interface Totals {
+/** Totals of a set of amounts: tax once per rate, integers in minor units. */
+export interface MoneyTotals {
   subtotal: number;
   expenseTotal: number;
   discountTotal: number;
   taxTotal: number;
   grandTotal: number;
-  canceledTotal: number;
-  /** grandTotal - canceledTotal: what may have to be refunded or is still owed. */
-  refundableTotal: number;
   taxByRate: TaxByRate[];
+}
+
+/** The order's totals (as placed: back-office edits never change them) and where the money stands. */
+export interface Totals extends MoneyTotals {
+  canceledTotal: number;
+  refundedTotal: number;
+  /** grandTotal - canceledTotal - refundedTotal: what is still charged, and could be refunded. */
+  refundableTotal: number;
+  /** What an invoice issued now bills: the refundable amounts, with net and tax per rate. */
+  billable: MoneyTotals;
 }
 
 export interface ShipmentView {
@@ -39,10 +51,36 @@ export interface ItemView {
   taxRate: number;
   isQuantitySplittable: boolean;
   shipmentId: string;
-  state: string;
+  state: ItemState;
   stateDisplay: string;
   flags: string[];
   canceledAmount: number;
+  refundedAmount: number;
+  refundableAmount: number;
+}
+
+/** Where an amount stands: still charged, canceled before it shipped, or refunded. */
+export type MoneyStatus = "open" | "canceled" | "refunded";
+
+/**
+ * A shipping expense. Every shipment has one (0 for shipments the back office created); a
+ * shipment emptied by a move is removed, but its expense stays charged and follows the
+ * shipment its items went to (`movedTo`).
+ */
+export interface ExpenseView {
+  type: "shipping";
+  shipmentId: string;
+  movedTo: string | null;
+  method: Method;
+  address: Address;
+  /** As charged at placement, in the order's price mode. */
+  amount: number;
+  /** `amount` split by tax rate (the shipping tax rule); empty for an amount of 0. */
+  byRate: { rate: number; amount: number }[];
+  status: MoneyStatus;
+  canceledAmount: number;
+  refundedAmount: number;
+  refundableAmount: number;
 }
 
 /** What `orders.get` and every order mutation return. */
@@ -55,16 +93,18 @@ export interface OrderView {
   currency: string;
   priceMode: "gross" | "net";
   paymentMethod: string;
-  process: string;
+  /** The process the order was placed with; it stays on it for its whole life. */
+  process: ProcessId;
   placedAt: string;
   isCancellable: boolean;
   cancellableUntil: string;
   cancellationWindowClosedAt: string | null;
-  itemStates: Record<string, number>;
+  itemStates: ItemStates;
   totals: Totals;
   billingAddress: Address;
   shipments: ShipmentView[];
   items: ItemView[];
+  expenses: ExpenseView[];
   invoice: { reference: string; issuedAt: string } | null;
 }
 
@@ -75,8 +115,9 @@ export interface OrderSummary {
   customOrderReference: string | null;
   /** Empty strings for an order not projected since these were added. */
   customer: { email: string; name: string };
-  state: string;
-  itemStates: Record<string, number>;
+  /** The state most of the order's quantity is in. */
+  state: ItemState;
+  itemStates: ItemStates;
   grandTotal: number;
   currency: string;
   placedAt: string;
@@ -84,6 +125,13 @@ export interface OrderSummary {
   isCancellable: boolean;
   cancellableUntil: string;
   version: number;
+}
+
+/** A page of `orders.list`. */
+export interface OrderList {
+  orders: OrderSummary[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
 }
 
 export interface HistoryView {
@@ -96,4 +144,34 @@ export interface HistoryView {
   from?: string;
   to?: string;
   data?: JsonObject;
+}
+
+/** What `orders.events` lists per item: the manual events its state accepts now. */
+export interface ItemEvents {
+  itemId: string;
+  shipmentId: string;
+  state: ItemState;
+  events: ManualEvent[];
+}
+
+/** An item (or the part of it that was split off) that an event moved. */
+export interface MovedItem {
+  itemId: string;
+  from: ItemState;
+  to: ItemState;
+  quantity: number;
+}
+
+/** A targeted item whose state did not accept the event. */
+export interface SkippedItem {
+  itemId: string;
+  state: ItemState;
+  reason: string;
+}
+
+/** What `orders.trigger` returns (with `dryRun`, what would happen; nothing is stored). */
+export interface TriggerResult {
+  order: OrderView;
+  moved: MovedItem[];
+  skipped: SkippedItem[];
 }

@@ -48,15 +48,4 @@ export class InvoiceNumbers extends DurableObject<Env> {
       return { number: next };
     });
   }
-
-  /** The number already allocated to an order, or null; never allocates. */
-  async peek(orderReference: string): Promise<{ number: number } | null> {
-    const row = this.ctx.storage.sql
-      .exec<AllocationRow>(
-        "SELECT number FROM allocations WHERE order_reference = ?",
-        orderReference,
-      )
-      .toArray()[0];
-    return row ? { number: row.number } : null;
-  }
 }

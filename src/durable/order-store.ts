@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { JsonObject } from "../domain/json";
+import { type JsonObject, jsonObject } from "../domain/json";
 import type { HistoryView } from "../domain/view";
 import {
   type Change,
@@ -91,7 +91,6 @@ function json<T>(schema: z.ZodType<T>, row: Row, column: string): T {
   return schema.parse(JSON.parse(str(row, column)));
 }
 
-const jsonObject = z.record(z.string(), z.unknown()) as unknown as z.ZodType<JsonObject>;
 const stringArray = z.array(z.string());
 
 export type OutboxStatus = "pending" | "dead";

@@ -80,6 +80,12 @@ export function triggerEvent(
  */
 export function cancelOrder(actor: string, byCustomer: boolean): Command {
   return (state, stepper, now) => {
+    const items = [...state.items.values()];
+    // Said first, so a customer who cancels twice hears this rather than which states block it.
+    if (items.every((i) => stateInfo(stepper.process, i.state)?.flags.includes("cancelled")))
+      return fail("PRECONDITION_FAILED", "the order is already cancelled", {
+        itemStates: itemStates(items),
+      });
     if (byCustomer) {
       const block = cancellationBlock(state, stepper.process, now);
       if (block)
@@ -88,7 +94,6 @@ export function cancelOrder(actor: string, byCustomer: boolean): Command {
           itemStates: itemStates(state.items.values()),
         });
     }
-    const items = [...state.items.values()];
     const outcome = applyEvent(
       state,
       stepper,
@@ -96,14 +101,9 @@ export function cancelOrder(actor: string, byCustomer: boolean): Command {
       { event: "cancel", actor, now },
     );
     if (outcome.moved.length > 0) return done(outcome.change);
-    const allCancelled = items.every((i) =>
-      stateInfo(stepper.process, i.state)?.flags.includes("cancelled"),
-    );
     return fail(
       "PRECONDITION_FAILED",
-      allCancelled
-        ? "the order is already cancelled"
-        : rejection(state, stepper.process, "cancel", outcome.skipped).message,
+      rejection(state, stepper.process, "cancel", outcome.skipped).message,
       { itemStates: itemStates(items) },
     );
   };

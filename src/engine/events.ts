@@ -2,6 +2,7 @@ import { lineText, type Target } from "../domain/inputs";
 import type { JsonObject } from "../domain/json";
 import { limits } from "../domain/limits";
 import { type Failure, fail } from "../domain/result";
+import type { MoneyStatus } from "../domain/view";
 import type { ProcessDefinition } from "../machines/registry";
 import {
   type Change,
@@ -14,7 +15,8 @@ import {
   type OrderState,
   type Timer,
 } from "./model";
-import { acceptedEvents, type StepResult, step } from "./step";
+import { moneySourceOf, orderMoney, statusOf } from "./money";
+import { acceptedEvents, type StepResult, stateInfo, step } from "./step";
 
 export interface Moved {
   itemId: string;
@@ -209,6 +211,8 @@ export function applyEvent(
   const skipped: Skipped[] = [];
   const groups = new Map<string, NewHistoryEntry>();
   const commands = new Map<string, string[]>();
+  /** Items whose money changed status (open to canceled, open to refunded ...). */
+  const entered = new Map<MoneyStatus, string[]>();
   let nextItemNo = state.header.nextItemNo;
 
   for (const { item, quantity } of selections) {
@@ -251,6 +255,14 @@ export function applyEvent(
       commands.set(command, ids);
     }
 
+    const from = statusOf(stateInfo(stepper.process, item.state)?.flags ?? []);
+    const to = statusOf(stateInfo(stepper.process, result.snapshot.state)?.flags ?? []);
+    if (from !== to) {
+      const ids = entered.get(to) ?? [];
+      ids.push(target.id);
+      entered.set(to, ids);
+    }
+
     const groupKey = `${item.state}\u0000${result.snapshot.state}`;
     let entry = groups.get(groupKey);
     if (!entry) {
@@ -272,7 +284,77 @@ export function applyEvent(
   change.history.push(...groups.values());
   if (nextItemNo !== state.header.nextItemNo) change.header = { ...state.header, nextItemNo };
   addCommandsOf(state.header, stepper.process, change, commands, options);
+  if (entered.size > 0) recordMoneyMoved(state, stepper.process, change, options, entered);
   return { change, moved, skipped };
+}
+
+/**
+ * Records the money a change moves: a `cancellation` history entry when the canceled total
+ * moves, a `refund` entry when the refunded total moves (per-line amounts, shipping expenses
+ * refunded with the last item of their shipment), and for refunds an outbound
+ * `order.items.refunded` event for the ERP. Amounts are the exact difference of `orderMoney`
+ * before and after, so the entries of an order add up to its totals.
+ */
+export function recordMoneyMoved(
+  state: OrderState,
+  process: ProcessDefinition,
+  change: Change,
+  options: { actor: string; now: number; event: string },
+  entered: ReadonlyMap<MoneyStatus, string[]> = new Map(),
+) {
+  const after = afterChange(state, change);
+  const was = orderMoney(moneySourceOf(state, process));
+  const is = orderMoney(moneySourceOf(after, process));
+  for (const status of ["canceled", "refunded"] as const) {
+    const total = status === "canceled" ? "canceledTotal" : "refundedTotal";
+    const amount = is[total] - was[total];
+    const itemIds = entered.get(status) ?? [];
+    if (amount === 0 && itemIds.length === 0) continue;
+    const units = new Map<string, number>();
+    for (const id of itemIds) {
+      const item = after.items.get(id);
+      if (item) units.set(item.lineId, (units.get(item.lineId) ?? 0) + item.quantity);
+    }
+    const lines = [...is.lines].flatMap(([lineId, a]) => {
+      const moved = a[status] - (was.lines.get(lineId)?.[status] ?? 0);
+      const quantity = units.get(lineId) ?? 0;
+      return moved === 0 && quantity === 0
+        ? []
+        : [{ lineId, sku: state.lines.get(lineId)?.sku ?? "", quantity, amount: moved }];
+    });
+    const shipping = [...is.expenses].flatMap(([shipmentId, e]) => {
+      const moved = e[status] - (was.expenses.get(shipmentId)?.[status] ?? 0);
+      return moved === 0 ? [] : [{ shipmentId, amount: moved }];
+    });
+    const currency = state.header.currency;
+    change.history.push({
+      at: options.now,
+      actor: options.actor,
+      type: status === "canceled" ? "cancellation" : "refund",
+      event: options.event,
+      itemIds,
+      data: {
+        currency,
+        amount,
+        items: lines.reduce((n, l) => n + l.amount, 0),
+        shipping,
+        [total]: is[total],
+      },
+    });
+    if (status === "refunded")
+      change.effects.push({
+        kind: "erp",
+        type: "order.items.refunded",
+        data: {
+          currency,
+          refundedAmount: amount,
+          refundedTotal: is.refundedTotal,
+          itemIds,
+          lines: lines.map(({ amount: refundedAmount, ...l }) => ({ ...l, refundedAmount })),
+          shipping: shipping.map(({ amount: refundedAmount, ...s }) => ({ ...s, refundedAmount })),
+        },
+      });
+  }
 }
 
 /** Commands become history entries and effects; per-order commands run once per event. */
@@ -295,13 +377,17 @@ export function addCommandsOf(
     };
     const effect = effectOf(command, itemIds);
     if (command === "generateInvoice") {
+      // One invoice per order: once issued, asking again changes nothing. Requested but not
+      // issued (its job lost or dead-lettered), it is requested again: issuing is idempotent per
+      // order (one number, one document, one mail), so a job that was merely slow does no harm.
       const header = change.header ?? baseHeader;
-      if (header.invoiceRequestedAt !== null) {
-        entry.data = { ...entry.data, skipped: "an invoice was already requested for this order" };
+      if (header.invoice !== null) {
+        entry.data = { ...entry.data, skipped: "this order's invoice was already issued" };
         change.history.push(entry);
         continue;
       }
-      change.header = { ...header, invoiceRequestedAt: options.now };
+      if (header.invoiceRequestedAt !== null) entry.data = { ...entry.data, reissued: true };
+      else change.header = { ...header, invoiceRequestedAt: options.now };
     }
     change.history.push(entry);
     if (effect) change.effects.push(effect);
@@ -388,6 +474,19 @@ export function checkGrowth(
       { path, itemText: text, maxItemText: limits.maxItemText },
     );
   return null;
+}
+
+/** The order as it will be once `change` is applied; `state` stays as it is. */
+export function afterChange(state: OrderState, change: Change): OrderState {
+  const next: OrderState = {
+    ...state,
+    lines: new Map(state.lines),
+    items: new Map(state.items),
+    shipments: new Map(state.shipments),
+    timers: new Map(state.timers),
+  };
+  applyChange(next, change);
+  return next;
 }
 
 /** Applies a change to the in-memory state, after it was written to storage. */

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Address, Method } from "../domain/inputs";
-import type { JsonObject } from "../domain/json";
+import { type JsonObject, jsonObject } from "../domain/json";
+import type { MoneyTotals } from "../domain/view";
 import type { ItemSnapshot } from "./step";
-import type { ComputedTotals } from "./totals";
 
 // Storage shapes: what the order object reads back from its SQLite. They check the shape of
 // stored values, not the rules for new input (those may tighten; stored orders stay readable).
@@ -34,7 +34,27 @@ const storedTotals = z.object({
   taxTotal: z.number(),
   grandTotal: z.number(),
   taxByRate: z.array(z.object({ rate: z.number(), net: z.number(), tax: z.number() })),
-}) satisfies z.ZodType<ComputedTotals>;
+}) satisfies z.ZodType<MoneyTotals>;
+
+export const shipmentSchema = z.object({
+  id: z.string(),
+  address: storedAddress,
+  method: storedMethod,
+  requestedDeliveryDate: z.string().nullable(),
+  expense: z.number(),
+  /**
+   * `expense` split by tax rate, fixed at placement (the shipping tax rule in money.ts).
+   * Absent on shipments stored before the rule: their expense is taxed at `method.taxRate ?? 0`.
+   */
+  expenseByRate: z.array(z.object({ rate: z.number(), amount: z.number() })).optional(),
+  tracking: z
+    .object({ trackingNumber: z.string().nullable(), carrier: z.string().nullable() })
+    .nullable(),
+});
+export type Shipment = z.infer<typeof shipmentSchema>;
+
+const removedShipmentSchema = shipmentSchema.extend({ movedTo: z.string() });
+export type RemovedShipment = z.infer<typeof removedShipmentSchema>;
 
 /** The order's own facts: one row in the Durable Object. */
 export const orderHeaderSchema = z.object({
@@ -52,6 +72,11 @@ export const orderHeaderSchema = z.object({
   billingAddress: storedAddress,
   /** Totals as placed; back-office edits never change them. */
   totals: storedTotals,
+  /**
+   * Shipments a move emptied (and so removed) whose expense is not 0: the expense stays
+   * charged and follows `movedTo`, a shipment that exists. Absent on orders that never had one.
+   */
+  removedShipments: z.array(removedShipmentSchema).optional(),
   invoiceRequestedAt: z.number().nullable(),
   invoice: z
     .object({ reference: z.string(), issuedAt: z.string(), mailedAt: z.string().nullable() })
@@ -81,18 +106,6 @@ export interface Item extends ItemSnapshot {
   shipmentId: string;
 }
 
-export const shipmentSchema = z.object({
-  id: z.string(),
-  address: storedAddress,
-  method: storedMethod,
-  requestedDeliveryDate: z.string().nullable(),
-  expense: z.number(),
-  tracking: z
-    .object({ trackingNumber: z.string().nullable(), carrier: z.string().nullable() })
-    .nullable(),
-});
-export type Shipment = z.infer<typeof shipmentSchema>;
-
 /** A delayed event. `itemId` null: an order-level timer (the cancellation window). */
 export interface Timer {
   id: string;
@@ -113,10 +126,12 @@ export interface NewHistoryEntry {
 }
 
 /** Side effects that leave the order: each becomes an outbox row. */
-export const effectSchema = z.discriminatedUnion("kind", [
+export const effectSchema = z.union([
   z.object({ kind: z.literal("mail"), template: z.literal("order-confirmation") }),
   z.object({ kind: z.literal("invoice") }),
   z.object({ kind: z.literal("erp"), command: z.string(), itemIds: z.array(z.string()) }),
+  // An order event for the ERP with its data; the ERP transport adds reference and sequence.
+  z.object({ kind: z.literal("erp"), type: z.literal("order.items.refunded"), data: jsonObject }),
 ]);
 export type Effect = z.infer<typeof effectSchema>;
 

@@ -12,8 +12,8 @@ import {
   WINDOW_CLOSED_EVENT,
   WINDOW_TIMER_ID,
 } from "./model";
+import { moneySourceOf, orderMoney, shippingByRate } from "./money";
 import { initialStep } from "./step";
-import { computeTotals } from "./totals";
 
 export interface PlaceContext {
   reference: string;
@@ -44,6 +44,7 @@ export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext): Change {
   const first = initialStep(ctx.process);
   const lines: Line[] = [];
   const items: Item[] = [];
+  const goods = new Map<string, { rate: number; amount: number; quantity: number }[]>();
   input.lines.forEach((l, i) => {
     const line: Line = {
       id: `L${i + 1}`,
@@ -56,21 +57,41 @@ export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext): Change {
     };
     lines.push(line);
     const parts = l.allocations ?? [{ shipment: l.shipment ?? "", quantity: l.quantity }];
-    for (const part of parts)
+    for (const part of parts) {
+      const shipmentId = shipmentIds.get(part.shipment) ?? "";
       items.push({
         id: `I${items.length + 1}`,
         lineId: line.id,
         quantity: part.quantity,
-        shipmentId: shipmentIds.get(part.shipment) ?? "",
+        shipmentId,
         state: first.snapshot.state,
         context: first.snapshot.context,
       });
+      const carried = goods.get(shipmentId) ?? [];
+      carried.push({
+        rate: l.taxRate,
+        amount: part.quantity * l.unitPrice,
+        quantity: part.quantity,
+      });
+      goods.set(shipmentId, carried);
+    }
   });
 
-  const totals = computeTotals(
-    input.priceMode,
-    lines,
-    shipments.map((s) => ({ amount: s.expense, taxRate: s.method.taxRate ?? 0 })),
+  // Shipping is taxed as the goods it carries unless the method names its rate.
+  for (const s of shipments)
+    s.expenseByRate = shippingByRate(s.expense, s.method.taxRate, goods.get(s.id) ?? []);
+
+  // The totals as placed come from the same function as every later view and invoice.
+  const { totals } = orderMoney(
+    moneySourceOf(
+      {
+        header: { priceMode: input.priceMode },
+        lines: new Map(lines.map((l) => [l.id, l])),
+        items: new Map(items.map((i) => [i.id, i])),
+        shipments: new Map(shipments.map((s) => [s.id, s])),
+      },
+      ctx.process,
+    ),
   );
   const cancellableUntil = ctx.now + ctx.cancellationWindowMs;
   const header: OrderHeader = {

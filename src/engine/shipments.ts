@@ -2,7 +2,7 @@ import type { Address, Method } from "../domain/inputs";
 import { limits } from "../domain/limits";
 import { type Failure, fail } from "../domain/result";
 import type { ProcessDefinition } from "../machines/registry";
-import { checkGrowth, splitItem } from "./events";
+import { checkGrowth, recordMoneyMoved, splitItem } from "./events";
 import { type Change, emptyChange, type Item, type OrderState, type Shipment } from "./model";
 import { stateInfo } from "./step";
 
@@ -89,10 +89,24 @@ function move(
     change.items.push({ ...moving, shipmentId: toShipmentId });
     movedIds.push(moving.id);
   }
-  change.header = { ...(change.header ?? state.header), nextItemNo };
+  const header = { ...(change.header ?? state.header), nextItemNo };
+  change.header = header;
   change.deletedShipments = [...remaining]
     .filter(([id, count]) => count === 0 && id !== toShipmentId)
     .map(([id]) => id);
+  if (change.deletedShipments.length > 0) {
+    // An emptied shipment's expense stays charged (edits never change totals) and follows the
+    // items to their new shipment; earlier records that pointed at it follow along.
+    const gone = new Set(change.deletedShipments);
+    const kept = (header.removedShipments ?? []).map((r) =>
+      gone.has(r.movedTo) ? { ...r, movedTo: toShipmentId } : r,
+    );
+    const added = change.deletedShipments.flatMap((id) => {
+      const s = state.shipments.get(id);
+      return s && s.expense !== 0 ? [{ ...s, movedTo: toShipmentId }] : [];
+    });
+    change.header = { ...header, removedShipments: [...kept, ...added] };
+  }
   return movedIds;
 }
 
@@ -119,6 +133,7 @@ export function createShipment(
     method: input.method,
     requestedDeliveryDate: input.requestedDeliveryDate ?? null,
     expense: 0,
+    expenseByRate: [],
     tracking: null,
   };
   if (state.shipments.size >= limits.maxShipments)
@@ -140,6 +155,7 @@ export function createShipment(
     itemIds: moved,
     data: { shipmentId: id, deletedShipments: change.deletedShipments ?? [] },
   });
+  recordMoneyMoved(state, process, change, { actor, now, event: "shipment-created" });
   return change;
 }
 
@@ -170,6 +186,7 @@ export function moveItems(
     itemIds: moved,
     data: { toShipmentId: input.toShipmentId, deletedShipments: change.deletedShipments ?? [] },
   });
+  recordMoneyMoved(state, process, change, { actor, now, event: "items-moved" });
   return change;
 }
 

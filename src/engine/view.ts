@@ -1,13 +1,10 @@
-import type { ItemView, OrderView } from "../domain/view";
-import type { ProcessDefinition } from "../machines/registry";
-import type { Item, OrderState } from "./model";
+import type { ExpenseView, ItemView, OrderView } from "../domain/view";
+import type { ItemState, ProcessDefinition, ProcessId } from "../machines/registry";
+import type { Item, OrderState, Shipment } from "./model";
+import { type ExpenseMoney, expenseByRate, moneySourceOf, orderMoney } from "./money";
 import { flagsOf, stateInfo } from "./step";
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** What an amount costs the buyer: gross as is, net plus its tax. */
-const grossOf = (priceMode: "gross" | "net", amount: number, taxRate: number) =>
-  priceMode === "gross" ? amount : amount + Math.round((amount * taxRate) / 100);
 
 /**
  * Why the customer may not cancel now, or null when it may: the window is open (now is before
@@ -52,23 +49,34 @@ export function dominantState(states: Record<string, number>): string {
   return best;
 }
 
+const NONE = { canceled: 0, refunded: 0, refundable: 0 };
+
+function expenseView(s: Shipment, movedTo: string | null, money?: ExpenseMoney): ExpenseView {
+  return {
+    type: "shipping",
+    shipmentId: s.id,
+    movedTo,
+    method: s.method,
+    address: s.address,
+    amount: s.expense,
+    byRate: expenseByRate(s),
+    status: money?.status ?? "open",
+    canceledAmount: money?.canceled ?? 0,
+    refundedAmount: money?.refunded ?? 0,
+    refundableAmount: money?.refundable ?? 0,
+  };
+}
+
 export function orderView(state: OrderState, process: ProcessDefinition, now: number): OrderView {
   const { header } = state;
+  const money = orderMoney(moneySourceOf(state, process));
   const itemsByShipment = new Map<string, string[]>();
-  const activeShipments = new Set<string>();
-  let canceledTotal = 0;
   const items: ItemView[] = [];
   for (const item of state.items.values()) {
     const line = state.lines.get(item.lineId);
     if (!line) throw new Error(`item ${item.id} refers to unknown line ${item.lineId}`);
     const info = stateInfo(process, item.state);
-    const flags = [...(info?.flags ?? [])];
-    const canceled = flags.includes("cancelled");
-    const canceledAmount = canceled
-      ? grossOf(header.priceMode, item.quantity * line.unitPrice, line.taxRate)
-      : 0;
-    canceledTotal += canceledAmount;
-    if (!canceled) activeShipments.add(item.shipmentId);
+    const amounts = money.items.get(item.id) ?? NONE;
     const ids = itemsByShipment.get(item.shipmentId) ?? [];
     ids.push(item.id);
     itemsByShipment.set(item.shipmentId, ids);
@@ -82,16 +90,16 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
       taxRate: line.taxRate,
       isQuantitySplittable: line.isQuantitySplittable,
       shipmentId: item.shipmentId,
-      state: item.state,
+      // The engine steps any machine and keeps names as strings; an order served here runs a
+      // registered process (processOf throws otherwise), so its names are the published ones.
+      state: item.state as ItemState,
       stateDisplay: info?.display ?? item.state,
-      flags,
-      canceledAmount,
+      flags: [...(info?.flags ?? [])],
+      canceledAmount: amounts.canceled,
+      refundedAmount: amounts.refunded,
+      refundableAmount: amounts.refundable,
     });
   }
-  // A shipment whose items are all canceled will not be shipped: its expense is refundable too.
-  for (const shipment of state.shipments.values())
-    if (!activeShipments.has(shipment.id))
-      canceledTotal += grossOf(header.priceMode, shipment.expense, shipment.method.taxRate ?? 0);
 
   return {
     reference: header.reference,
@@ -102,16 +110,18 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
     currency: header.currency,
     priceMode: header.priceMode,
     paymentMethod: header.paymentMethod,
-    process: header.process,
+    process: header.process as ProcessId,
     placedAt: iso(header.placedAt),
     isCancellable: cancellationBlock(state, process, now) === null,
     cancellableUntil: iso(header.cancellableUntil),
     cancellationWindowClosedAt: header.windowClosedAt === null ? null : iso(header.windowClosedAt),
     itemStates: itemStates(state.items.values()),
     totals: {
-      ...header.totals,
-      canceledTotal,
-      refundableTotal: header.totals.grandTotal - canceledTotal,
+      ...money.totals,
+      canceledTotal: money.canceledTotal,
+      refundedTotal: money.refundedTotal,
+      refundableTotal: money.refundableTotal,
+      billable: money.billable,
     },
     billingAddress: header.billingAddress,
     shipments: [...state.shipments.values()].map((s) => ({
@@ -124,6 +134,12 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
       itemIds: itemsByShipment.get(s.id) ?? [],
     })),
     items,
+    expenses: [
+      ...[...state.shipments.values()].map((s) => expenseView(s, null, money.expenses.get(s.id))),
+      ...(header.removedShipments ?? []).map((s) =>
+        expenseView(s, s.movedTo, money.expenses.get(s.id)),
+      ),
+    ],
     invoice: header.invoice
       ? { reference: header.invoice.reference, issuedAt: header.invoice.issuedAt }
       : null,

@@ -21,6 +21,7 @@ export type StateFlag =
   | "reserved" // stock is reserved for the item
   | "shipped" // the item has left the warehouse: its shipment can no longer be edited
   | "cancelled" // the item's amount counts as canceled
+  | "refunded" // the item's amount counts as refunded (money went back to the buyer)
   | "exclude-from-customer" // hidden from the customer's view of the order
   | "final"; // nothing more happens to the item
 
@@ -35,6 +36,7 @@ export const STATE_FLAGS: readonly StateFlag[] = [
   "reserved",
   "shipped",
   "cancelled",
+  "refunded",
   "exclude-from-customer",
   "final",
 ];

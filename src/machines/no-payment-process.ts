@@ -1,4 +1,4 @@
-import { assign, setup } from "xstate";
+import { assign, type EventFromLogic, setup } from "xstate";
 import { parseDuration } from "../domain/duration";
 import {
   type CommandName,
@@ -6,7 +6,6 @@ import {
   command,
   type ItemContext,
   type ItemEvent,
-  type ItemEventType,
   type ItemStateMeta,
   initialItemContext,
   windowClosed,
@@ -99,6 +98,7 @@ export const noPaymentMachine = setup({
   },
 });
 
+/** Events a person may trigger; typed as written and checked against the machine's events. */
 export const noPaymentManualEvents = [
   "cancel",
   "ship",
@@ -106,7 +106,7 @@ export const noPaymentManualEvents = [
   "return",
   "close",
   "invoice-generate",
-] as const satisfies readonly ItemEventType[];
+] as const satisfies readonly EventFromLogic<typeof noPaymentMachine>["type"][];
 
 export const noPaymentCommands = {
   sendOrderConfirmation: "order",

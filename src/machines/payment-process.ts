@@ -1,4 +1,4 @@
-import { assign, setup } from "xstate";
+import { assign, type EventFromLogic, setup } from "xstate";
 import { parseDuration } from "../domain/duration";
 import {
   type CommandName,
@@ -6,7 +6,6 @@ import {
   command,
   type ItemContext,
   type ItemEvent,
-  type ItemEventType,
   type ItemStateMeta,
   initialItemContext,
   windowClosed,
@@ -109,9 +108,11 @@ export const paymentMachine = setup({
       meta: { display: "returned", flags: ["shipped"] },
       on: { refund: { target: "refunded", actions: "refundItem" } },
     },
+    // `refunded` was added to the flags after payment@1 shipped: metadata only (no state, event,
+    // timer or transition changed), so stored orders keep their meaning and gain refund amounts.
     refunded: {
       type: "final",
-      meta: { display: "refunded", flags: ["shipped", "final"] },
+      meta: { display: "refunded", flags: ["shipped", "refunded", "final"] },
     },
     cancelled: {
       type: "final",
@@ -129,6 +130,7 @@ export const paymentMachine = setup({
   },
 });
 
+/** Events a person may trigger; typed as written and checked against the machine's events. */
 export const paymentManualEvents = [
   "pay",
   "confirm",
@@ -139,7 +141,7 @@ export const paymentManualEvents = [
   "refund",
   "close",
   "invoice-generate",
-] as const satisfies readonly ItemEventType[];
+] as const satisfies readonly EventFromLogic<typeof paymentMachine>["type"][];
 
 export const paymentCommands = {
   sendOrderConfirmation: "order",

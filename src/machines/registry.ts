@@ -10,10 +10,11 @@
  * 3. Point payment methods at it with PAYMENT_PROCESSES (new orders only).
  * New delay names get a default in DEFAULT_DELAYS; new commands need a meaning in the engine.
  */
-import type { AnyStateMachine } from "xstate";
+import type { AnyStateMachine, SnapshotFrom } from "xstate";
 import { z } from "zod";
 import { parseDuration } from "../domain/duration";
-import type { CommandName, CommandScope } from "./item-process";
+import { describeIssues } from "../domain/issues";
+import { type CommandName, type CommandScope, WINDOW_CLOSED_EVENT } from "./item-process";
 import { noPaymentCommands, noPaymentMachine, noPaymentManualEvents } from "./no-payment-process";
 import { paymentCommands, paymentMachine, paymentManualEvents } from "./payment-process";
 
@@ -51,7 +52,8 @@ interface ProcessSpec {
   commands: Readonly<Partial<Record<CommandName, CommandScope>>>;
 }
 
-const specs: readonly ProcessSpec[] = [
+// `as const`: the names of processes, states and events reach the published client types from here.
+const specs = [
   {
     name: "payment",
     version: 1,
@@ -66,19 +68,48 @@ const specs: readonly ProcessSpec[] = [
     manualEvents: noPaymentManualEvents,
     commands: noPaymentCommands,
   },
-];
+] as const satisfies readonly ProcessSpec[];
+
+type Spec = (typeof specs)[number];
+type IdOf<S> = S extends { name: infer N extends string; version: infer V extends number }
+  ? `${N}@${V}`
+  : never;
+type StatesOf<S> = S extends { machine: infer M extends AnyStateMachine }
+  ? Extract<SnapshotFrom<M>["value"], string>
+  : never;
+
+/** A registered process: "payment@1" | "no-payment@1". */
+export type ProcessId = IdOf<Spec>;
+/** A state of one of the registered processes ("payment-pending", "shipped", ...). */
+export type ItemState = StatesOf<Spec>;
+/** An event a person may trigger in one of the registered processes ("pay", "ship", ...). */
+export type ManualEvent = Spec["manualEvents"][number];
+/** What `orders.trigger` and the ERP may send: the manual events, and closing the window. */
+export type TriggerEvent = ManualEvent | typeof WINDOW_CLOSED_EVENT;
+/** Each registered process with its states and manual events, for code that knows its process. */
+export type ProcessNames = {
+  [S in Spec as IdOf<S>]: { state: StatesOf<S>; event: S["manualEvents"][number] };
+};
 
 const specById = new Map(specs.map((s) => [`${s.name}@${s.version}`, s]));
 for (const [id, spec] of specById) {
   // The machine id is part of every timer id (xstate.after.<delay>.<machine id>.<state>), so it
   // must be the registry id, or two versions could share timer ids.
   if (spec.machine.id !== id) throw new Error(`process ${id}: machine id is ${spec.machine.id}`);
+  // A manual event no state handles would be offered to callers and then always refused.
+  const handled = new Set(Object.values(spec.machine.root.states).flatMap((n) => n.ownEvents));
+  for (const event of spec.manualEvents)
+    if (!handled.has(event))
+      throw new Error(`process ${id}: no state handles manual event ${event}`);
 }
 
-/** Every registered process id, oldest first ("payment@1", "no-payment@1", ...). */
-export const processIds: readonly string[] = [...specById.keys()];
+/** Every event `orders.trigger` accepts, in registry order: the input schema's options. */
+export const triggerEvents: readonly [TriggerEvent, ...TriggerEvent[]] = [
+  ...new Set<TriggerEvent>([...specs.flatMap((s) => s.manualEvents), WINDOW_CLOSED_EVENT]),
+] as [TriggerEvent, ...TriggerEvent[]];
 
-export const DEFAULT_PROCESS = "payment@1";
+/** Every registered process id, oldest first ("payment@1", "no-payment@1", ...). */
+export const processIds = [...specById.keys()] as readonly ProcessId[];
 
 export const DEFAULT_DELAYS: Readonly<Record<string, number>> = {
   paymentTimeout: parseDuration("1 day"),
@@ -152,14 +183,30 @@ export function listProcesses(config: ProcessConfig = defaultProcessConfig): Pro
   return processIds.flatMap((id) => getProcess(id, config) ?? []);
 }
 
-/** The process for a payment method: the map's entry, else its `default`, else payment@1. */
+/**
+ * The process for a payment method: the map's entry, else its `default` entry. A method the
+ * map does not know throws (the router refuses it first, see paymentMethodIssue): an order is
+ * never placed on a process nobody chose for it.
+ */
 export function resolveProcessId(
   paymentMethod: string,
   map: Readonly<Record<string, string>>,
 ): string {
   // Own properties only: a payment method called "constructor" must not find Object's.
   const own = (key: string) => (Object.hasOwn(map, key) ? map[key] : undefined);
-  return own(paymentMethod) ?? own("default") ?? DEFAULT_PROCESS;
+  const id = own(paymentMethod) ?? own("default");
+  if (id === undefined) throw new Error(paymentMethodIssue(paymentMethod, map) ?? "");
+  return id;
+}
+
+/** Why a payment method cannot be placed with this map, naming the known ones; null if it can. */
+export function paymentMethodIssue(
+  paymentMethod: string,
+  map: Readonly<Record<string, string>>,
+): string | null {
+  if (Object.hasOwn(map, paymentMethod) || Object.hasOwn(map, "default")) return null;
+  const known = Object.keys(map);
+  return `unknown payment method ${JSON.stringify(paymentMethod)} (known: ${known.join(", ") || "none configured"})`;
 }
 
 const registeredId = z.string().refine((id) => specById.has(id), {
@@ -189,7 +236,7 @@ function parsePaymentProcessesText(json: string): Record<string, string> {
   }
   const parsed = paymentProcessesSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`PAYMENT_PROCESSES: ${describeIssues(parsed.error)}`);
+    throw new Error(`PAYMENT_PROCESSES: ${describeIssues(parsed.error.issues)}`);
   }
   return parsed.data;
 }
@@ -238,16 +285,10 @@ export function processConfigFromEnv(env: { PROCESS_DELAYS?: string | undefined 
     throw new Error(`PROCESS_DELAYS is not valid JSON: ${(e as Error).message}`);
   }
   const parsed = processDelaysSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`PROCESS_DELAYS: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new Error(`PROCESS_DELAYS: ${describeIssues(parsed.error.issues)}`);
   const config: ProcessConfig = { delays: { ...DEFAULT_DELAYS, ...parsed.data } };
   configByText.set(text, config);
   return config;
 }
 
 const configByText = new Map<string, ProcessConfig>();
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => (i.path.length ? `${i.path.map(String).join(".")}: ${i.message}` : i.message))
-    .join("; ");
-}

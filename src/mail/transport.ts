@@ -10,7 +10,21 @@ export interface Mail {
   html: string;
   /** The same key means the same mail: a retried send must not reach the recipient twice. */
   idempotencyKey: string;
+  attachments?: MailAttachment[];
 }
+
+export interface MailAttachment {
+  filename: string;
+  /** MIME type, e.g. `text/html; charset=utf-8`. */
+  contentType: string;
+  /** The bytes; text is sent as UTF-8. */
+  content: string | Uint8Array;
+  /** Where the bytes are kept (an R2 key): what the capture store records instead of them. */
+  storageKey?: string;
+}
+
+const bytesOf = (content: string | Uint8Array): Uint8Array =>
+  typeof content === "string" ? new TextEncoder().encode(content) : content;
 
 /** Where mails go: an HTTP provider in production, the `mails` table locally and in tests. */
 export interface MailTransport {
@@ -30,6 +44,13 @@ export function captureTransport(db: Pick<DrizzleD1Database, "insert">): MailTra
           bcc: mail.bcc,
           subject: mail.subject,
           html: mail.html,
+          // Metadata only: a multi-megabyte document must not become a D1 row.
+          attachments: (mail.attachments ?? []).map((a) => ({
+            filename: a.filename,
+            contentType: a.contentType,
+            bytes: bytesOf(a.content).byteLength,
+            storageKey: a.storageKey ?? null,
+          })),
         })
         .onConflictDoNothing({ target: schema.mails.idempotencyKey });
     },
@@ -44,7 +65,10 @@ export interface HttpTransportOptions {
   fetch?: typeof fetch;
 }
 
-/** The provider request for a mail: JSON body, bearer key, the mail's idempotency key. */
+/**
+ * The provider request for a mail: JSON body, bearer key, the mail's idempotency key; the shape
+ * of Resend's `POST /emails` (attachments as `{ filename, content: <base64>, content_type }`).
+ */
 export function buildProviderRequest(options: HttpTransportOptions, mail: Mail): Request {
   return new Request(options.url, {
     method: "POST",
@@ -59,6 +83,15 @@ export function buildProviderRequest(options: HttpTransportOptions, mail: Mail):
       bcc: mail.bcc,
       subject: mail.subject,
       html: mail.html,
+      ...(mail.attachments?.length
+        ? {
+            attachments: mail.attachments.map((a) => ({
+              filename: a.filename,
+              content: bytesOf(a.content).toBase64(),
+              content_type: a.contentType,
+            })),
+          }
+        : {}),
     }),
   });
 }

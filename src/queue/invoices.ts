@@ -2,13 +2,17 @@ import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import * as schema from "../db/schema";
+import { parseDuration } from "../domain/duration";
 import type { Result } from "../domain/result";
 import { fail } from "../domain/result";
+import { wellFormed } from "../domain/text";
+import { escapeHtml } from "../mail/html";
+import { INVOICE_CONTENT_TYPE, invoiceMail } from "../mail/invoice";
 import { type Db, type MailTransport, mailTransportFromEnv, parseBcc } from "../mail/transport";
-import { parseSeller, renderInvoice, TEMPLATE_VERSION } from "./render";
+import { type InvoiceTotals, parseSeller, renderInvoice, TEMPLATE_VERSION } from "./render";
 
 /** The body of a message on the `invoices` queue. */
-export const invoiceJob = z.object({ orderReference: z.string().min(1).max(64) });
+export const invoiceJob = z.object({ orderReference: wellFormed().min(1).max(64) });
 export type InvoiceJob = z.infer<typeof invoiceJob>;
 
 /** What the order records once its invoice exists (and, when mailed, since when). */
@@ -30,10 +34,34 @@ type OrderStub = ReturnType<Env["ORDERS"]["getByName"]>;
 /** The one sequence of invoice numbers. */
 const numbers = (env: Env) => env.INVOICE_NUMBERS.getByName("global");
 
-/** Seconds before the next attempt: 10 s, 20 s, 40 s ... capped at 10 minutes. */
-export const backoffSeconds = (attempts: number) => Math.min(2 ** Math.max(1, attempts) * 5, 600);
+export interface RetryPolicy {
+  /** Delay before the first retry; each further retry doubles it. */
+  firstMs: number;
+  /** The longest delay. */
+  maxMs: number;
+}
 
-const subjectFor = (reference: string) => `Invoice: ${reference}`;
+/** INVOICE_RETRY_DELAY and INVOICE_RETRY_MAX_DELAY as wrangler.toml sets them. */
+export const defaultRetryPolicy: RetryPolicy = {
+  firstMs: parseDuration("10 seconds"),
+  maxMs: parseDuration("10 minutes"),
+};
+
+/** The retry policy from INVOICE_RETRY_DELAY and INVOICE_RETRY_MAX_DELAY; a broken one throws. */
+export function retryPolicyFromEnv(env: Partial<Env>): RetryPolicy {
+  const { INVOICE_RETRY_DELAY: first, INVOICE_RETRY_MAX_DELAY: max } = env;
+  return {
+    firstMs: first ? parseDuration(first) : defaultRetryPolicy.firstMs,
+    maxMs: max ? parseDuration(max) : defaultRetryPolicy.maxMs,
+  };
+}
+
+/** Whole seconds before the next attempt: 10 s, 20 s, 40 s ... capped at 10 minutes by default. */
+export const backoffSeconds = (attempts: number, policy: RetryPolicy = defaultRetryPolicy) =>
+  Math.ceil(Math.min(policy.firstMs * 2 ** (Math.max(1, attempts) - 1), policy.maxMs) / 1000);
+
+/** Where an invoice's document is kept in INVOICE_DOCUMENTS. */
+export const documentKeyOf = (reference: string) => `invoices/${reference}.html`;
 
 /**
  * Consumes the `invoices` queue. Each message is acked or retried on its own: one bad order
@@ -45,6 +73,7 @@ export async function handleInvoiceBatch(
   env: Env,
   deps: InvoiceDeps = {},
 ): Promise<void> {
+  const policy = retryPolicyFromEnv(env);
   // Duplicates of one order in a batch share one attempt: no point racing against ourselves.
   const byOrder = new Map<string, Message<unknown>[]>();
   for (const message of batch.messages) {
@@ -65,7 +94,9 @@ export async function handleInvoiceBatch(
     else byOrder.set(job.data.orderReference, [message]);
   }
   await Promise.all(
-    [...byOrder].map(([orderReference, messages]) => settle(env, orderReference, messages, deps)),
+    [...byOrder].map(([orderReference, messages]) =>
+      settle(env, orderReference, messages, deps, policy),
+    ),
   );
 }
 
@@ -74,6 +105,7 @@ async function settle(
   orderReference: string,
   messages: Message<unknown>[],
   deps: InvoiceDeps,
+  policy: RetryPolicy,
 ) {
   try {
     const issued = await issueInvoice(env, orderReference, deps);
@@ -81,7 +113,7 @@ async function settle(
     log("info", "invoice issued", { orderReference, ...issued });
   } catch (error) {
     for (const message of messages) {
-      const delaySeconds = backoffSeconds(message.attempts);
+      const delaySeconds = backoffSeconds(message.attempts, policy);
       log("error", "invoice job failed; retrying", {
         messageId: message.id,
         orderReference,
@@ -135,7 +167,9 @@ async function createInvoice(
   orderReference: string,
   now: () => Date,
 ): Promise<InvoiceRow> {
-  // The order first: an order that cannot be read must not consume a number.
+  // Every step that can fail here comes before the number: a job that fails at them holds no
+  // number, so a dead-lettered job leaves no gap. The order first, then SELLER, then the
+  // document, rendered with a slot for the number that only allocation can fill.
   const source = await order.invoiceSource();
   if (!source.ok)
     throw new Error(
@@ -144,18 +178,23 @@ async function createInvoice(
   const view = source.order;
   if (view.reference !== orderReference)
     throw new Error(`order ${orderReference} answered for ${view.reference}`);
+  const seller = parseSeller(env.SELLER);
+  const issuedAt = now().toISOString();
+  // A random slot: nothing a customer wrote can contain it.
+  const slot = `invoice-number-${crypto.randomUUID()}`;
+  const draft = renderInvoice({ order: view, reference: slot, issuedAt, seller });
 
   const { number } = await numbers(env).allocate(orderReference);
   const reference = `${env.INVOICE_PREFIX}${number}`;
-  const issuedAt = now().toISOString();
-  const { html, totals } = renderInvoice({
-    order: view,
-    reference,
+  const document = await storeDocument(env.INVOICE_DOCUMENTS, {
+    key: documentKeyOf(reference),
+    html: draft.html.replaceAll(slot, escapeHtml(reference)),
+    orderReference,
     issuedAt,
-    seller: parseSeller(env.SELLER),
+    totals: draft.totals,
   });
-  // Two deliveries may race to here with the same number: the first insert wins, the other
-  // reads the winner back.
+  // Two deliveries may race to here: both write the stored document's facts, the first insert
+  // wins and the other reads it back.
   await db
     .insert(schema.invoices)
     .values({
@@ -164,10 +203,12 @@ async function createInvoice(
       orderReference,
       customerReference: view.customerReference,
       customerEmail: view.customer.email,
-      issuedAt,
+      issuedAt: document.issuedAt,
       currency: view.currency,
-      totals: { ...totals },
-      html,
+      totals: { ...document.totals },
+      html: null,
+      documentKey: document.key,
+      documentBytes: document.bytes,
       templateVersion: TEMPLATE_VERSION,
       mailedAt: null,
     })
@@ -180,6 +221,66 @@ async function createInvoice(
   return stored;
 }
 
+interface StoredDocument {
+  key: string;
+  issuedAt: string;
+  totals: InvoiceTotals;
+  bytes: number;
+}
+
+/**
+ * Stores the document unless this invoice has one already (documents are immutable), and
+ * returns the facts of the one stored: a racing delivery's, if it came first. The facts travel
+ * in the object's metadata, so the D1 row always describes the document it points to.
+ */
+async function storeDocument(
+  bucket: R2Bucket,
+  document: {
+    key: string;
+    html: string;
+    orderReference: string;
+    issuedAt: string;
+    totals: InvoiceTotals;
+  },
+): Promise<StoredDocument> {
+  const { key, issuedAt, totals } = document;
+  const put = await bucket.put(key, document.html, {
+    onlyIf: { etagDoesNotMatch: "*" },
+    httpMetadata: { contentType: INVOICE_CONTENT_TYPE },
+    customMetadata: {
+      orderReference: document.orderReference,
+      issuedAt,
+      totals: JSON.stringify(totals),
+    },
+  });
+  if (put) return { key, issuedAt, totals, bytes: put.size };
+  const earlier = await bucket.head(key);
+  const facts = earlier?.customMetadata;
+  if (!earlier || !facts?.issuedAt || !facts.totals)
+    throw new Error(`invoice document ${key} exists but cannot be read back`);
+  return {
+    key,
+    issuedAt: facts.issuedAt,
+    totals: JSON.parse(facts.totals) as InvoiceTotals,
+    bytes: earlier.size,
+  };
+}
+
+/** An invoice's document: from R2, or from D1 for invoices issued before documents moved there. */
+export async function invoiceDocument(
+  env: Pick<Env, "INVOICE_DOCUMENTS">,
+  invoice: Pick<InvoiceRow, "reference" | "documentKey" | "html">,
+): Promise<string> {
+  if (invoice.documentKey === null) {
+    if (invoice.html === null) throw new Error(`invoice ${invoice.reference} has no document`);
+    return invoice.html;
+  }
+  const object = await env.INVOICE_DOCUMENTS.get(invoice.documentKey);
+  if (!object)
+    throw new Error(`invoice ${invoice.reference}: document ${invoice.documentKey} is missing`);
+  return object.text();
+}
+
 const findByOrder = (db: Db, orderReference: string) =>
   db.select().from(schema.invoices).where(eq(schema.invoices.orderReference, orderReference)).get();
 
@@ -189,13 +290,23 @@ async function sendInvoiceMail(
   invoice: InvoiceRow,
   idempotencyKey: string,
 ) {
-  await transport.send({
-    to: invoice.customerEmail,
-    bcc: parseBcc(env.INVOICE_BCC),
-    subject: subjectFor(invoice.reference),
-    html: invoice.html,
+  const grandTotal = invoice.totals.grandTotal;
+  const mail = invoiceMail(
+    {
+      reference: invoice.reference,
+      orderReference: invoice.orderReference,
+      customerEmail: invoice.customerEmail,
+      currency: invoice.currency,
+      grandTotal: typeof grandTotal === "number" ? grandTotal : null,
+      document: {
+        content: await invoiceDocument(env, invoice),
+        ...(invoice.documentKey ? { storageKey: invoice.documentKey } : {}),
+      },
+    },
+    parseBcc(env.INVOICE_BCC),
     idempotencyKey,
-  });
+  );
+  await transport.send(mail);
 }
 
 /**

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import type { Address } from "../domain/inputs";
-import type { ItemView, OrderView, ShipmentView } from "../domain/view";
-import { type ComputedTotals, computeTotals } from "../engine/totals";
+import type { MoneyTotals, OrderView } from "../domain/view";
+import { type InvoiceExpense, type InvoiceLine, invoiceContent } from "../engine/invoice";
 import { type Fragment, formatMoney, html, LOCALE, SafeHtml } from "../mail/html";
 
 /** Bumped whenever the invoice layout changes; stored with each invoice (they are immutable). */
-export const TEMPLATE_VERSION = 1;
+export const TEMPLATE_VERSION = 2;
 
 export const seller = z.object({
   name: z.string().min(1),
@@ -31,73 +31,12 @@ export function parseSeller(json: string): Seller {
   return parsed.data;
 }
 
-export type InvoiceTotals = ComputedTotals;
+export type InvoiceTotals = MoneyTotals;
+export type { InvoiceExpense, InvoiceLine };
 
-/** One billed line of the invoice: the non-cancelled quantity of an order line. */
-export interface InvoiceLine {
-  lineId: string;
-  sku: string;
-  name: string;
-  quantity: number;
-  unitPrice: number;
-  taxRate: number;
-  amount: number;
-}
-
-export interface InvoiceExpense {
-  shipmentId: string;
-  label: string;
-  taxRate: number;
-  amount: number;
-}
-
-const isCancelled = (item: ItemView) => item.flags.includes("cancelled");
-
-/**
- * What the invoice bills: every item not flagged `cancelled`, merged per order line (a line
- * split into several items is still one line on paper), and the expense of every shipment
- * that still holds a billed item.
- */
-export function billedContent(order: OrderView): {
-  lines: InvoiceLine[];
-  expenses: InvoiceExpense[];
-} {
-  const lines = new Map<string, InvoiceLine>();
-  for (const item of order.items) {
-    if (isCancelled(item)) continue;
-    const line = lines.get(item.lineId);
-    if (line) {
-      line.quantity += item.quantity;
-      line.amount += item.quantity * item.unitPrice;
-    } else {
-      lines.set(item.lineId, {
-        lineId: item.lineId,
-        sku: item.sku,
-        name: item.name,
-        quantity: item.quantity,
-        unitPrice: item.unitPrice,
-        taxRate: item.taxRate,
-        amount: item.quantity * item.unitPrice,
-      });
-    }
-  }
-  const billedShipments = new Set(
-    order.items.filter((i) => !isCancelled(i)).map((i) => i.shipmentId),
-  );
-  const expenses = order.shipments
-    .filter((s) => billedShipments.has(s.id))
-    .map((s) => ({
-      shipmentId: s.id,
-      label: expenseLabel(s),
-      taxRate: s.method.taxRate ?? 0,
-      amount: s.expense,
-    }));
-  return { lines: [...lines.values()], expenses };
-}
-
-function expenseLabel(s: ShipmentView): string {
-  const method = s.method.carrier ? `${s.method.name} (${s.method.carrier})` : s.method.name;
-  return `Shipping: ${method} to ${s.address.zipCode} ${s.address.city}, ${s.address.country}`;
+function expenseLabel(e: InvoiceExpense): string {
+  const method = e.method.carrier ? `${e.method.name} (${e.method.carrier})` : e.method.name;
+  return `Shipping: ${method} to ${e.address.zipCode} ${e.address.city}, ${e.address.country}`;
 }
 
 const percent = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 3 });
@@ -163,8 +102,8 @@ export function renderInvoice({ order, reference, issuedAt, seller }: RenderInpu
   html: string;
   totals: InvoiceTotals;
 } {
-  const { lines, expenses } = billedContent(order);
-  const totals = computeTotals(order.priceMode, lines, expenses);
+  // What is billed and its totals come from the engine's orderMoney, as the order's own totals.
+  const { lines, expenses, totals } = invoiceContent(order);
   const money = (minor: number) => formatMoney(minor, order.currency);
   const gross = order.priceMode === "gross";
 
@@ -177,15 +116,19 @@ export function renderInvoice({ order, reference, issuedAt, seller }: RenderInpu
       <td class="num">${money(l.amount)}</td>
     </tr>`,
   );
-  const expenseRows = expenses.map(
-    (e) => html`<tr>
+  // A shipment's expense taxed at several rates (its goods mixed them) is one row per rate.
+  const expenseRows = expenses.flatMap((e) => {
+    const parts = e.byRate.length > 0 ? e.byRate : [{ rate: null, amount: e.amount }];
+    return parts.map(
+      (p) => html`<tr>
       <td class="num">1</td>
-      <td>${e.label}</td>
-      <td class="num">${money(e.amount)}</td>
-      <td class="num">${formatRate(e.taxRate)}</td>
-      <td class="num">${money(e.amount)}</td>
+      <td>${expenseLabel(e)}${parts.length > 1 ? ` (share at ${formatRate(p.rate ?? 0)})` : ""}</td>
+      <td class="num">${money(p.amount)}</td>
+      <td class="num">${p.rate === null ? "" : formatRate(p.rate)}</td>
+      <td class="num">${money(p.amount)}</td>
     </tr>`,
-  );
+    );
+  });
   const rateRows = totals.taxByRate.map(
     (r) => html`<tr>
       <td>Net at ${formatRate(r.rate)}</td><td class="num">${money(r.net)}</td>

@@ -5,8 +5,8 @@ import { decodeCursor, encodeCursor } from "../db/cursor";
 import { invoices } from "../db/schema";
 import { orderReference } from "../domain/inputs";
 import { limits } from "../domain/limits";
-import { requiredText } from "../domain/text";
-import { resendInvoice } from "../queue/invoices";
+import { requiredText, wellFormed } from "../domain/text";
+import { invoiceDocument, resendInvoice } from "../queue/invoices";
 import type { Principal } from "./context";
 import { actorOf } from "./orders";
 import { backofficeProcedure, customerOrBackofficeProcedure, router, unwrap } from "./trpc";
@@ -15,7 +15,7 @@ const invoiceReference = requiredText(100);
 
 export const listInvoicesInput = z.strictObject({
   orderReference: orderReference.optional(),
-  cursor: z.string().max(500).optional(),
+  cursor: wellFormed().max(500).optional(),
   limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
 });
 
@@ -80,7 +80,7 @@ export const invoicesRouter = router({
     };
   }),
 
-  /** One invoice with its stored document; another customer's invoice is NOT_FOUND. */
+  /** One invoice with its stored document (from R2); another customer's invoice is NOT_FOUND. */
   get: customerOrBackofficeProcedure
     .input(z.strictObject({ reference: invoiceReference }))
     .query(async ({ ctx, input }) => {
@@ -99,7 +99,7 @@ export const invoicesRouter = router({
         issuedAt: row.issuedAt,
         currency: row.currency,
         totals: row.totals,
-        html: row.html,
+        html: await invoiceDocument(ctx.env, row),
         templateVersion: row.templateVersion,
         mailedAt: row.mailedAt,
       };

@@ -3,11 +3,12 @@ import { desc, eq, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { mails } from "../db/schema";
 import { limits } from "../domain/limits";
+import { wellFormed } from "../domain/text";
 import { backofficeProcedure, router } from "./trpc";
 
 export const listMailsInput = z.strictObject({
   /** Mails this address received, as recipient or as a BCC copy. */
-  to: z.string().trim().min(1).max(254).optional(),
+  to: wellFormed().trim().min(1).max(254).optional(),
   limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
 });
 

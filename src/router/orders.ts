@@ -11,9 +11,12 @@ import {
   triggerInput,
 } from "../domain/inputs";
 import type { Actor } from "../domain/principal";
+import type { HistoryView, ItemEvents, OrderList, OrderView, TriggerResult } from "../domain/view";
+import { parsePaymentProcesses, paymentMethodIssue } from "../machines/registry";
 import type { Principal } from "./context";
 import {
   backofficeProcedure,
+  badInput,
   checkoutProcedure,
   customerOrBackofficeProcedure,
   router,
@@ -48,40 +51,50 @@ const byReference = z.strictObject({ reference: orderReference });
 
 export const ordersRouter = router({
   /** Places an order (checkout service). Idempotent on the caller's idempotencyKey. */
-  place: checkoutProcedure.input(placeOrderInput).mutation(async ({ ctx, input }) => {
-    const reference = await orderReferenceFor(ctx.principal.sub, input.idempotencyKey);
-    const requestHash = hex(await sha256(JSON.stringify(input)));
-    const result = await ctx.env.ORDERS.getByName(reference).place(input, {
-      reference,
-      requestHash,
-      actor: actorOf(ctx.principal),
-    });
-    return unwrap(result).order;
-  }),
+  place: checkoutProcedure
+    .input(placeOrderInput)
+    .mutation(async ({ ctx, input }): Promise<OrderView> => {
+      // Here, where the configuration is at hand, so a typo never reaches an order object.
+      const methods = parsePaymentProcesses(ctx.env.PAYMENT_PROCESSES);
+      const unknownMethod = paymentMethodIssue(input.paymentMethod, methods);
+      if (unknownMethod) throw badInput(["paymentMethod"], unknownMethod);
+      const reference = await orderReferenceFor(ctx.principal.sub, input.idempotencyKey);
+      const requestHash = hex(await sha256(JSON.stringify(input)));
+      const result = await ctx.env.ORDERS.getByName(reference).place(input, {
+        reference,
+        requestHash,
+        actor: actorOf(ctx.principal),
+      });
+      return unwrap(result).order;
+    }),
 
   /** One order, strongly consistent, from its Durable Object. */
-  get: customerOrBackofficeProcedure.input(byReference).query(async ({ ctx, input }) => {
-    const stub = ctx.env.ORDERS.getByName(input.reference);
-    return unwrap(await stub.get(actorOf(ctx.principal))).order;
-  }),
+  get: customerOrBackofficeProcedure
+    .input(byReference)
+    .query(async ({ ctx, input }): Promise<OrderView> => {
+      const stub = ctx.env.ORDERS.getByName(input.reference);
+      return unwrap(await stub.get(actorOf(ctx.principal))).order;
+    }),
 
   /** Orders from the D1 read model (eventually consistent; each row carries its version). */
-  list: customerOrBackofficeProcedure.input(listOrdersInput).query(async ({ ctx, input }) => {
-    if (ctx.principal.role === "customer") {
-      if (input.customerReference && input.customerReference !== ctx.principal.sub)
-        return { orders: [], nextCursor: null };
-      input.customerReference = ctx.principal.sub;
-    }
-    const result = await listOrders(ctx.db, input, new Date(), ctx.principal.role === "customer");
-    if ("badCursor" in result)
-      throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor of this list" });
-    return result;
-  }),
+  list: customerOrBackofficeProcedure
+    .input(listOrdersInput)
+    .query(async ({ ctx, input }): Promise<OrderList> => {
+      if (ctx.principal.role === "customer") {
+        if (input.customerReference && input.customerReference !== ctx.principal.sub)
+          return { orders: [], nextCursor: null };
+        input.customerReference = ctx.principal.sub;
+      }
+      const result = await listOrders(ctx.db, input, new Date(), ctx.principal.role === "customer");
+      if ("badCursor" in result)
+        throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor of this list" });
+      return result;
+    }),
 
   /** Cancels the whole order (customer within the window, or back office). */
   cancel: customerOrBackofficeProcedure
     .input(orderMutationInput)
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<OrderView> => {
       const { reference, ...options } = input;
       return unwrap(
         await ctx.env.ORDERS.getByName(reference).cancel(options, actorOf(ctx.principal)),
@@ -91,36 +104,50 @@ export const ordersRouter = router({
   /** Closes the customer's cancellation window early (back office). */
   closeCancellationWindow: backofficeProcedure
     .input(orderMutationInput)
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<OrderView> => {
       const { reference, ...options } = input;
       const stub = ctx.env.ORDERS.getByName(reference);
       return unwrap(await stub.closeCancellationWindow(options, actorOf(ctx.principal))).order;
     }),
 
   /** Manual events each item accepts now. */
-  events: backofficeProcedure.input(byReference).query(async ({ ctx, input }) => {
-    return unwrap(await ctx.env.ORDERS.getByName(input.reference).events()).items;
-  }),
+  events: backofficeProcedure
+    .input(byReference)
+    .query(async ({ ctx, input }): Promise<ItemEvents[]> => {
+      const { items } = unwrap(await ctx.env.ORDERS.getByName(input.reference).events());
+      // The engine keeps names as plain strings; an order runs a registered process, so its
+      // states and manual events are the published ones.
+      return items as ItemEvents[];
+    }),
 
   /** Triggers an event on all items, a shipment, or chosen items and quantities. */
-  trigger: backofficeProcedure.input(triggerInput).mutation(async ({ ctx, input }) => {
-    const { reference, ...rest } = input;
-    const result = unwrap(
-      await ctx.env.ORDERS.getByName(reference).trigger(rest, actorOf(ctx.principal)),
-    );
-    return { order: result.order, moved: result.moved, skipped: result.skipped };
-  }),
+  trigger: backofficeProcedure
+    .input(triggerInput)
+    .mutation(async ({ ctx, input }): Promise<TriggerResult> => {
+      const { reference, ...rest } = input;
+      const result = unwrap(
+        await ctx.env.ORDERS.getByName(reference).trigger(rest, actorOf(ctx.principal)),
+      );
+      // As in `events`: the engine's state names are the registered process's.
+      return {
+        order: result.order,
+        moved: result.moved as TriggerResult["moved"],
+        skipped: result.skipped as TriggerResult["skipped"],
+      };
+    }),
 
   /** The order's history, oldest first. */
-  history: customerOrBackofficeProcedure.input(historyInput).query(async ({ ctx, input }) => {
-    const stub = ctx.env.ORDERS.getByName(input.reference);
-    return unwrap(await stub.history(actorOf(ctx.principal), input.itemId)).history;
-  }),
+  history: customerOrBackofficeProcedure
+    .input(historyInput)
+    .query(async ({ ctx, input }): Promise<HistoryView[]> => {
+      const stub = ctx.env.ORDERS.getByName(input.reference);
+      return unwrap(await stub.history(actorOf(ctx.principal), input.itemId)).history;
+    }),
 
   /** Sets or clears ("") the buyer's own order reference (back office). */
   setCustomReference: backofficeProcedure
     .input(setCustomReferenceInput)
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<OrderView> => {
       const { reference, ...rest } = input;
       const stub = ctx.env.ORDERS.getByName(reference);
       return unwrap(await stub.setCustomReference(rest, actorOf(ctx.principal))).order;

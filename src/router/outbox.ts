@@ -3,6 +3,7 @@ import { z } from "zod";
 import { listDeadEffects } from "../db/queries";
 import { orderReference } from "../domain/inputs";
 import { limits } from "../domain/limits";
+import { wellFormed } from "../domain/text";
 import { backofficeProcedure, router, unwrap } from "./trpc";
 
 /**
@@ -23,7 +24,7 @@ export const outboxRouter = router({
   dead: backofficeProcedure
     .input(
       z.strictObject({
-        cursor: z.string().max(500).optional(),
+        cursor: wellFormed().max(500).optional(),
         limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
       }),
     )

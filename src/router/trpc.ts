@@ -1,4 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import { errorIdOf, INTERNAL_ERROR_MESSAGE } from "../domain/internal-error";
+import { describeIssues, type IssueLike } from "../domain/issues";
+import { limits } from "../domain/limits";
 import type { Role } from "../domain/principal";
 import type { Failure } from "../domain/result";
 import type { Context, Principal } from "./context";
@@ -7,24 +10,48 @@ const t = initTRPC.context<Context>().create({
   // No stack ever reaches a caller, and bad input names the field.
   errorFormatter({ shape, error }) {
     const { stack: _stack, ...data } = shape.data;
+    // A fault of ours: its text stays in the log (index.ts onError), the caller gets its id.
+    if (data.httpStatus >= 500)
+      return {
+        ...shape,
+        message: INTERNAL_ERROR_MESSAGE,
+        data: { ...data, errorId: errorIdOf(error) },
+      };
     const cause = error.cause as { issues?: unknown; details?: unknown } | undefined;
+    const issues =
+      error.code === "BAD_REQUEST" && Array.isArray(cause?.issues)
+        ? (cause.issues as IssueLike[])
+        : undefined;
     return {
       ...shape,
+      // People read the message: which fields are wrong and why, not zod's issues as JSON.
+      message: issues
+        ? describeIssues(issues)
+        : error.message === TRPC_BATCH_TOO_LARGE
+          ? batchTooLarge
+          : shape.message,
       data: {
         ...data,
-        ...(error.code === "BAD_REQUEST" && cause?.issues ? { issues: cause.issues } : {}),
+        ...(issues ? { issues } : {}),
         ...(cause?.details ? { details: cause.details } : {}),
       },
     };
   },
 });
 
+// tRPC's words for a batch over `maxBatchSize` (index.ts); ours say what the limit is.
+const TRPC_BATCH_TOO_LARGE = "Batch call exceeds maximum size";
+const batchTooLarge = `a batch request may hold at most ${limits.maxBatchCalls} calls; send the rest in another request`;
+
 export const router = t.router;
 
 const withRoles = (...allowed: Role[]) =>
   t.procedure.use(({ ctx, next }) => {
     if (!ctx.principal)
-      throw new TRPCError({ code: "UNAUTHORIZED", message: "a valid bearer token is required" });
+      throw new TRPCError({
+        code: "UNAUTHORIZED",
+        message: `a valid bearer token is required: ${ctx.authRefusal ?? "none was sent"}`,
+      });
     if (!allowed.includes(ctx.principal.role))
       throw new TRPCError({
         code: "FORBIDDEN",
@@ -57,4 +84,14 @@ export class DomainError extends TRPCError {
 export function unwrap<T extends { ok: boolean }>(result: T): Extract<T, { ok: true }> {
   if (!result.ok) throw new DomainError(result as unknown as Failure);
   return result as Extract<T, { ok: true }>;
+}
+
+/** BAD_REQUEST for one field the schema could not judge alone; shaped like zod's issues. */
+export function badInput(path: (string | number)[], message: string): TRPCError {
+  const issues = [{ code: "custom", path, message }];
+  return new TRPCError({
+    code: "BAD_REQUEST",
+    message: `${path.join(".")}: ${message}`,
+    cause: Object.assign(new Error(message), { issues }),
+  });
 }

@@ -1,9 +1,6 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { erpWebhookBody } from "../domain/erp";
 import { verifySignature } from "./signature";
-
-export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
   ok: false as const,
@@ -21,10 +18,7 @@ async function sha256Hex(text: string): Promise<string> {
  */
 export const erpWebhooks = new Hono<{ Bindings: Env }>().post(
   "/webhooks/erp",
-  bodyLimit({
-    maxSize: MAX_WEBHOOK_BYTES,
-    onError: (c) => c.json(error("PAYLOAD_TOO_LARGE", "body exceeds 1 MiB"), 413),
-  }),
+  // The body's size is limited for every /webhooks/* route in src/index.ts.
   async (c) => {
     const raw = await c.req.text();
     const verified = await verifySignature(

@@ -11,7 +11,7 @@ test("generates an invoice, shows it and mails it again", async ({
   // invoice itself has no script): Chromium logs that refusal as an error.
   consoleErrors.allow(/^Blocked script execution in 'about:srcdoc'/);
   const order = await place({ customOrderReference: unique("PO-INVOICE") });
-  for (const event of ["pay", "confirm"])
+  for (const event of ["pay", "confirm"] as const)
     await api.orders.trigger.mutate({ reference: order.reference, event, target: { all: true } });
   await openOrder(page, signIn, order.reference);
 

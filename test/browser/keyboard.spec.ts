@@ -11,7 +11,7 @@ test("pays the whole order with the keyboard only", async ({ page, place, signIn
   // Tab through the page from the top until the order's pay button has the focus.
   await page.locator("body").focus();
   for (let presses = 0; presses < 40; presses++) {
-    if (await pay.evaluate((button) => button === document.activeElement)) break;
+    if (await pay.evaluate((button) => button.matches(":focus"))) break;
     await page.keyboard.press("Tab");
   }
   await expect(pay).toBeFocused();

@@ -85,7 +85,7 @@ test("says which field is wrong when a shipment edit is refused, and changes not
   await edit.getByLabel("Country (ISO code, e.g. DE)").fill("Germany");
   await edit.getByRole("button", { name: "Save shipment" }).click();
   await expect(page.getByRole("alert")).toHaveText(
-    "address › country: must be an ISO 3166-1 alpha-2 code such as DE",
+    "address.country: must be an ISO 3166-1 alpha-2 code such as DE",
   );
   await edit.getByRole("button", { name: "Cancel" }).click();
   await expect(s1).toContainText("10115 Berlin, DE");

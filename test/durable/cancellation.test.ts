@@ -141,7 +141,7 @@ describe("customer cancellation", () => {
     const backoffice = await clientAs("backoffice");
     const input = {
       reference: order.reference,
-      event: "cancellation-window-closed",
+      event: "cancellation-window-closed" as const,
       target: { all: true as const },
     };
     const dry = await backoffice.orders.trigger.mutate({ ...input, dryRun: true });
@@ -214,6 +214,17 @@ describe("customer cancellation", () => {
     );
     expect(third.status).toBe(412);
     expect(third.body.error?.message).toBe("the order is already cancelled");
+  });
+
+  it("a customer who cancels again (another key, or none) hears the order is already cancelled", async () => {
+    const order = await place();
+    const token = await asCarla();
+    expect((await call("orders.cancel", { reference: order.reference }, { token })).status).toBe(
+      200,
+    );
+    const again = await call("orders.cancel", { reference: order.reference }, { token });
+    expect(again.status).toBe(412);
+    expect(again.body.error?.message).toBe("the order is already cancelled");
   });
 });
 

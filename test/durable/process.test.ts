@@ -234,7 +234,7 @@ describe("orders.trigger", () => {
     const backoffice = await clientAs("backoffice");
     const input = {
       reference: order.reference,
-      event: "pay",
+      event: "pay" as const,
       target: { all: true as const },
       idempotencyKey: "pay-once",
     };
@@ -368,5 +368,47 @@ describe("processes", () => {
       manualEvents: expect.arrayContaining(["pay", "cancel"]),
     });
     await expect(backoffice.processes.get.query({ name: "nope" })).rejects.toThrow(/no process/);
+  });
+
+  it("finds a process by the name@version an order shows", async () => {
+    const order = await place(1);
+    const backoffice = await clientAs("backoffice");
+    const process = await backoffice.processes.get.query({ name: order.process });
+    expect(process).toMatchObject({ id: "payment@1", name: "payment", version: 1 });
+    expect((await backoffice.processes.get.query({ name: "no-payment@1", version: 1 })).id).toBe(
+      "no-payment@1",
+    );
+    const token = await tokenFor("backoffice", "ops");
+    const missing = await call("processes.get", { name: "payment@9" }, { token, method: "GET" });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error?.message).toBe(
+      "no process payment@9 (registered: payment@1, no-payment@1)",
+    );
+    const clash = await call(
+      "processes.get",
+      { name: "payment@1", version: 2 },
+      { token, method: "GET" },
+    );
+    expect(clash.status).toBe(400);
+    expect(clash.body.error?.message).toBe("version: is 2, but name says payment@1");
+  });
+});
+
+describe("event names", () => {
+  it("an event no registered process knows is BAD_REQUEST listing the events, and changes nothing", async () => {
+    const order = await place(1);
+    const token = await tokenFor("backoffice", "ops");
+    const res = await call(
+      "orders.trigger",
+      { reference: order.reference, event: "pya", target: { all: true } },
+      { token },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error?.message).toMatch(/^event: Invalid option: expected one of "pay"\|/);
+    expect(res.body.error?.data.issues?.[0]?.path).toEqual(["event"]);
+    const backoffice = await clientAs("backoffice");
+    expect((await backoffice.orders.get.query({ reference: order.reference })).version).toBe(
+      order.version,
+    );
   });
 });

@@ -42,7 +42,7 @@ it("places, reads, lists, ships by webhook and invoices an order through createO
     .toBe(1);
 
   await backoffice.orders.closeCancellationWindow.mutate({ reference: placed.reference });
-  for (const event of ["pay", "confirm"])
+  for (const event of ["pay", "confirm"] as const)
     await backoffice.orders.trigger.mutate({
       reference: placed.reference,
       event,

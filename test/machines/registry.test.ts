@@ -6,6 +6,7 @@ import {
   getProcess,
   listProcesses,
   parsePaymentProcesses,
+  paymentMethodIssue,
   processConfigFromEnv,
   processIds,
   resolveProcessId,
@@ -84,14 +85,21 @@ describe("resolveProcessId", () => {
     expect(resolveProcessId("invoice", map)).toBe("payment@1");
   });
 
-  it("falls back to the map's default, then to payment@1", () => {
+  it("falls back to the map's default entry, and never to a process nobody chose", () => {
     expect(resolveProcessId("paypal", { ...map, default: "no-payment@1" })).toBe("no-payment@1");
-    expect(resolveProcessId("paypal", map)).toBe("payment@1");
+    expect(paymentMethodIssue("paypal", { ...map, default: "no-payment@1" })).toBeNull();
+    expect(() => resolveProcessId("prepaymnet", map)).toThrow(
+      'unknown payment method "prepaymnet" (known: prepayment, invoice, none)',
+    );
+    expect(paymentMethodIssue("prepaymnet", map)).toBe(
+      'unknown payment method "prepaymnet" (known: prepayment, invoice, none)',
+    );
   });
 
   it("is not fooled by payment methods named like object properties", () => {
-    expect(resolveProcessId("constructor", map)).toBe("payment@1");
-    expect(resolveProcessId("__proto__", map)).toBe("payment@1");
+    expect(paymentMethodIssue("constructor", map)).toMatch(/^unknown payment method/);
+    expect(paymentMethodIssue("__proto__", map)).toMatch(/^unknown payment method/);
+    expect(resolveProcessId("constructor", { ...map, default: "payment@1" })).toBe("payment@1");
   });
 });
 

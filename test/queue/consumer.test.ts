@@ -1,98 +1,32 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
-import * as schema from "../../src/db/schema";
-import type { PlaceOrderInput } from "../../src/domain/inputs";
-import type { OrderView } from "../../src/domain/view";
-import { computeTotals } from "../../src/engine/totals";
 import { captureTransport, type Mail, type MailTransport } from "../../src/mail/transport";
-import { backoffSeconds, handleInvoiceBatch, type InvoiceDeps } from "../../src/queue/invoices";
-import { clientAs, orderInput } from "../helpers";
+import { backoffSeconds, retryPolicyFromEnv } from "../../src/queue/invoices";
+import { TEMPLATE_VERSION } from "../../src/queue/render";
+import { clientAs } from "../helpers";
+import {
+  allocatedNumber,
+  consume as consumeWith,
+  db,
+  documentOf,
+  highestNumber,
+  invoicesOf,
+  job,
+  mailsFor,
+  numbers,
+  place,
+  readOrder,
+} from "./consume";
 
 const BCC = ["books@shop.example", "audit@shop.example"];
 // The shop's BCC list as an operator would write it.
 const testEnv = { ...env, INVOICE_BCC: " books@shop.example,audit@shop.example , " } as Env;
-const db = drizzle(env.DB, { schema });
 
-async function place(overrides: Partial<PlaceOrderInput> = {}): Promise<OrderView> {
-  const checkout = await clientAs("checkout", "shop");
-  return checkout.orders.place.mutate(orderInput({ paymentMethod: "none", ...overrides }));
-}
-
-async function readOrder(reference: string): Promise<OrderView> {
-  return (await clientAs("backoffice")).orders.get.query({ reference });
-}
-
-let messageNo = 0;
-const message = (body: unknown, attempts = 1) => ({
-  id: `msg-${++messageNo}`,
-  timestamp: new Date(),
-  attempts,
-  body,
-});
-
-/**
- * Runs one batch through the consumer and returns the queue's verdict per message. The
- * plugin's queue result does not report a retry's delay, so each message is handed over
- * behind a thin decorator that notes the options and forwards every call to the real message.
- */
-async function consume(
-  bodies: { body: unknown; attempts?: number }[],
-  options: { env?: Env; deps?: InvoiceDeps } = {},
-) {
-  const messages = bodies.map((b) => message(b.body, b.attempts));
-  const batch = createMessageBatch("invoices", messages);
-  const delays = new Map<string, number | undefined>();
-  const observed: MessageBatch<unknown> = {
-    queue: batch.queue,
-    metadata: batch.metadata,
-    messages: batch.messages.map((m) => ({
-      id: m.id,
-      timestamp: m.timestamp,
-      body: m.body,
-      attempts: m.attempts,
-      ack: () => m.ack(),
-      retry: (retryOptions?: QueueRetryOptions) => {
-        delays.set(m.id, retryOptions?.delaySeconds);
-        m.retry(retryOptions);
-      },
-    })),
-    ackAll: () => batch.ackAll(),
-    retryAll: (retryOptions?: QueueRetryOptions) => batch.retryAll(retryOptions),
-  };
-  const ctx = createExecutionContext();
-  await handleInvoiceBatch(observed, options.env ?? testEnv, options.deps);
-  const result = await getQueueResult(batch, ctx);
-  const ids = messages.map((m) => m.id);
-  return {
-    acked: ids.map((id) => result.explicitAcks.includes(id)),
-    retried: ids.map((id) =>
-      result.retryMessages.some((r) => r.msgId === id)
-        ? { delaySeconds: delays.get(id) }
-        : undefined,
-    ),
-    ackAll: result.ackAll,
-    retryBatch: result.retryBatch.retry,
-  };
-}
-const job = (orderReference: string, attempts = 1) => ({ body: { orderReference }, attempts });
-
-const invoicesOf = (orderReference: string) =>
-  db.select().from(schema.invoices).where(eq(schema.invoices.orderReference, orderReference));
-const mailsFor = (reference: string) =>
-  db
-    .select()
-    .from(schema.mails)
-    .where(eq(schema.mails.subject, `Invoice: ${reference}`));
-const numbers = () => env.INVOICE_NUMBERS.getByName("global");
-
-/** The highest number issued so far: new invoices must continue from it without a gap. */
-async function highestNumber(): Promise<number> {
-  const rows = await db.select({ number: schema.invoices.number }).from(schema.invoices);
-  return Math.max(0, ...rows.map((r) => r.number));
-}
+/** The consumer with the shop's BCC list, unless a test brings its own environment. */
+const consume = (
+  bodies: Parameters<typeof consumeWith>[0],
+  options: Parameters<typeof consumeWith>[1] = {},
+) => consumeWith(bodies, { env: testEnv, ...options });
 
 /** A D1 that fails every statement matching `pattern`: an outage of one table. */
 function d1FailingOn(pattern: RegExp): D1Database {
@@ -157,7 +91,7 @@ describe("invoice consumer, end to end", () => {
       customerReference: "customer-1",
       customerEmail: "ada@example.com",
       currency: "EUR",
-      templateVersion: 1,
+      templateVersion: TEMPLATE_VERSION,
     });
     expect(invoice?.totals).toMatchObject({
       subtotal: order.totals.subtotal,
@@ -166,8 +100,9 @@ describe("invoice consumer, end to end", () => {
       grandTotal: order.totals.grandTotal,
       taxByRate: order.totals.taxByRate,
     });
-    expect(invoice?.html).toContain(order.reference);
-    expect(invoice?.html).toContain(`Invoice-${before + 1}`);
+    const document = await documentOf(invoice);
+    expect(document).toContain(order.reference);
+    expect(document).toContain(`Invoice-${before + 1}`);
     expect(invoice?.mailedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     const mails = await mailsFor(invoice?.reference ?? "");
@@ -177,7 +112,7 @@ describe("invoice consumer, end to end", () => {
       bcc: BCC,
       subject: `Invoice: Invoice-${before + 1}`,
       idempotencyKey: `Invoice-${before + 1}`,
-      html: invoice?.html,
+      attachments: [expect.objectContaining({ storageKey: invoice?.documentKey })],
     });
 
     const after = await readOrder(order.reference);
@@ -290,21 +225,26 @@ describe("invoice consumer, end to end", () => {
 
     await consume([job(order.reference)]);
     const [invoice] = await invoicesOf(order.reference);
-    const expected = computeTotals(
-      "gross",
-      [
-        { quantity: 2, unitPrice: 1190, taxRate: 19 },
-        { quantity: 1, unitPrice: 1070, taxRate: 7 },
+    // Billed: 2 shirts (2380) and the book (1070), shipping 490 at 19 %.
+    expect(invoice?.totals).toEqual({
+      subtotal: 2380 + 1070,
+      expenseTotal: 490,
+      discountTotal: 0,
+      taxByRate: [
+        { rate: 19, net: 2870 - 458, tax: 458 },
+        { rate: 7, net: 1000, tax: 70 },
       ],
-      [{ amount: 490, taxRate: 19 }],
-    );
-    expect(invoice?.totals).toEqual(expected);
+      taxTotal: 458 + 70,
+      grandTotal: 2380 + 1070 + 490,
+    });
+    expect(invoice?.totals).toEqual(cancelled.totals.billable);
     // What the order still bills equals what the invoice bills.
     expect(invoice?.totals.grandTotal).toBe(cancelled.totals.refundableTotal);
-    expect(invoice?.html).toContain("Shirt");
-    expect(invoice?.html).toContain("Book");
-    expect(invoice?.html).not.toContain("Mug");
-    expect(invoice?.html).not.toContain("Express");
+    const document = await documentOf(invoice);
+    expect(document).toContain("Shirt");
+    expect(document).toContain("Book");
+    expect(document).not.toContain("Mug");
+    expect(document).not.toContain("Express");
   });
 });
 
@@ -342,7 +282,7 @@ describe("invoice consumer, failures", () => {
     expect(failed.acked).toEqual([false]);
     expect(failed.retried[0]?.delaySeconds).toBe(backoffSeconds(1));
     expect(await invoicesOf(order.reference)).toEqual([]);
-    const allocated = await numbers().peek(order.reference);
+    const allocated = await allocatedNumber(order.reference);
     expect(allocated).toEqual({ number: before + 1 });
 
     await consume([job(order.reference, 2)]);
@@ -411,10 +351,18 @@ describe("invoice consumer, failures", () => {
     expect(verdict.retried.map((r) => r?.delaySeconds)).toEqual([0, 0, 10, undefined]);
     expect(await invoicesOf(good.reference)).toHaveLength(1);
     // An order that cannot be read consumes no number.
-    expect(await numbers().peek("ORD-DOES-NOT-EXIST")).toBeNull();
+    expect(await allocatedNumber("ORD-DOES-NOT-EXIST")).toBeNull();
   });
 
   it("backs off exponentially from 10 seconds up to 10 minutes", () => {
-    expect([0, 1, 2, 3, 6, 7, 20].map(backoffSeconds)).toEqual([10, 10, 20, 40, 320, 600, 600]);
+    expect([0, 1, 2, 3, 6, 7, 20].map((n) => backoffSeconds(n))).toEqual([
+      10, 10, 20, 40, 320, 600, 600,
+    ]);
+    // What INVOICE_RETRY_DELAY and INVOICE_RETRY_MAX_DELAY say, in whole seconds.
+    const policy = retryPolicyFromEnv({
+      INVOICE_RETRY_DELAY: "1500 ms",
+      INVOICE_RETRY_MAX_DELAY: "5 seconds",
+    });
+    expect([1, 2, 3, 4].map((n) => backoffSeconds(n, policy))).toEqual([2, 3, 5, 5]);
   });
 });

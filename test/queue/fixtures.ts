@@ -1,5 +1,5 @@
 import type { Address } from "../../src/domain/inputs";
-import type { ItemView, OrderView, ShipmentView } from "../../src/domain/view";
+import type { ExpenseView, ItemView, OrderView, ShipmentView } from "../../src/domain/view";
 
 const address = (over: Partial<Address> = {}): Address => ({
   firstName: "Ada",
@@ -23,6 +23,8 @@ const item = (over: Partial<ItemView> & Pick<ItemView, "id" | "lineId">): ItemVi
   stateDisplay: "confirmed",
   flags: [],
   canceledAmount: 0,
+  refundedAmount: 0,
+  refundableAmount: 0,
   ...over,
 });
 
@@ -36,14 +38,37 @@ const shipment = (over: Partial<ShipmentView> & Pick<ShipmentView, "id">): Shipm
   ...over,
 });
 
+const expense = (s: ShipmentView, over: Partial<ExpenseView> = {}): ExpenseView => ({
+  type: "shipping",
+  shipmentId: s.id,
+  movedTo: null,
+  method: s.method,
+  address: s.address,
+  amount: s.expense,
+  byRate: [{ rate: s.method.taxRate ?? 0, amount: s.expense }],
+  status: "open",
+  canceledAmount: 0,
+  refundedAmount: 0,
+  refundableAmount: s.expense,
+  ...over,
+});
+
 /**
- * A hand-built order with two tax rates, a line split into a billed and a cancelled item, a
+ * A hand-built order view (the renderer reads its items and expenses; its totals are left 0)
+ * with two tax rates, a line split into a billed and a cancelled item, a
  * fully cancelled line, and a second shipment whose items are all cancelled.
  */
 export function sampleOrder(over: Partial<OrderView> = {}): OrderView {
   const items = [
     // Line L1: 3 units, one of them cancelled (split item).
-    item({ id: "I1", lineId: "L1", quantity: 2, unitPrice: 1190, name: "Notebook A5" }),
+    item({
+      id: "I1",
+      lineId: "L1",
+      quantity: 2,
+      unitPrice: 1190,
+      name: "Notebook A5",
+      refundableAmount: 2380,
+    }),
     item({
       id: "I2",
       lineId: "L1",
@@ -55,7 +80,15 @@ export function sampleOrder(over: Partial<OrderView> = {}): OrderView {
       canceledAmount: 1190,
     }),
     // Line L2: books at 7 %.
-    item({ id: "I3", lineId: "L2", quantity: 1, unitPrice: 2140, taxRate: 7, name: "Book" }),
+    item({
+      id: "I3",
+      lineId: "L2",
+      quantity: 1,
+      unitPrice: 2140,
+      taxRate: 7,
+      name: "Book",
+      refundableAmount: 2140,
+    }),
     // Line L3: entirely cancelled, alone in shipment S2.
     item({
       id: "I4",
@@ -69,6 +102,15 @@ export function sampleOrder(over: Partial<OrderView> = {}): OrderView {
       canceledAmount: 2000,
     }),
   ];
+  const s1 = shipment({ id: "S1", itemIds: ["I1", "I2", "I3"] });
+  const s2 = shipment({
+    id: "S2",
+    itemIds: ["I4"],
+    expense: 990,
+    method: { id: "exp", name: "Express", price: 990, taxRate: 19 },
+    address: address({ city: "Hamburg", zipCode: "20095" }),
+  });
+  const shipments = [s1, s2];
   return {
     reference: "ORD-TEST-1",
     version: 7,
@@ -91,21 +133,25 @@ export function sampleOrder(over: Partial<OrderView> = {}): OrderView {
       taxTotal: 0,
       grandTotal: 0,
       canceledTotal: 0,
+      refundedTotal: 0,
       refundableTotal: 0,
       taxByRate: [],
+      billable: {
+        subtotal: 0,
+        expenseTotal: 0,
+        discountTotal: 0,
+        taxTotal: 0,
+        grandTotal: 0,
+        taxByRate: [],
+      },
     },
     billingAddress: address({ company: "Engines Ltd", email: "ap@engines.example" }),
-    shipments: [
-      shipment({ id: "S1", itemIds: ["I1", "I2", "I3"] }),
-      shipment({
-        id: "S2",
-        itemIds: ["I4"],
-        expense: 990,
-        method: { id: "exp", name: "Express", price: 990, taxRate: 19 },
-        address: address({ city: "Hamburg", zipCode: "20095" }),
-      }),
-    ],
+    shipments,
     items,
+    expenses: [
+      expense(s1),
+      expense(s2, { status: "canceled", canceledAmount: 990, refundableAmount: 0 }),
+    ],
     invoice: null,
     ...over,
   };

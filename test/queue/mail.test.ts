@@ -53,6 +53,34 @@ describe("capture transport", () => {
     expect(first?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  it("records what was attached and where it is kept, never the bytes", async () => {
+    const document = "<!doctype html><p>Invoice Invoice-1 \u{1f9fe}</p>";
+    await captureTransport(db).send(
+      mail({
+        idempotencyKey: "with-attachment",
+        attachments: [
+          {
+            filename: "Invoice-1.html",
+            contentType: "text/html; charset=utf-8",
+            content: document,
+            storageKey: "invoices/Invoice-1.html",
+          },
+        ],
+      }),
+    );
+    const rows = await db.select().from(schema.mails);
+    const row = rows.find((r) => r.idempotencyKey === "with-attachment");
+    expect(row?.attachments).toEqual([
+      {
+        filename: "Invoice-1.html",
+        contentType: "text/html; charset=utf-8",
+        bytes: new TextEncoder().encode(document).byteLength,
+        storageKey: "invoices/Invoice-1.html",
+      },
+    ]);
+    expect(JSON.stringify(row)).not.toContain("<!doctype");
+  });
+
   it("is what MAIL_TRANSPORT=capture selects", async () => {
     await mailTransportFromEnv(env).send(mail({ idempotencyKey: "from-env" }));
     const rows = await db.select().from(schema.mails);
@@ -81,6 +109,37 @@ describe("http transport", () => {
       subject: "Invoice: Invoice-1",
       html: "<p>hi</p>",
     });
+  });
+
+  it("sends attachments base64-encoded, as Resend's API takes them", async () => {
+    const document = "<!doctype html><p>Rechnung \u{1f9fe} über 12,00 €</p>";
+    const req = buildProviderRequest(
+      options,
+      mail({
+        attachments: [
+          {
+            filename: "Invoice-1.html",
+            contentType: "text/html; charset=utf-8",
+            content: document,
+            storageKey: "invoices/Invoice-1.html",
+          },
+        ],
+      }),
+    );
+    const body = (await req.json()) as {
+      attachments: { filename: string; content: string; content_type: string }[];
+    };
+    expect(body.attachments).toHaveLength(1);
+    expect(body.attachments[0]).toMatchObject({
+      filename: "Invoice-1.html",
+      content_type: "text/html; charset=utf-8",
+    });
+    // The bytes of the UTF-8 document, decoded the way the provider will.
+    const decoded = Uint8Array.from(atob(body.attachments[0]?.content ?? ""), (c) =>
+      c.charCodeAt(0),
+    );
+    expect(new TextDecoder().decode(decoded)).toBe(document);
+    expect(JSON.stringify(body)).not.toContain("storageKey");
   });
 
   it("throws with the status when the provider does not accept the mail", async () => {

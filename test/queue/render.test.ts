@@ -1,14 +1,26 @@
 import { describe, expect, it } from "vitest";
+import { invoiceContent } from "../../src/engine/invoice";
 import { escapeHtml, formatMoney } from "../../src/mail/html";
-import { billedContent, parseSeller, renderInvoice } from "../../src/queue/render";
+import { parseSeller, renderInvoice } from "../../src/queue/render";
 import { sampleOrder, seller } from "./fixtures";
 
 const render = (order = sampleOrder()) =>
   renderInvoice({ order, reference: "Invoice-7", issuedAt: "2026-11-03T12:00:00.000Z", seller });
 
 describe("invoice content", () => {
-  it("bills only items not flagged cancelled, merged per order line", () => {
-    const { lines } = billedContent(sampleOrder());
+  it("bills only items not flagged cancelled or refunded, merged per order line", () => {
+    const order = sampleOrder();
+    const first = order.items[0]!;
+    order.items.push({
+      ...first,
+      id: "I5",
+      quantity: 1,
+      state: "refunded",
+      flags: ["shipped", "refunded", "final"],
+      refundableAmount: 0,
+      refundedAmount: 1190,
+    });
+    const { lines } = invoiceContent(order);
     expect(lines).toEqual([
       expect.objectContaining({ lineId: "L1", quantity: 2, amount: 2380, taxRate: 19 }),
       expect.objectContaining({ lineId: "L2", quantity: 1, amount: 2140, taxRate: 7 }),
@@ -16,16 +28,41 @@ describe("invoice content", () => {
   });
 
   it("does not bill the expense of a shipment whose items are all cancelled", () => {
-    const { expenses } = billedContent(sampleOrder());
+    const { expenses } = invoiceContent(sampleOrder());
     expect(expenses.map((e) => e.shipmentId)).toEqual(["S1"]);
   });
 
-  it("bills a shipment's expense at its method's tax rate, 0 when the method has none", () => {
+  it("bills the expense of a removed shipment, which follows the shipment its items went to", () => {
     const order = sampleOrder();
-    const s1 = order.shipments[0]!;
-    order.shipments[0] = { ...s1, method: { id: "x", name: "Free", price: 0 }, expense: 300 };
-    expect(billedContent(order).expenses).toEqual([
-      expect.objectContaining({ shipmentId: "S1", taxRate: 0, amount: 300 }),
+    const s1 = order.expenses[0]!;
+    order.expenses.push({ ...s1, shipmentId: "S3", movedTo: "S1", amount: 300 });
+    order.expenses[2]!.byRate = [{ rate: 19, amount: 300 }];
+    const { expenses, totals } = invoiceContent(order);
+    expect(expenses.map((e) => e.shipmentId)).toEqual(["S1", "S3"]);
+    expect(totals.expenseTotal).toBe(490 + 300);
+    // Were S1's items all cancelled, S3's expense would be cancelled with them.
+    order.items = order.items.map((i) => ({ ...i, state: "cancelled", flags: ["cancelled"] }));
+    expect(invoiceContent(order).expenses).toEqual([]);
+  });
+
+  it("bills an expense split over several rates as one row per rate", () => {
+    const order = sampleOrder();
+    order.expenses[0] = {
+      ...order.expenses[0]!,
+      byRate: [
+        { rate: 19, amount: 290 },
+        { rate: 7, amount: 200 },
+      ],
+    };
+    const { html, totals } = render(order);
+    expect(html).toContain("(share at 19 %)");
+    expect(html).toContain("(share at 7 %)");
+    expect(html).toContain("€2.90");
+    expect(html).toContain("€2.00");
+    // 19 %: 2380 + 290 = 2670 gross; 7 %: 2140 + 200 = 2340 gross.
+    expect(totals.taxByRate).toEqual([
+      { rate: 19, net: 2244, tax: 426 },
+      { rate: 7, net: 2187, tax: 153 },
     ]);
   });
 
@@ -44,13 +81,27 @@ describe("invoice content", () => {
     });
   });
 
-  it("adds tax on top in net mode", () => {
+  it("adds tax on top in net mode: the billed parts' shares of the order's tax per rate", () => {
     const { totals } = render(sampleOrder({ priceMode: "net" }));
+    // The order's 19 % tax is round(0.19 x (3570 + 2000 + 490 + 990)) = 1340, shared by net
+    // amount: line L1 679 (of which its 2 billed units carry 2833 - 2380 = 453), shipping S1 93.
+    // 7 %: 150 on 2140, all billed.
     expect(totals.taxByRate).toEqual([
-      { rate: 19, net: 2870, tax: 545 },
+      { rate: 19, net: 2870, tax: 453 + 93 },
       { rate: 7, net: 2140, tax: 150 },
     ]);
-    expect(totals.grandTotal).toBe(4520 + 490 + 545 + 150);
+    expect(totals.grandTotal).toBe(4520 + 490 + 546 + 150);
+  });
+
+  it("bills an order with nothing canceled with its tax rounded once per rate", () => {
+    const order = sampleOrder({ priceMode: "net" });
+    order.items = order.items.filter((i) => i.flags.length === 0);
+    order.expenses = order.expenses.slice(0, 1);
+    const { totals } = render(order);
+    expect(totals.taxByRate).toEqual([
+      { rate: 19, net: 2380 + 490, tax: Math.round(0.19 * 2870) },
+      { rate: 7, net: 2140, tax: Math.round(0.07 * 2140) },
+    ]);
   });
 });
 
@@ -122,7 +173,11 @@ describe("invoice document", () => {
   it("formats currencies without minor units, such as JPY, as whole amounts", () => {
     const order = sampleOrder({ currency: "JPY" });
     order.items = order.items.map((i) => ({ ...i, unitPrice: 1500 }));
-    order.shipments = order.shipments.map((s) => ({ ...s, expense: 800 }));
+    order.expenses = order.expenses.map((e) => ({
+      ...e,
+      amount: 800,
+      byRate: [{ rate: 19, amount: 800 }],
+    }));
     const { html, totals } = render(order);
     expect(totals.subtotal).toBe(2 * 1500 + 1500);
     expect(html).toContain("¥3,000");

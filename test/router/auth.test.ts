@@ -28,10 +28,56 @@ describe("authentication and roles", () => {
   });
 
   it("a token with an unknown role is UNAUTHORIZED", async () => {
-    const token = await sign({ sub: "x", role: "admin" }, "test-jwt-secret", "HS256");
+    const now = Math.floor(Date.now() / 1000);
+    const token = await sign(
+      { sub: "x", role: "admin", exp: now + 60 },
+      "test-jwt-secret",
+      "HS256",
+    );
     expect(
       (await call("orders.get", { reference: "ORD-X" }, { token, method: "GET" })).status,
     ).toBe(401);
+  });
+
+  const HOUR = 3600;
+  const tokenWith = (claims: Record<string, unknown>) =>
+    sign({ sub: "ops", role: "backoffice", ...claims }, "test-jwt-secret", "HS256");
+  const status = async (token: string) =>
+    (await call("processes.list", {}, { token, method: "GET" })).status;
+
+  it("every token must carry exp, and may live at most TOKEN_MAX_TTL (24 hours)", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const refused = {
+      "no exp": await tokenWith({}),
+      "exp 1e300": await tokenWith({ exp: 1e300 }),
+      "exp as a string": await tokenWith({ exp: String(now + HOUR) }),
+      "exp 25 hours ahead": await tokenWith({ exp: now + 25 * HOUR }),
+      "issued 10 minutes ago for 24 h 5 min": await tokenWith({
+        iat: now - 600,
+        exp: now - 600 + 24 * HOUR + 300,
+      }),
+      "nbf an hour ahead": await tokenWith({ nbf: now + HOUR, exp: now + 2 * HOUR }),
+      "iat an hour ahead": await tokenWith({ iat: now + HOUR, exp: now + 2 * HOUR }),
+    };
+    for (const [name, token] of Object.entries(refused)) {
+      const res = await call("processes.list", {}, { token, method: "GET" });
+      expect(res.status, name).toBe(401);
+      expect(res.body.error?.data.code, name).toBe("UNAUTHORIZED");
+    }
+    const accepted = {
+      "exp 24 hours ahead": await tokenWith({ exp: now + 24 * HOUR - 5 }),
+      "iat and exp 24 hours apart": await tokenWith({ iat: now, exp: now + 24 * HOUR }),
+      // Clocks differ a little between the issuer and us.
+      "iat a few seconds ahead": await tokenWith({ iat: now + 5, exp: now + HOUR }),
+      "nbf a few seconds ahead": await tokenWith({ nbf: now + 5, exp: now + HOUR }),
+    };
+    for (const [name, token] of Object.entries(accepted))
+      expect(await status(token), name).toBe(200);
+  });
+
+  it("says why a signed token is refused", async () => {
+    const res = await call("processes.list", {}, { token: await tokenWith({}), method: "GET" });
+    expect(res.body.error?.message).toContain("exp");
   });
 
   it.each([

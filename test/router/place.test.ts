@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { limits } from "../../src/domain/limits";
 import { call, clientAs, orderInput, tokenFor } from "../helpers";
 
 describe("orders.place", () => {
@@ -35,13 +36,34 @@ describe("orders.place", () => {
       grandTotal: 3 * 1190 + 1070 + 490,
       canceledTotal: 0,
     });
-    // Gross prices: 19% of 3570 is 570, 7% of 1070 is 70; shipping is untaxed here.
-    expect(order.totals.taxByRate).toEqual([
-      { rate: 19, net: 3000, tax: 570 },
-      { rate: 7, net: 1000, tax: 70 },
-      { rate: 0, net: 490, tax: 0 },
+    // The method gives no tax rate, so shipping is taxed as the goods it carries: 490 split
+    // 3570 : 1070 (largest remainder) is 377 at 19 % and 113 at 7 %. Gross prices contain
+    // their tax: 19 % of 3570 + 377 = 3947 is 630, 7 % of 1070 + 113 = 1183 is 77.
+    expect(order.expenses).toEqual([
+      expect.objectContaining({
+        shipmentId: "S1",
+        amount: 490,
+        byRate: [
+          { rate: 19, amount: 377 },
+          { rate: 7, amount: 113 },
+        ],
+        status: "open",
+        refundableAmount: 490,
+      }),
     ]);
-    expect(order.totals.taxTotal).toBe(640);
+    expect(order.totals.taxByRate).toEqual([
+      { rate: 19, net: 3947 - 630, tax: 630 },
+      { rate: 7, net: 1183 - 77, tax: 77 },
+    ]);
+    expect(order.totals.taxTotal).toBe(707);
+    expect(order.totals.billable).toEqual({
+      subtotal: order.totals.subtotal,
+      expenseTotal: order.totals.expenseTotal,
+      discountTotal: 0,
+      taxTotal: order.totals.taxTotal,
+      grandTotal: order.totals.grandTotal,
+      taxByRate: order.totals.taxByRate,
+    });
     expect(order.items).toHaveLength(2);
     expect(order.items.map((i) => i.quantity)).toEqual([3, 1]);
     expect(order.version).toBeGreaterThan(0);
@@ -104,11 +126,61 @@ describe("orders.place", () => {
         ],
       }),
     );
+    // Shipping carries 19 % goods only, so it is taxed at 19 %: tax once on 2000 + 490.
     expect(order.totals).toMatchObject({
       subtotal: 2000,
-      taxTotal: 380,
-      grandTotal: 2000 + 490 + 380,
+      taxTotal: 473,
+      grandTotal: 2000 + 490 + 473,
     });
+  });
+
+  it("taxes shipping at the method's taxRate when the placement gives one", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const input = orderInput();
+    const order = await checkout.orders.place.mutate({
+      ...input,
+      shipments: input.shipments.map((s) => ({ ...s, method: { ...s.method, taxRate: 7 } })),
+    });
+    expect(order.expenses[0]?.byRate).toEqual([{ rate: 7, amount: 490 }]);
+    expect(order.totals.taxByRate).toEqual([
+      { rate: 19, net: 4760 - 760, tax: 760 },
+      { rate: 7, net: 490 - 32, tax: 32 },
+    ]);
+  });
+});
+
+describe("totals stay exact integers", () => {
+  it("an order of exactly the amount limit places with exact tax, net and gross", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const input = orderInput();
+    const atLimit = (priceMode: "gross" | "net", taxRate: number) =>
+      checkout.orders.place.mutate({
+        ...input,
+        idempotencyKey: `${input.idempotencyKey}-${priceMode}`,
+        priceMode,
+        shipments: input.shipments.map((s) => ({ ...s, method: { ...s.method, price: 0 } })),
+        lines: [
+          {
+            ...input.lines[0]!,
+            quantity: limits.maxQuantity,
+            unitPrice: limits.maxUnitPrice,
+            taxRate,
+          },
+        ],
+      });
+    const amount = limits.maxQuantity * limits.maxUnitPrice;
+    expect(amount).toBe(limits.maxOrderAmount);
+    const net = await atLimit("net", 5.5);
+    expect(net.totals).toMatchObject({ taxTotal: 55_000_000_000_000, grandTotal: 1.055e15 });
+    // 10^15 x 19 / 119 = 159663865546218.49: in floating point the product is inexact and
+    // Math.round(amount * 19 / 119) says ...219.
+    const gross = await atLimit("gross", 19);
+    expect(gross.totals.taxByRate).toEqual([
+      { rate: 19, net: amount - 159_663_865_546_218, tax: 159_663_865_546_218 },
+    ]);
+    expect(gross.totals.grandTotal).toBe(amount);
+    for (const order of [net, gross])
+      expect(Number.isSafeInteger(order.totals.grandTotal + order.totals.taxTotal)).toBe(true);
   });
 });
 
@@ -148,7 +220,58 @@ describe("orders.place rejects bad input with the field path and stores nothing"
       (i) => ({ ...i, customOrderReference: "PO\u0007" }),
       ["customOrderReference"],
     ],
+    [
+      "a lone surrogate in the custom reference",
+      (i) => ({ ...i, customOrderReference: "\ud800lone" }),
+      ["customOrderReference"],
+    ],
+    [
+      "a lone surrogate in a line's name",
+      (i) => ({ ...i, lines: [{ ...i.lines[0], name: "Shirt \udfff" }] }),
+      ["lines", 0, "name"],
+    ],
+    [
+      "a lone surrogate in the customer's first name",
+      (i) => ({ ...i, customer: { ...i.customer, firstName: "\ud83dAda" } }),
+      ["customer", "firstName"],
+    ],
+    [
+      "a lone surrogate in the idempotency key",
+      (i) => ({ ...i, idempotencyKey: `${i.idempotencyKey}\ud800` }),
+      ["idempotencyKey"],
+    ],
+    [
+      "a lone surrogate in an email",
+      (i) => ({ ...i, customer: { ...i.customer, email: "ada\ud800@example.com" } }),
+      ["customer", "email"],
+    ],
+    [
+      "an unknown payment method",
+      (i) => ({ ...i, paymentMethod: "prepaymnet" }),
+      ["paymentMethod"],
+    ],
     ["empty lines", (i) => ({ ...i, lines: [] }), ["lines"]],
+    [
+      "lines that together pass the order amount limit (2 x 10^15 minor units)",
+      (i) => ({
+        ...i,
+        lines: [0, 1].map((n) => ({
+          ...i.lines[0],
+          sku: `BIG-${n}`,
+          quantity: limits.maxQuantity,
+          unitPrice: limits.maxUnitPrice,
+        })),
+      }),
+      ["lines"],
+    ],
+    [
+      "one line at the limit plus shipping",
+      (i) => ({
+        ...i,
+        lines: [{ ...i.lines[0], quantity: limits.maxQuantity, unitPrice: limits.maxUnitPrice }],
+      }),
+      ["lines"],
+    ],
     ["10,001 lines", (i) => ({ ...i, lines: Array(10_001).fill(i.lines[0]) }), ["lines"]],
     [
       "a bad country",
@@ -198,6 +321,28 @@ describe("orders.place rejects bad input with the field path and stores nothing"
     ],
   ];
 
+  it("says what is wrong in words, field by field, and keeps zod's issues in data.issues", async () => {
+    const token = await tokenFor("checkout", "shop");
+    const input = orderInput();
+    const res = await call(
+      "orders.place",
+      {
+        ...input,
+        customer: { ...input.customer, email: "nope" },
+        lines: [{ ...input.lines[0], quantity: 0 }],
+      },
+      { token },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error?.message).toBe(
+      "customer.email: Invalid email address; lines[0].quantity: Too small: expected number to be >=1",
+    );
+    expect(res.body.error?.data.issues?.map((i) => i.path)).toEqual([
+      ["customer", "email"],
+      ["lines", 0, "quantity"],
+    ]);
+  });
+
   for (const [name, mutate, path] of cases)
     it(`rejects ${name}`, async () => {
       const token = await tokenFor("checkout", "shop");
@@ -212,4 +357,16 @@ describe("orders.place rejects bad input with the field path and stores nothing"
       const ok = await call("orders.place", input, { token });
       expect(ok.status).toBe(200);
     });
+});
+
+describe("payment methods", () => {
+  it("an unknown payment method is BAD_REQUEST on paymentMethod, naming the known ones", async () => {
+    const token = await tokenFor("checkout", "shop");
+    const res = await call("orders.place", orderInput({ paymentMethod: "prepaymnet" }), { token });
+    expect(res.status).toBe(400);
+    const issue = res.body.error?.data.issues?.find((i) => i.path.join(".") === "paymentMethod");
+    expect(issue?.message).toContain('"prepaymnet"');
+    expect(issue?.message).toContain("prepayment, invoice, none");
+    expect(res.body.error?.message).toContain("paymentMethod");
+  });
 });

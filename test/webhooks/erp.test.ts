@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
+import { limits } from "../../src/domain/limits";
 import { signPayload } from "../../src/webhooks/signature";
 import { clientAs, orderInput, triggerAll } from "../helpers";
 import { seeded } from "../seed";
@@ -196,8 +197,34 @@ describe("ERP webhook commands", () => {
     expect(bad.body.error?.message).toMatch(/target/);
     expect((await send(shipBody(order.reference), { key: null })).status).toBe(400);
     expect((await send(null, { raw: "{not json" })).status).toBe(400);
-    const huge = { ...shipBody(order.reference), padding: "x".repeat(1024 * 1024) };
-    expect((await send(huge)).status).toBe(413);
+    const huge = { ...shipBody(order.reference), padding: "x".repeat(limits.maxWebhookBodyBytes) };
+    const tooLarge = await send(huge);
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.error).toEqual({
+      code: "PAYLOAD_TOO_LARGE",
+      message: `the body exceeds ${limits.maxWebhookBodyBytes} bytes`,
+    });
+  });
+
+  it("a lone surrogate in the body is 400 naming the field, and changes nothing", async () => {
+    const order = await readyToShip("PO-SURROGATE");
+    const res = await send({
+      type: "order.custom-reference.set",
+      order: { reference: order.reference },
+      customOrderReference: "\ud800lone",
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error?.message).toMatch(/^customOrderReference: .*well-formed/);
+    const lookup = await send({
+      ...shipBody(order.reference),
+      order: { customOrderReference: "PO-\udc00" },
+    });
+    expect(lookup.status).toBe(400);
+    expect(lookup.body.error?.message).toMatch(/^order/);
+    const backoffice = await clientAs("backoffice");
+    const after = await backoffice.orders.get.query({ reference: order.reference });
+    expect(after.customOrderReference).toBe("PO-SURROGATE");
+    expect(after.version).toBe(order.version);
   });
 
   it("1,000 random malformed bodies all get 4xx and change nothing", async () => {

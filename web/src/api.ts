@@ -1,24 +1,27 @@
-// The one place the back office meets the service: the typed client and the API's type.
-// When the client ships as a package, these two imports become "edge-oms/client"; nothing from
-// the server's code reaches the browser (AppRouter is a type, erased by the build).
-import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
-import type { AppRouter } from "../../src/client";
+// The one place the back office meets the service: the published typed client, `edge-oms/client`
+// (this repository's own package, built into dist/ by `npm install`), and the types it exports.
+// Nothing from the server's code reaches the browser, and if the client's types are wrong, the
+// back office does not compile.
+import type { RouterInputs, RouterOutputs } from "edge-oms/client";
 
-export { createOrderClient } from "../../src/client";
-export type { AppRouter };
+export type {
+  Address,
+  AppRouter,
+  HistoryView as HistoryEntry,
+  ItemEvents,
+  ItemState,
+  ItemView,
+  ManualEvent,
+  Method,
+  OrderClientError,
+  OrderSummary,
+  OrderView,
+  ShipmentView,
+  Target,
+  TriggerResult,
+} from "edge-oms/client";
+export { createOrderClient, isOrderClientError } from "edge-oms/client";
 
-export type Inputs = inferRouterInputs<AppRouter>;
-export type Outputs = inferRouterOutputs<AppRouter>;
-
-export type OrderView = Outputs["orders"]["get"];
-export type ItemView = OrderView["items"][number];
-export type ShipmentView = OrderView["shipments"][number];
-export type Address = ShipmentView["address"];
-export type Method = ShipmentView["method"];
-export type OrderSummary = Outputs["orders"]["list"]["orders"][number];
-export type HistoryEntry = Outputs["orders"]["history"][number];
-export type ItemEvents = Outputs["orders"]["events"][number];
-export type TriggerResult = Outputs["orders"]["trigger"];
-export type Target = Inputs["orders"]["trigger"]["target"];
-export type ListInput = Inputs["orders"]["list"];
-export type ProcessDescription = Outputs["processes"]["get"];
+export type Inputs = RouterInputs;
+export type ListInput = RouterInputs["orders"]["list"];
+export type ProcessDescription = RouterOutputs["processes"]["get"];

@@ -1,6 +1,7 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { lazy, type ReactNode, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { Link, Route, Switch } from "wouter";
+import { isOrderClientError } from "./api";
 import {
   type Claims,
   forgetToken,
@@ -9,7 +10,7 @@ import {
   storeToken,
   takeTokenFromAddress,
 } from "./auth";
-import { describeError, errorCode, isApiError } from "./errors";
+import { describeError, errorCode } from "./errors";
 import { OrderPage } from "./pages/order-page";
 import { OrdersPage } from "./pages/orders-page";
 import { SignInPage, verifyToken } from "./pages/sign-in-page";
@@ -90,7 +91,7 @@ function SignedIn({ token, claims, signOut }: Session) {
         queries: {
           staleTime: 1_000,
           // Only a request that got no answer is worth repeating; an answer stands.
-          retry: (failures, error) => isApiError(error) && !error.data && failures < 2,
+          retry: (failures, error) => isOrderClientError(error) && !error.data && failures < 2,
         },
         mutations: { retry: false },
       },

@@ -1,11 +1,11 @@
 import { useState } from "react";
-import type { OrderView, Target, TriggerResult } from "../api";
+import type { ManualEvent, OrderView, Target, TriggerResult } from "../api";
 import { plural } from "../format";
 import type { OrderActions } from "../order-actions";
 import { Dialog } from "./dialog";
 
 interface DryRun {
-  event: string;
+  event: ManualEvent;
   result: TriggerResult;
 }
 
@@ -23,7 +23,7 @@ export function BulkEvents({
   display,
 }: {
   view: OrderView;
-  events: string[];
+  events: ManualEvent[];
   target: Target;
   /** Completes the buttons' names: "pay" + " … {scope}". */
   scope: string;
@@ -32,7 +32,7 @@ export function BulkEvents({
 }) {
   const [dryRun, setDryRun] = useState<DryRun | null>(null);
 
-  async function start(event: string) {
+  async function start(event: ManualEvent) {
     const result = await actions.trigger(view, { event, target, dryRun: true });
     if (result) setDryRun({ event, result });
   }

@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useMemo, useState } from "react";
-import type { Address, OrderView } from "../api";
+import type { Address, ManualEvent, OrderView } from "../api";
 import { dateTime, duration, money } from "../format";
 import type { OrderActions } from "../order-actions";
 import { BulkEvents } from "./bulk-events";
@@ -30,12 +30,12 @@ export function OrderSection({
   display,
 }: {
   view: OrderView;
-  events: Map<string, string[]>;
+  events: Map<string, ManualEvent[]>;
   actions: OrderActions;
   display: (state: string) => string;
 }) {
   const orderEvents = useMemo(() => {
-    const all = new Set<string>();
+    const all = new Set<ManualEvent>();
     for (const list of events.values()) for (const e of list) all.add(e);
     return [...all];
   }, [events]);

@@ -1,6 +1,6 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { type FormEvent, useDeferredValue, useId, useMemo, useRef, useState } from "react";
-import type { ItemView, OrderView, ShipmentView } from "../api";
+import type { ItemView, ManualEvent, OrderView, ShipmentView } from "../api";
 import { digitsOf, money, plural } from "../format";
 import type { OrderActions } from "../order-actions";
 import {
@@ -29,7 +29,7 @@ export function ShipmentSection({
   view: OrderView;
   shipment: ShipmentView;
   items: ItemView[];
-  events: Map<string, string[]>;
+  events: Map<string, ManualEvent[]>;
   actions: OrderActions;
   display: (state: string) => string;
 }) {
@@ -37,7 +37,7 @@ export function ShipmentSection({
   const [editing, setEditing] = useState(false);
   const locked = items.some(isShipped);
   const shipmentEvents = useMemo(() => {
-    const all = new Set<string>();
+    const all = new Set<ManualEvent>();
     for (const item of items) for (const e of events.get(item.id) ?? []) all.add(e);
     return [...all];
   }, [items, events]);
@@ -117,7 +117,7 @@ function ItemTable({
   view: OrderView;
   shipment: ShipmentView;
   items: ItemView[];
-  events: Map<string, string[]>;
+  events: Map<string, ManualEvent[]>;
   actions: OrderActions;
 }) {
   const [filter, setFilter] = useState("");
@@ -247,9 +247,9 @@ function ItemRow({
   index: number;
   item: ItemView;
   currency: string;
-  events: string[];
+  events: ManualEvent[];
   busy: boolean;
-  onEvent: (event: string, quantity: number | undefined) => void;
+  onEvent: (event: ManualEvent, quantity: number | undefined) => void;
   onMove: () => void;
   measure: ((element: Element | null) => void) | undefined;
 }) {

@@ -13,7 +13,7 @@ mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "neutra
 const mermaidId = (state: string) => state.replace(/[^A-Za-z0-9_]/g, "_");
 
 /** The process diagram with this order's quantities written into, and marked on, its states. */
-function withCounts(process: ProcessDescription, counts: Record<string, number>): string {
+function withCounts(process: ProcessDescription, counts: Partial<Record<string, number>>): string {
   const present = process.states.filter((s) => (counts[s.name] ?? 0) > 0);
   return [
     process.mermaid,
@@ -79,7 +79,9 @@ export default function ProcessPage({ reference }: { reference: string }) {
 }
 
 function ProcessView({ view, process }: { view: OrderView; process: ProcessDescription }) {
-  const text = useMemo(() => withCounts(process, view.itemStates), [process, view.itemStates]);
+  // Keyed by state name; the process's states are named the same way.
+  const counts: Partial<Record<string, number>> = view.itemStates;
+  const text = useMemo(() => withCounts(process, counts), [process, counts]);
   const titleId = useId();
   return (
     <>
@@ -103,7 +105,7 @@ function ProcessView({ view, process }: { view: OrderView; process: ProcessDescr
           {process.states.map((s) => (
             <tr key={s.name}>
               <th scope="row">{s.display}</th>
-              <td className="num">{(view.itemStates[s.name] ?? 0).toLocaleString()}</td>
+              <td className="num">{(counts[s.name] ?? 0).toLocaleString()}</td>
               <td>{s.flags.join(", ")}</td>
               <td>{s.manualEvents.join(", ")}</td>
             </tr>

@@ -1,0 +1,136 @@
+/**
+ * examples/storefront is a project of its own that uses this package as any other would: it
+ * depends on "edge-oms": "file:../..", imports only `edge-oms/client`, type-checks against the
+ * built dist/client.d.ts (no Cloudflare types, no skipLibCheck) and runs with plain `node`
+ * against the e2e worker. A regression in the published types or the built entry fails here.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { build } from "tsdown";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { mintToken } from "./server";
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, "../..");
+const storefront = join(root, "examples", "storefront");
+
+/** npm as the test runner was started with (`npm test` sets npm_execpath), else from PATH. */
+function npm(args: string[], cwd: string) {
+  const cli = process.env.npm_execpath;
+  return cli?.endsWith(".js")
+    ? run(process.execPath, [cli, ...args], { cwd })
+    : run("npm", args, { cwd });
+}
+
+/** The example's install is reused while its lockfile is unchanged (npm records it). */
+function installed(): boolean {
+  const marker = join(storefront, "node_modules", ".package-lock.json");
+  return (
+    existsSync(marker) &&
+    statSync(marker).mtimeMs >= statSync(join(storefront, "package-lock.json")).mtimeMs
+  );
+}
+
+async function shop(script: string): Promise<Record<string, unknown>> {
+  const env = {
+    ...process.env,
+    OMS_URL: inject("e2eUrl"),
+    OMS_CHECKOUT_TOKEN: await mintToken("checkout", "storefront"),
+    OMS_BACKOFFICE_TOKEN: await mintToken("backoffice", "storefront-ops"),
+  };
+  // Plain node: no loader, no tsx. A .ts file runs through Node's type stripping.
+  const { stdout } = await run(process.execPath, [script], { cwd: storefront, env });
+  return JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
+}
+
+describe("examples/storefront, a consumer project", () => {
+  beforeAll(async () => {
+    // The entry the example resolves is dist/: build it from the current sources.
+    await npm(["run", "build"], root);
+    // --ignore-scripts: the linked package's `prepare` would only build dist/ again.
+    if (!installed()) await npm(["ci", "--ignore-scripts", "--no-audit", "--no-fund"], storefront);
+  }, 120_000);
+
+  it("publishes dist/ and imports in it only packages it depends on", async () => {
+    const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+      files: string[];
+      exports: Record<string, string | Record<string, string>>;
+    };
+    expect(pkg.files).toEqual(["dist"]);
+    for (const [entry, target] of Object.entries(pkg.exports)) {
+      if (typeof target === "string") continue;
+      // Types first, so every resolver picks the declarations before the code.
+      expect(Object.keys(target)[0], entry).toBe("types");
+      for (const file of Object.values(target)) {
+        expect(file, entry).toMatch(/^\.\/dist\//);
+        const code = await readFile(join(root, file), "utf8");
+        const packages = [...code.matchAll(/\bfrom\s*["']([^"'./][^"']*)["']/g)].map(
+          ([, id = ""]) =>
+            id.startsWith("@") ? id.split("/").slice(0, 2).join("/") : (id.split("/")[0] ?? id),
+        );
+        // A devDependency here would work in this repository and break in every consumer.
+        for (const name of packages) expect(Object.keys(pkg.dependencies), file).toContain(name);
+      }
+    }
+  });
+
+  it("type-checks with the published types only, under Node and under browser settings", async () => {
+    // tsc fails on any error, including a @ts-expect-error line that no longer errs.
+    await expect(npm(["run", "check"], storefront)).resolves.toBeDefined();
+  }, 60_000);
+
+  it("places, reads and triggers through the client with plain node src/shop.ts", async () => {
+    const result = await shop("src/shop.ts");
+    expect(result).toMatchObject({
+      placed: { "payment-pending": 2 },
+      read: true,
+      offered: expect.arrayContaining(["pay", "cancel"]),
+      paid: { paid: 2 },
+      paidState: "paid",
+      refusal: {
+        code: "PRECONDITION_FAILED",
+        message: "no targeted item accepts ship: 1 item(s) in paid (accepts: confirm, cancel)",
+      },
+    });
+    expect(result.reference).toMatch(/^ORD-/);
+  });
+
+  it("does the same from JavaScript with plain node src/shop.mjs", async () => {
+    const result = await shop("src/shop.mjs");
+    expect(result).toMatchObject({ paid: { paid: 2 } });
+  });
+
+  it("bundles src/browser.ts for a browser with the client and tRPC only, no server code", async () => {
+    const outDir = await mkdtemp(join(tmpdir(), "storefront-bundle-"));
+    try {
+      const [bundle] = await build({
+        config: false,
+        cwd: storefront,
+        tsconfig: "tsconfig.browser.json",
+        entry: { page: "src/browser.ts" },
+        platform: "browser",
+        format: "esm",
+        outDir,
+        dts: false,
+        logLevel: "warn",
+        // Bundle everything the page imports, and fail on any package besides these: the
+        // client must not drag in the worker (drizzle, xstate, zod, hono).
+        deps: { alwaysBundle: [/./], onlyBundle: ["edge-oms", "@trpc/client", "@trpc/server"] },
+      });
+      const code = await readFile(join(outDir, "page.js"), "utf8");
+      expect(code).not.toMatch(/from\s*["']node:|require\(/);
+      expect(code).toContain("/trpc");
+      expect([...(bundle?.inlinedDeps.keys() ?? [])].sort()).toEqual([
+        "@trpc/client",
+        "@trpc/server",
+      ]);
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
