@@ -1,5 +1,12 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { startErpReceiver } from "./test/e2e/erp-receiver.ts";
+
+/** Standard Webhooks secrets of the workers project (`whsec_` + base64 of the key). */
+export const TEST_ERP_SECRETS = {
+  ERP_WEBHOOK_SECRET: `whsec_${btoa("test-erp-webhook-secret-of-32-by")}`,
+  ERP_EXPORT_SECRET: `whsec_${btoa("test-erp-export-secret-of-32-byt")}`,
+};
 
 // Three projects, because they run in different runtimes or configurations:
 // - "workers": everything under test/ except e2e and other-vars, inside workerd with real
@@ -15,7 +22,7 @@ import { defineConfig } from "vitest/config";
 // Secrets, and the fast-check seed (test/seed.ts), for every workers project.
 const secrets = {
   JWT_SECRET: "test-jwt-secret",
-  ERP_WEBHOOK_SECRET: "test-erp-secret",
+  ...TEST_ERP_SECRETS,
   MAIL_API_KEY: "",
   FC_SEED: process.env.FC_SEED ?? "",
 };
@@ -30,57 +37,69 @@ const OTHER_VARS = {
   PAYMENT_PROCESSES: '{"prepayment":"payment@1","none":"no-payment@1","default":"no-payment@1"}',
 };
 
-export default defineConfig(async () => ({
-  test: {
-    projects: [
-      {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: { TEST_MIGRATIONS: await readD1Migrations("./migrations"), ...secrets },
-            },
-          }),
-        ],
-        test: {
-          name: "workers",
-          setupFiles: ["./test/apply-migrations.ts"],
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/other-vars/**"],
-          testTimeout: 30_000,
-        },
-      },
-      {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-                ...secrets,
-                ...OTHER_VARS,
+// The workers projects send ERP events to a real HTTP receiver in this process: it verifies
+// them with the standardwebhooks package; tests steer and read it per order over HTTP.
+const erpReceiver = () => startErpReceiver({ secret: TEST_ERP_SECRETS.ERP_EXPORT_SECRET });
+
+export default defineConfig(async () => {
+  const { url: ERP_EXPORT_URL } = await erpReceiver();
+  return {
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                  ...secrets,
+                  ERP_EXPORT_URL,
+                },
               },
-            },
-          }),
-        ],
-        test: {
-          name: "workers-other-vars",
-          setupFiles: ["./test/apply-migrations.ts"],
-          include: ["test/other-vars/**/*.test.ts"],
-          testTimeout: 30_000,
+            }),
+          ],
+          test: {
+            name: "workers",
+            setupFiles: ["./test/apply-migrations.ts"],
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/e2e/**", "test/other-vars/**"],
+            testTimeout: 30_000,
+          },
         },
-      },
-      {
-        test: {
-          name: "e2e",
-          environment: "node",
-          include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["./test/e2e/global-setup.ts"],
-          testTimeout: 30_000,
-          // Covers a test file that starts its own server with startServer().
-          hookTimeout: 90_000,
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                  ...secrets,
+                  ERP_EXPORT_URL,
+                  ...OTHER_VARS,
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers-other-vars",
+            setupFiles: ["./test/apply-migrations.ts"],
+            include: ["test/other-vars/**/*.test.ts"],
+            testTimeout: 30_000,
+          },
         },
-      },
-    ],
-  },
-}));
+        {
+          test: {
+            name: "e2e",
+            environment: "node",
+            include: ["test/e2e/**/*.test.ts"],
+            globalSetup: ["./test/e2e/global-setup.ts"],
+            testTimeout: 30_000,
+            // Covers a test file that starts its own server with startServer().
+            hookTimeout: 90_000,
+          },
+        },
+      ],
+    },
+  };
+});

@@ -1,19 +1,20 @@
 #!/usr/bin/env node
-// Signs an ERP webhook body and prints a curl command that sends it:
+// Signs an ERP webhook body the Standard Webhooks way and prints a curl command that sends it:
 //   npm run -s erp:sign -- --body '{"type":"order.custom-reference.set",...}'
-//   npm run -s erp:sign -- --file body.json --key retry-1 | sh
+//   npm run -s erp:sign -- --file body.json --id retry-1 | sh
 //   echo '{...}' | npm run -s erp:sign
-// The signature is computed here independently of src/webhooks/signature.ts (same scheme,
-// Web Crypto), so a mismatch between the two shows up when the command is run.
+// Signed with the standardwebhooks package, as an ERP's middleware would.
 import { readFileSync } from "node:fs";
+import { Webhook } from "standardwebhooks";
 import { fail, parseCli, requireSecret } from "./env.mjs";
 
 const usage = `usage: npm run -s erp:sign -- (--body '<json>' | --file <path> | < body.json)
-                             [--key <idempotency key>] [--url <webhook url>]
+                             [--id <webhook-id>] [--url <webhook url>]
 
   --body  the raw JSON body, signed byte for byte as given
   --file  read the body from a file instead (or pipe it on stdin)
-  --key   Idempotency-Key header (default: a random UUID); reuse it to test replays
+  --id    webhook-id header, the idempotency key (default: msg_<random UUID>); reuse it to
+          see a replay get its first answer
   --url   default http://127.0.0.1:\${PORT:-8787}/webhooks/erp
 
 The secret is $ERP_WEBHOOK_SECRET, else ERP_WEBHOOK_SECRET from .dev.vars, else from .dev.vars.example.`;
@@ -22,7 +23,7 @@ const values = parseCli(
   {
     body: { type: "string" },
     file: { type: "string" },
-    key: { type: "string" },
+    id: { type: "string" },
     url: { type: "string" },
   },
   usage,
@@ -54,21 +55,21 @@ try {
   process.stderr.write("warning: the body is not valid JSON; the webhook will answer 400\n");
 }
 
-const key = values.key ?? crypto.randomUUID();
-if (key.length < 1 || key.length > 255) fail("--key must be 1 to 255 characters", 2);
+const id = values.id ?? `msg_${crypto.randomUUID()}`;
+if (id.length < 1 || id.length > 255) fail("--id must be 1 to 255 characters", 2);
 const url = values.url ?? `http://127.0.0.1:${process.env.PORT || 8787}/webhooks/erp`;
 
 const secret = requireSecret("ERP_WEBHOOK_SECRET");
-const t = Math.floor(Date.now() / 1000);
-const hmacKey = await crypto.subtle.importKey(
-  "raw",
-  new TextEncoder().encode(secret),
-  { name: "HMAC", hash: "SHA-256" },
-  false,
-  ["sign"],
-);
-const mac = await crypto.subtle.sign("HMAC", hmacKey, new TextEncoder().encode(`${t}.${body}`));
-const v1 = Buffer.from(mac).toString("hex");
+const at = new Date();
+let signature;
+try {
+  signature = new Webhook(secret).sign(id, at, body);
+} catch (error) {
+  fail(
+    `ERP_WEBHOOK_SECRET is not a whsec_ secret (npm run -s erp:secret makes one): ${error.message}`,
+  );
+}
+const t = Math.floor(at.getTime() / 1000);
 
 /** Single quotes keep everything literal in a POSIX shell; a quote inside becomes '\''. */
 const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
@@ -76,8 +77,9 @@ const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
 const command = [
   `curl -sS -i -X POST ${q(url)}`,
   `  -H ${q("Content-Type: application/json")}`,
-  `  -H ${q(`Idempotency-Key: ${key}`)}`,
-  `  -H ${q(`X-Signature: t=${t},v1=${v1}`)}`,
+  `  -H ${q(`webhook-id: ${id}`)}`,
+  `  -H ${q(`webhook-timestamp: ${t}`)}`,
+  `  -H ${q(`webhook-signature: ${signature}`)}`,
   // --data-raw sends the string unchanged and never reads a file for a leading @.
   `  --data-raw ${q(body)}`,
 ];

@@ -11,7 +11,9 @@ import { DEAD_LETTER_QUEUE, handleDeadLetters } from "./queue/dead-letters";
 import { handleInvoiceBatch, type InvoiceJob } from "./queue/invoices";
 import { appRouter } from "./router";
 import { createContext } from "./router/context";
+import { sweep } from "./scheduled";
 import { erpWebhooks } from "./webhooks/erp";
+import { openApiDocument } from "./webhooks/openapi";
 
 export { InvoiceNumbers } from "./durable/invoice-numbers";
 export { OrderObject } from "./durable/order-object";
@@ -20,6 +22,7 @@ export type { AppRouter } from "./router";
 const app = new Hono<{ Bindings: Env }>();
 
 app.get("/healthz", (c) => c.json({ ok: true }));
+app.get("/openapi.json", (c) => c.json(openApiDocument()));
 
 // Bodies are measured before anything reads them (as they stream when there is no length).
 app.use(
@@ -93,4 +96,7 @@ export default {
     batch.queue === DEAD_LETTER_QUEUE
       ? handleDeadLetters(batch as MessageBatch<unknown>, env)
       : handleInvoiceBatch(batch as MessageBatch<unknown>, env),
+  scheduled: async (controller, env) => {
+    await sweep(env, new Date(controller.scheduledTime));
+  },
 } satisfies ExportedHandler<Env, InvoiceJob>;

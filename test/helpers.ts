@@ -1,13 +1,13 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
+import { Webhook } from "standardwebhooks";
 import { expect, vi } from "vitest";
 import { createOrderClient } from "../src/client";
 import type { Role } from "../src/domain/principal";
 import type { OrderObject } from "../src/durable/order-object";
 import worker from "../src/index";
 import type { TriggerEvent } from "../src/machines/registry";
-import { signPayload } from "../src/webhooks/signature";
 
 // Builds placements without workerd, so Node tests (e2e, browser) share it.
 export { orderInput } from "./order-input";
@@ -95,21 +95,46 @@ export async function effectsOf(stub: DurableObjectStub<OrderObject>) {
 }
 
 /**
- * A signed ERP webhook request, as an ERP sends it (`key` is its idempotency key). The one
- * place tests sign inbound webhooks, besides the signature tests themselves.
+ * Standard Webhooks headers for a raw body, signed by the `standardwebhooks` package as an ERP's
+ * middleware would (not by our code, so a mistake on both sides cannot cancel out).
  */
-export async function erpRequest(body: unknown, key: string): Promise<Request> {
+export function erpHeaders(
+  raw: string,
+  id: string,
+  options: { secret?: string; at?: Date } = {},
+): Record<string, string> {
+  const at = options.at ?? new Date();
+  return {
+    "content-type": "application/json",
+    "webhook-id": id,
+    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "webhook-signature": new Webhook(options.secret ?? env.ERP_WEBHOOK_SECRET).sign(id, at, raw),
+  };
+}
+
+/**
+ * A signed ERP webhook request, as an ERP sends it (`id` is its `webhook-id`, the idempotency
+ * key). The one place tests sign inbound webhooks.
+ */
+export function erpRequest(body: unknown, id: string): Request {
   const raw = JSON.stringify(body);
-  const t = Math.floor(Date.now() / 1000);
   return new Request("http://oms.test/webhooks/erp", {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "idempotency-key": key,
-      "x-signature": `t=${t},v1=${await signPayload(env.ERP_WEBHOOK_SECRET, t, raw)}`,
-    },
+    headers: erpHeaders(raw, id),
     body: raw,
   });
+}
+
+/** Sends a signed ERP webhook to the worker; the status and the JSON answer. */
+export async function sendErp(body: unknown, id: string) {
+  const res = await exports.default.fetch(erpRequest(body, id));
+  return { status: res.status, body: (await res.json()) as ErpAnswer };
+}
+
+export interface ErpAnswer {
+  ok: boolean;
+  order?: { reference: string; version: number; itemStates: Record<string, number> };
+  error?: { code: string; message: string; references?: string[] };
 }
 
 /**

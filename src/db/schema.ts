@@ -13,7 +13,7 @@ export interface CapturedAttachment {
 /**
  * Read model of orders: one row per order, written only by the order's Durable Object.
  *
- * `order_search` (migration 0006, hand-written: drizzle has no virtual tables) is an FTS5
+ * `order_search` (migration 0007, hand-written: drizzle has no virtual tables) is an FTS5
  * trigram index over this table's searchable columns, kept in step by triggers and linked by
  * SQLite's rowid. A migration that rebuilds this table must recreate those triggers and run
  * `INSERT INTO order_search(order_search) VALUES ('rebuild')`.
@@ -119,4 +119,50 @@ export const deadLetters = sqliteTable(
     receivedAt: text("received_at").notNull(),
   },
   (t) => [index("dead_letters_received").on(t.receivedAt)],
+);
+
+/**
+ * The index of ERP deliveries across orders (`exports.list`, the scheduled sweep), fed by each
+ * order's projection. Each row is guarded by its revision, as `orders` is by the version.
+ */
+export const erpDeliveries = sqliteTable(
+  "erp_deliveries",
+  {
+    /** The `webhook-id`: `msg_<order reference>_<sequence>`. */
+    id: text("id").primaryKey(),
+    orderReference: text("order_reference").notNull(),
+    sequence: integer("sequence").notNull(),
+    type: text("type").notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    lastAttemptAt: text("last_attempt_at"),
+    lastError: text("last_error"),
+    /** Null while pending: waiting for its turn, or for ERP_EXPORT_URL. */
+    nextAttemptAt: text("next_attempt_at"),
+    createdAt: text("created_at").notNull(),
+    revision: integer("revision").notNull(),
+  },
+  (t) => [
+    uniqueIndex("erp_deliveries_order").on(t.orderReference, t.sequence),
+    index("erp_deliveries_status").on(t.status, t.createdAt, t.id),
+    index("erp_deliveries_created").on(t.createdAt, t.id),
+  ],
+);
+
+/**
+ * Inbound ERP webhooks by `webhook-id`, the idempotency key of the whole service: the first
+ * answer (status and body) is replayed to every repeat. `status` is null while the first is
+ * being processed; `orderReference` is the order it was resolved to, once known.
+ */
+export const erpWebhookReceipts = sqliteTable(
+  "erp_webhook_receipts",
+  {
+    id: text("id").primaryKey(),
+    bodyHash: text("body_hash").notNull(),
+    orderReference: text("order_reference"),
+    status: integer("status"),
+    response: text("response", { mode: "json" }).$type<Record<string, unknown>>(),
+    receivedAt: text("received_at").notNull(),
+  },
+  (t) => [index("erp_webhook_receipts_received").on(t.receivedAt)],
 );

@@ -3,18 +3,23 @@ import { eventName, orderReference, target } from "./inputs";
 import { customOrderReference, requiredText, text } from "./text";
 
 /** How an ERP names an order: ours, or its own reference. */
-export const erpOrderRef = z.union([
-  z.strictObject({ reference: orderReference }),
-  z.strictObject({ customOrderReference: requiredText(255) }),
-]);
+export const erpOrderRef = z
+  .union([
+    z.strictObject({ reference: orderReference }),
+    z.strictObject({ customOrderReference: requiredText(255) }),
+  ])
+  .meta({ id: "ErpOrderRef", description: "Our order reference, or the buyer's own." });
 
-export const erpWebhookBody = z.discriminatedUnion("type", [
-  z.strictObject({
+export const erpCustomReferenceSet = z
+  .strictObject({
     type: z.literal("order.custom-reference.set"),
     order: erpOrderRef,
-    customOrderReference,
-  }),
-  z.strictObject({
+    customOrderReference: customOrderReference.meta({ description: '"" clears it' }),
+  })
+  .meta({ id: "ErpCustomReferenceSet", description: "Sets or clears the custom reference." });
+
+export const erpItemsEvent = z
+  .strictObject({
     type: z.literal("order.items.event"),
     order: erpOrderRef,
     event: eventName,
@@ -22,20 +27,55 @@ export const erpWebhookBody = z.discriminatedUnion("type", [
     data: z
       .strictObject({ trackingNumber: text(100).optional(), carrier: text(100).optional() })
       .optional(),
-  }),
-]);
+  })
+  .meta({
+    id: "ErpItemsEvent",
+    description: "Triggers a process event on items; tracking data lands on their shipments.",
+  });
+
+/** Every inbound body, by `type`: a new type is a new member here and a handler in erp.ts. */
+export const erpWebhookBody = z
+  .discriminatedUnion("type", [erpCustomReferenceSet, erpItemsEvent])
+  .meta({ id: "ErpWebhookBody" });
 export type ErpWebhookBody = z.infer<typeof erpWebhookBody>;
 /** The command part of a webhook, once the order is found. */
 export type ErpCommand =
   | { type: "order.custom-reference.set"; customOrderReference: string }
   | Omit<Extract<ErpWebhookBody, { type: "order.items.event" }>, "order">;
 
+export const erpAccepted = z
+  .object({
+    ok: z.literal(true),
+    order: z.object({
+      reference: z.string(),
+      version: z.number().int(),
+      itemStates: z.record(z.string(), z.number().int()),
+    }),
+  })
+  .meta({ id: "ErpAccepted" });
+
+export const erpRefused = z
+  .object({
+    ok: z.literal(false),
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      /** 400: every problem with the body, by field path. */
+      issues: z
+        .array(
+          z.object({
+            path: z.array(z.union([z.string(), z.number()])),
+            message: z.string(),
+          }),
+        )
+        .optional(),
+      /** 409: the orders that share the custom reference. */
+      references: z.array(z.string()).optional(),
+    }),
+  })
+  .meta({ id: "ErpRefused", description: "error.message names the field or the reason" });
+
 export interface ErpResponse {
   status: 200 | 400 | 404 | 409 | 412 | 422;
-  body:
-    | {
-        ok: true;
-        order: { reference: string; version: number; itemStates: Record<string, number> };
-      }
-    | { ok: false; error: { code: string; message: string } };
+  body: z.infer<typeof erpAccepted> | z.infer<typeof erpRefused>;
 }

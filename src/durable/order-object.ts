@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { DeliveryView } from "../db/exports";
 import { parseDuration } from "../domain/duration";
 import type { ErpCommand, ErpResponse } from "../domain/erp";
 import type {
@@ -14,6 +15,7 @@ import type {
 import { type Actor, actorLabel, isCustomer } from "../domain/principal";
 import { type Failure, fail, type Result } from "../domain/result";
 import type { HistoryView, OrderView } from "../domain/view";
+import type { InvoiceTotalsJson } from "../engine/commands";
 import * as commands from "../engine/commands";
 import { compactOutcome, expandOutcome, type Moved, type Skipped } from "../engine/events";
 import type { Change, OrderState } from "../engine/model";
@@ -27,6 +29,7 @@ import {
   resolveProcessId,
 } from "../machines/registry";
 import { AlarmScheduler } from "./alarm";
+import { deliveryView } from "./erp-export";
 import { OrderStore, type OutboxEntry } from "./order-store";
 import { Outbox } from "./outbox";
 import {
@@ -44,6 +47,8 @@ import {
 export interface OrderObjectSeam {
   clock: () => number;
   db: D1Database;
+  /** Where ERP events go: `ERP_EXPORT_URL` (tests set "" to see deliveries wait). */
+  erpExportUrl: string;
 }
 
 export interface TriggerResult {
@@ -92,7 +97,7 @@ export class OrderObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.seam = { clock: Date.now, db: env.DB };
+    this.seam = { clock: Date.now, db: env.DB, erpExportUrl: env.ERP_EXPORT_URL ?? "" };
     this.store = new OrderStore(ctx.storage);
     this.pipeline = new CommandPipeline(
       this.store,
@@ -105,6 +110,7 @@ export class OrderObject extends DurableObject<Env> {
       view: (state, now) => this.pipeline.view(state, now),
       now: () => this.now(),
       db: () => this.seam.db,
+      exportUrl: () => this.seam.erpExportUrl,
       settled: () => this.alarms.arm(),
     });
     this.alarms = new AlarmScheduler(ctx.storage, () => this.store.nextWakeUp(IDEMPOTENCY_TTL_MS));
@@ -202,7 +208,12 @@ export class OrderObject extends DurableObject<Env> {
    */
   async erp(
     command: ErpCommand,
-    meta: { idempotencyKey: string; bodyHash: string },
+    meta: {
+      idempotencyKey: string;
+      bodyHash: string;
+      /** The custom reference D1 found the order by: checked again here, under the lock. */
+      foundBy?: { customOrderReference: string };
+    },
   ): Promise<ErpResponse> {
     const actor: Actor = { type: "erp" };
     const request: Omit<CommandRequest<object>, "compute"> = {
@@ -219,9 +230,15 @@ export class OrderObject extends DurableObject<Env> {
       command.type === "order.custom-reference.set"
         ? await this.mutate({
             ...request,
-            compute: commands.setCustomReference(command.customOrderReference, "erp"),
+            compute: foundBy(
+              meta.foundBy,
+              commands.setCustomReference(command.customOrderReference, "erp"),
+            ),
           })
-        : await this.mutate({ ...request, compute: commands.triggerEvent(command, "erp") });
+        : await this.mutate({
+            ...request,
+            compute: foundBy(meta.foundBy, commands.triggerEvent(command, "erp")),
+          });
     if (result.ok) {
       const { reference, version, itemStates } = result.order;
       return { status: 200, body: { ok: true, order: { reference, version, itemStates } } };
@@ -302,6 +319,7 @@ export class OrderObject extends DurableObject<Env> {
     reference: string;
     issuedAt: string;
     mailedAt: string | null;
+    totals?: InvoiceTotalsJson;
   }): Promise<Result<{ version: number }>> {
     const result = await this.mutate({
       operation: "invoice",
@@ -340,6 +358,38 @@ export class OrderObject extends DurableObject<Env> {
     await this.afterWrite();
     const effect = this.outbox.entries().find((e) => e.id === id);
     return effect ? { ok: true, effect: outboxView(effect) } : notFound();
+  }
+
+  /** One ERP delivery of this order by its sequence (back office). */
+  async exportDelivery(sequence: number): Promise<Result<{ delivery: DeliveryView }>> {
+    const state = this.pipeline.order();
+    if (!state) return notFound();
+    const row = this.store.exportBySequence(sequence);
+    if (!row) return fail("NOT_FOUND", `delivery ${sequence} of this order does not exist`);
+    return { ok: true, delivery: deliveryView(state.header.reference, row) };
+  }
+
+  /** Gives a failed ERP delivery a new round of attempts; it goes before later events. */
+  async retryExport(sequence: number): Promise<Result<{ delivery: DeliveryView }>> {
+    const state = this.pipeline.order();
+    if (!state) return notFound();
+    const row = this.store.exportBySequence(sequence);
+    if (!row) return fail("NOT_FOUND", `delivery ${sequence} of this order does not exist`);
+    if (!this.outbox.retry(row.id, this.now(), state.version))
+      return fail("PRECONDITION_FAILED", `delivery ${sequence} is ${row.status}, not failed`, {
+        status: row.status,
+      });
+    await this.afterWrite();
+    return this.exportDelivery(sequence);
+  }
+
+  /** The scheduled sweep's nudge: sends the next ERP delivery if it waits for no reason now. */
+  async wakeExports(): Promise<{ woken: boolean }> {
+    const state = this.pipeline.order();
+    if (!state) return { woken: false };
+    const woken = this.outbox.wakeExports(this.now(), state.version);
+    await this.afterWrite();
+    return { woken };
   }
 
   /** Fires due timers, drains the outbox, forgets expired idempotency records, re-arms. */
@@ -435,6 +485,20 @@ export class OrderObject extends DurableObject<Env> {
 }
 
 const notFound = () => fail("NOT_FOUND", "order not found");
+
+/**
+ * An ERP command for an order found by its custom reference in D1, which lags behind the
+ * object: the object checks, under its own lock, that the order still has that reference.
+ */
+function foundBy<T extends object>(
+  by: { customOrderReference: string } | undefined,
+  command: commands.Command<T>,
+): commands.Command<T> {
+  return (state, stepper, now) =>
+    by && state.header.customOrderReference !== by.customOrderReference
+      ? fail("NOT_FOUND", "order: no order with this customOrderReference")
+      : command(state, stepper, now);
+}
 
 const outboxView = (e: OutboxEntry): OutboxView => ({
   id: e.id,

@@ -60,8 +60,34 @@ const migrations: Record<number, string[]> = {
     `ALTER TABLE outbox ADD COLUMN last_attempt_at INTEGER`,
     `CREATE INDEX idempotency_at ON idempotency (at)`,
   ],
+  // ERP events are deliveries: a gap-free sequence per order, kept as `delivered` once sent (the
+  // sequence continues from them), and a revision per row so D1's index of deliveries can be
+  // version-guarded like the order row (`projected`: the revision D1 has). Rows written before
+  // (notifyErp, never sent) become the first deliveries, in the order they were written.
+  3: [
+    `ALTER TABLE outbox ADD COLUMN sequence INTEGER`,
+    `ALTER TABLE outbox ADD COLUMN revision INTEGER NOT NULL DEFAULT 0`,
+    `ALTER TABLE outbox ADD COLUMN projected INTEGER NOT NULL DEFAULT 0`,
+    `CREATE UNIQUE INDEX outbox_sequence ON outbox (sequence) WHERE sequence IS NOT NULL`,
+    `UPDATE outbox SET
+       payload = json_object('kind', 'erp', 'type', 'order.exported', 'at', created_at,
+         'customOrderReference',
+         (SELECT json_extract(data, '$.customOrderReference') FROM order_header),
+         'data', json_object('itemIds', json(COALESCE(json_extract(payload, '$.itemIds'), '[]'))),
+         'version', (SELECT COALESCE(MAX(seq), 0) FROM history)),
+       sequence = (SELECT COUNT(*) FROM outbox o WHERE o.kind = 'erp' AND o.id <= outbox.id),
+       revision = 1
+     WHERE kind = 'erp'`,
+    `UPDATE outbox SET next_at = created_at WHERE kind = 'erp' AND sequence = 1`,
+    `UPDATE order_header SET data = json_set(data, '$.exportedAt',
+       (SELECT MIN(created_at) FROM outbox WHERE kind = 'erp'))
+     WHERE EXISTS (SELECT 1 FROM outbox WHERE kind = 'erp')`,
+  ],
 };
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
+
+/** The ERP delivery that goes next: the lowest sequence not yet delivered or given up. */
+const EXPORT_HEAD = `(SELECT MIN(sequence) FROM outbox WHERE kind = 'erp' AND status = 'pending')`;
 
 /** SQLite allows few bound parameters per statement (100 on D1): stay under them. */
 const MAX_PARAMS = 99;
@@ -100,6 +126,21 @@ export interface OutboxRow {
   kind: Effect["kind"] | "projection";
   payload: string;
   attempts: number;
+  /** ERP deliveries only: the order's event number. */
+  sequence: number | null;
+}
+
+/** An ERP delivery as D1's index of deliveries keeps it. */
+export interface ExportRow {
+  sequence: number;
+  type: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  createdAt: number;
+  lastAttemptAt: number | null;
+  lastError: string | null;
+  nextAt: number | null;
+  revision: number;
 }
 
 /** An outbox row as operators see it. */
@@ -308,18 +349,30 @@ export class OrderStore {
         "",
         change.history.map((h) => historyRow(++seq, h)),
       );
-    for (const effect of change.effects) this.enqueue(effect, now);
+    for (const effect of change.effects) this.enqueue(effect, now, seq);
     return seq;
   }
 
-  private enqueue(effect: Effect, now: number) {
-    // ERP export has no transport yet: it waits in the outbox (next_at NULL) for the ERP issue.
-    const nextAt = effect.kind === "erp" ? null : now;
+  private enqueue(effect: Effect, now: number, version: number) {
+    if (effect.kind === "erp") {
+      // The next number of the order's event stream; due at once only when nothing is ahead of
+      // it (the one ahead promotes it when it is delivered or given up).
+      this.exec(
+        `INSERT INTO outbox (kind, payload, next_at, created_at, sequence, revision)
+         VALUES ('erp', ?,
+           CASE WHEN ${EXPORT_HEAD} IS NULL THEN ? END, ?,
+           (SELECT COALESCE(MAX(sequence), 0) + 1 FROM outbox WHERE kind = 'erp'), 1)`,
+        JSON.stringify({ ...effect, version }),
+        now,
+        now,
+      );
+      return;
+    }
     this.exec(
       `INSERT INTO outbox (kind, payload, next_at, created_at) VALUES (?, ?, ?, ?)`,
       effect.kind,
       JSON.stringify(effect),
-      nextAt,
+      now,
       now,
     );
   }
@@ -337,7 +390,9 @@ export class OrderStore {
                    ELSE MIN(COALESCE(outbox.next_at, excluded.next_at), excluded.next_at) END,
          attempts = CASE WHEN outbox.status = 'dead' THEN 0 ELSE outbox.attempts END,
          status = 'pending'`,
-      JSON.stringify({ version }),
+      // A fresh payload per request: a projection in flight is then not taken as the last one
+      // (outboxDone deletes the row only if nobody asked again meanwhile).
+      JSON.stringify({ version, request: crypto.randomUUID() }),
       dueAt,
       now,
     );
@@ -346,8 +401,10 @@ export class OrderStore {
   dueOutbox(now: number): OutboxRow[] {
     if (!this.hasSchema) return [];
     return this.exec(
-      `SELECT id, kind, payload, attempts FROM outbox
-       WHERE status = 'pending' AND next_at IS NOT NULL AND next_at <= ? ORDER BY id`,
+      `SELECT id, kind, payload, attempts, sequence FROM outbox
+       WHERE status = 'pending' AND next_at IS NOT NULL AND next_at <= ?
+         AND (kind != 'erp' OR sequence = ${EXPORT_HEAD})
+       ORDER BY id`,
       now,
     )
       .toArray()
@@ -356,7 +413,78 @@ export class OrderStore {
         kind: outboxKind.parse(str(r, "kind")),
         payload: str(r, "payload"),
         attempts: num(r, "attempts"),
+        sequence: optNum(r, "sequence"),
       }));
+  }
+
+  /** An ERP delivery got its 2xx: kept as `delivered` (the sequence goes on from it). */
+  exportDelivered(row: OutboxRow, now: number) {
+    this.exec(
+      `UPDATE outbox SET status = 'delivered', attempts = attempts + 1, last_attempt_at = ?,
+         next_at = NULL, last_error = NULL, revision = revision + 1 WHERE id = ?`,
+      now,
+      row.id,
+    );
+  }
+
+  /**
+   * Makes the next ERP delivery due now, if it waits for its turn (next_at NULL). False when
+   * there is none, or it is already due or backing off.
+   */
+  promoteExport(now: number): boolean {
+    if (!this.hasSchema) return false;
+    return (
+      this.exec(
+        `UPDATE outbox SET next_at = ?, revision = revision + 1
+         WHERE kind = 'erp' AND status = 'pending' AND sequence = ${EXPORT_HEAD}
+           AND next_at IS NULL`,
+        now,
+      ).rowsWritten > 0
+    );
+  }
+
+  /** No place to send it to: the delivery waits (not an attempt) until an ERP URL is set. */
+  parkExport(row: OutboxRow, reason: string) {
+    this.exec(
+      `UPDATE outbox SET next_at = NULL, last_error = ?, revision = revision + 1 WHERE id = ?`,
+      reason,
+      row.id,
+    );
+  }
+
+  /** ERP deliveries D1 has not seen in their latest revision. */
+  unprojectedExports(): ExportRow[] {
+    if (!this.hasSchema) return [];
+    return this.exec(
+      `SELECT sequence, json_extract(payload, '$.type') AS type, status, attempts, created_at,
+         last_attempt_at, last_error, next_at, revision
+       FROM outbox WHERE kind = 'erp' AND revision > projected ORDER BY sequence`,
+    )
+      .toArray()
+      .map(exportRow);
+  }
+
+  /** D1 has these revisions now (a newer one written meanwhile stays unprojected). */
+  exportsProjected(rows: { sequence: number; revision: number }[]) {
+    for (const row of rows)
+      this.exec(
+        `UPDATE outbox SET projected = ? WHERE kind = 'erp' AND sequence = ? AND revision = ?`,
+        row.revision,
+        row.sequence,
+        row.revision,
+      );
+  }
+
+  /** One ERP delivery by its sequence, or null. */
+  exportBySequence(sequence: number): (ExportRow & { id: number }) | null {
+    if (!this.hasSchema) return null;
+    const row = this.exec(
+      `SELECT id, sequence, json_extract(payload, '$.type') AS type, status, attempts, created_at,
+         last_attempt_at, last_error, next_at, revision
+       FROM outbox WHERE kind = 'erp' AND sequence = ?`,
+      sequence,
+    ).toArray()[0];
+    return row ? { id: num(row, "id"), ...exportRow(row) } : null;
   }
 
   /** Done: removed, unless a newer projection replaced the payload in the meantime. */
@@ -367,7 +495,8 @@ export class OrderStore {
   /** A failed attempt: retried at `nextAt`, or `dead` when `nextAt` is null. */
   outboxFailed(row: OutboxRow, error: string, now: number, nextAt: number | null) {
     this.exec(
-      `UPDATE outbox SET attempts = ?, next_at = ?, last_error = ?, last_attempt_at = ?, status = ?
+      `UPDATE outbox SET attempts = ?, next_at = ?, last_error = ?, last_attempt_at = ?, status = ?,
+         revision = revision + 1
        WHERE id = ?`,
       row.attempts + 1,
       nextAt,
@@ -382,7 +511,8 @@ export class OrderStore {
   reviveOutbox(id: number, now: number): boolean {
     return (
       this.exec(
-        `UPDATE outbox SET status = 'pending', attempts = 0, next_at = ? WHERE id = ? AND status = 'dead'`,
+        `UPDATE outbox SET status = 'pending', attempts = 0, next_at = ?, revision = revision + 1
+         WHERE id = ? AND status = 'dead'`,
         now,
         id,
       ).rowsWritten > 0
@@ -393,7 +523,7 @@ export class OrderStore {
     if (!this.hasSchema) return [];
     return this.exec(
       `SELECT id, kind, status, attempts, created_at, last_attempt_at, next_at, last_error
-       FROM outbox ORDER BY id`,
+       FROM outbox WHERE status != 'delivered' ORDER BY id`,
     )
       .toArray()
       .map((r) => ({
@@ -418,6 +548,7 @@ export class OrderStore {
       `SELECT MIN(t) AS t FROM (
          SELECT MIN(due_at) AS t FROM timers
          UNION ALL SELECT MIN(next_at) FROM outbox WHERE status = 'pending' AND next_at IS NOT NULL
+           AND (kind != 'erp' OR sequence = ${EXPORT_HEAD})
          UNION ALL SELECT MIN(at) + ? FROM idempotency)`,
       idempotencyTtl,
     ).one();
@@ -477,6 +608,23 @@ export class OrderStore {
 
 const outboxKind = z.enum(["projection", "mail", "invoice", "erp"]);
 const outboxStatus = z.enum(["pending", "dead"]);
+const exportStatus = z.enum(["pending", "delivered", "dead"]);
+
+function exportRow(r: Row): ExportRow {
+  const status = exportStatus.parse(str(r, "status"));
+  return {
+    sequence: num(r, "sequence"),
+    type: str(r, "type"),
+    // `dead` is the outbox's word; the ERP contract says `failed`.
+    status: status === "dead" ? "failed" : status,
+    attempts: num(r, "attempts"),
+    createdAt: num(r, "created_at"),
+    lastAttemptAt: optNum(r, "last_attempt_at"),
+    lastError: optStr(r, "last_error"),
+    nextAt: optNum(r, "next_at"),
+    revision: num(r, "revision"),
+  };
+}
 
 function historyRow(seq: number, h: NewHistoryEntry): SqlStorageValue[] {
   return [

@@ -1,11 +1,12 @@
-import { projectOrder } from "../db/projection";
+import { type DeliveryRow, projectOrder } from "../db/projection";
 import type { OrderView } from "../domain/view";
 import type { OrderState } from "../engine/model";
 import { summaryRow } from "../engine/summary";
 import type { ProcessDefinition } from "../machines/registry";
 import { confirmationMail } from "../mail/confirmation";
 import { mailTransportFromEnv } from "../mail/transport";
-import type { OrderStore, OutboxEntry, OutboxRow } from "./order-store";
+import { deliveryView, exportConfig, renderEvent, sendEvent, webhookId } from "./erp-export";
+import type { ExportRow, OrderStore, OutboxEntry, OutboxRow } from "./order-store";
 
 /** How often and how patiently an effect is attempted before it is parked as `dead`. */
 export interface RetryPolicy {
@@ -18,13 +19,13 @@ const MINUTE = 60_000;
 
 /**
  * The projection keeps trying longest: it is how the rest of the system learns about the order
- * (dead effects included). Mails and invoice jobs give up after about a day.
+ * (dead effects included). Mails and invoice jobs give up after about a day. ERP deliveries
+ * have their own, configurable policy (erp-export.ts: at least 24 hours).
  */
-export const retryPolicies: Record<OutboxRow["kind"], RetryPolicy> = {
+export const retryPolicies: Record<Exclude<OutboxRow["kind"], "erp">, RetryPolicy> = {
   projection: { maxAttempts: 60, firstDelayMs: 1_000, maxDelayMs: 10 * MINUTE },
   mail: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
   invoice: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
-  erp: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
 };
 
 /** When to try again after the `attempts`-th failed attempt, or null when it is time to give up. */
@@ -50,6 +51,8 @@ export interface OutboxContext {
   now(): number;
   /** The D1 the object writes: projections and captured mails (`env.DB` in production). */
   db(): D1Database;
+  /** Where ERP events go (`env.ERP_EXPORT_URL` in production); empty: they wait. */
+  exportUrl(): string;
   /** Called after every drain: the next attempt needs an alarm. */
   settled(): Promise<void>;
 }
@@ -101,6 +104,19 @@ export class Outbox {
     });
   }
 
+  /**
+   * Makes the next ERP delivery due now if it waits without a date (no URL was set when its
+   * turn came): what the scheduled sweep asks for. False when there is nothing to wake.
+   */
+  wakeExports(now: number, version: number): boolean {
+    if (!this.context.exportUrl()) return false;
+    return this.store.transaction(() => {
+      const woken = this.store.promoteExport(now);
+      if (woken) this.store.requestProjection(version, now, now);
+      return woken;
+    });
+  }
+
   /** The kinds and ids of dead effects, as the projection reports them. */
   deadEffects(): { id: number; kind: string }[] {
     return this.entries()
@@ -121,26 +137,60 @@ export class Outbox {
     await this.context.settled();
   }
 
+  private policy(kind: OutboxRow["kind"]): RetryPolicy {
+    return kind === "erp"
+      ? exportConfig(this.env, this.context.exportUrl()).policy
+      : retryPolicies[kind];
+  }
+
   private async attempt(row: OutboxRow) {
     try {
+      if (row.kind === "erp") {
+        if (!this.context.exportUrl()) return this.parkExport(row);
+        await this.deliver(row);
+        // Delivered: the next event of the order goes now; D1 learns both.
+        this.afterExport(() => this.store.exportDelivered(row, this.context.now()));
+        return;
+      }
       await this.deliver(row);
       this.store.outboxDone(row);
     } catch (error) {
       const now = this.context.now();
       const attempts = row.attempts + 1;
-      const retryAt = nextAttemptAt(retryPolicies[row.kind], attempts, now);
+      const retryAt = nextAttemptAt(this.policy(row.kind), attempts, now);
       const message = error instanceof Error ? error.message : String(error);
-      this.store.transaction(() => {
-        this.store.outboxFailed(row, message, now, retryAt);
-        // A dead effect must be visible across orders: the projection carries it to D1.
-        const state = this.context.order();
-        if (retryAt === null && row.kind !== "projection" && state)
-          this.store.requestProjection(state.version, now, now);
-      });
+      const failed = () => this.store.outboxFailed(row, message, now, retryAt);
+      if (row.kind === "erp") this.afterExport(failed, retryAt === null);
+      else
+        this.store.transaction(() => {
+          failed();
+          // A dead effect must be visible across orders: the projection carries it to D1.
+          const state = this.context.order();
+          if (retryAt === null && row.kind !== "projection" && state)
+            this.store.requestProjection(state.version, now, now);
+        });
       const log = { outboxId: row.id, kind: row.kind, attempts, error: message };
       if (retryAt === null) console.error(JSON.stringify({ message: "effect dead", ...log }));
       else console.warn(JSON.stringify({ message: "effect failed", retryAt, ...log }));
     }
+  }
+
+  /**
+   * Writes what an ERP attempt changed, promotes the next delivery if this one is `finished`
+   * (delivered or given up), and asks for a projection: D1's index shows every attempt.
+   */
+  private afterExport(write: () => void, finished = true) {
+    const now = this.context.now();
+    this.store.transaction(() => {
+      write();
+      if (finished) this.store.promoteExport(now);
+      const state = this.context.order();
+      if (state) this.store.requestProjection(state.version, now, now);
+    });
+  }
+
+  private parkExport(row: OutboxRow) {
+    this.afterExport(() => this.store.parkExport(row, "waiting: ERP_EXPORT_URL is not set"), false);
   }
 
   private async deliver(row: OutboxRow) {
@@ -150,7 +200,9 @@ export class Outbox {
       case "projection": {
         const now = this.context.now();
         const summary = summaryRow(state, this.context.process(state), now, this.deadEffects());
-        await projectOrder(this.context.db(), summary);
+        const exports = this.store.unprojectedExports();
+        await projectOrder(this.context.db(), summary, exportsOf(state.header.reference, exports));
+        if (exports.length > 0) this.store.transaction(() => this.store.exportsProjected(exports));
         this.lastProjectionAt = now;
         return;
       }
@@ -162,8 +214,20 @@ export class Outbox {
           confirmationMail(this.context.view(state, this.context.now())),
         );
         return;
-      case "erp":
-        throw new Error("no transport for ERP exports yet");
+      case "erp": {
+        const sequence = row.sequence ?? 0;
+        const orderReference = state.header.reference;
+        const body = renderEvent(row.payload, { orderReference, sequence }, () =>
+          this.context.view(state, this.context.now()),
+        );
+        const config = exportConfig(this.env, this.context.exportUrl());
+        await sendEvent(config, webhookId(orderReference, sequence), body);
+        return;
+      }
     }
   }
 }
+
+/** ERP deliveries as D1's index keeps them. */
+const exportsOf = (orderReference: string, rows: ExportRow[]): DeliveryRow[] =>
+  rows.map((r) => ({ ...deliveryView(orderReference, r), revision: r.revision }));

@@ -3,6 +3,7 @@ import { fail, type Result } from "../domain/result";
 import {
   applyEvent,
   checkGrowth,
+  erpEvent,
   type Moved,
   rejection,
   type Skipped,
@@ -124,6 +125,7 @@ export function closeCancellationWindow(actor: string): Command {
 export function setCustomReference(text: string, actor: string): Command {
   return (state, _stepper, now) => {
     const value = text.trim() || null;
+    const previous = state.header.customOrderReference;
     const change = emptyChange();
     change.header = { ...state.header, customOrderReference: value };
     change.history.push({
@@ -131,30 +133,50 @@ export function setCustomReference(text: string, actor: string): Command {
       actor,
       type: "custom-reference",
       itemIds: [],
-      data: { from: state.header.customOrderReference, to: value },
+      data: { from: previous, to: value },
     });
+    // Before the export the ERP does not know the order; `order.exported` will carry it.
+    if (state.header.exportedAt !== null && value !== previous)
+      change.effects.push(
+        erpEvent(change.header, now, "order.custom-reference.changed", {
+          previousCustomOrderReference: previous,
+        }),
+      );
     return done(change);
   };
 }
+
+/** An invoice's totals: amounts, and lists of amounts (tax per rate). */
+export type InvoiceTotalsJson = Record<string, number | Record<string, number>[]>;
 
 /** Records the issued invoice; a repeated report changes nothing. */
 export function recordInvoice(input: {
   reference: string;
   issuedAt: string;
   mailedAt: string | null;
+  /** The invoice's totals as stored with it, for the ERP's `invoice.issued`. */
+  totals?: InvoiceTotalsJson | undefined;
 }): Command {
   return (state, _stepper, now) => {
     const known = state.header.invoice;
     const change = emptyChange();
     if (known?.reference === input.reference && (known.mailedAt || !input.mailedAt))
       return done(change);
-    change.header = { ...state.header, invoice: input };
+    const { reference, issuedAt, mailedAt } = input;
+    change.header = { ...state.header, invoice: { reference, issuedAt, mailedAt } };
+    if (!known)
+      change.effects.push(
+        erpEvent(state.header, now, "invoice.issued", {
+          invoice: { reference, issuedAt },
+          totals: input.totals ?? null,
+        }),
+      );
     change.history.push({
       at: now,
       actor: "system",
       type: known ? "invoice-mailed" : "invoice-issued",
       itemIds: [],
-      data: input,
+      data: { reference, issuedAt, mailedAt },
     });
     return done(change);
   };

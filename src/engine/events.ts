@@ -7,6 +7,7 @@ import type { ProcessDefinition } from "../machines/registry";
 import {
   type Change,
   type Effect,
+  type ErpEffect,
   emptyChange,
   type Item,
   itemTimerId,
@@ -16,7 +17,7 @@ import {
   type Timer,
 } from "./model";
 import { moneySourceOf, orderMoney, statusOf } from "./money";
-import { acceptedEvents, type StepResult, stateInfo, step } from "./step";
+import { acceptedEvents, flagsOf, type StepResult, stateInfo, step } from "./step";
 
 export interface Moved {
   itemId: string;
@@ -283,6 +284,20 @@ export function applyEvent(
 
   change.history.push(...groups.values());
   if (nextItemNo !== state.header.nextItemNo) change.header = { ...state.header, nextItemNo };
+  // The ERP has the order once it was exported: from then on it hears of every cancellation.
+  if (state.header.exportedAt !== null) {
+    const cancelled = moved.filter(
+      (m) =>
+        flagsOf(stepper.process, m.to).includes("cancelled") &&
+        !flagsOf(stepper.process, m.from).includes("cancelled"),
+    );
+    if (cancelled.length > 0)
+      change.effects.push(
+        erpEvent(state.header, options.now, "order.items.cancelled", {
+          itemIds: cancelled.map((m) => m.itemId),
+        }),
+      );
+  }
   addCommandsOf(state.header, stepper.process, change, commands, options);
   if (entered.size > 0) recordMoneyMoved(state, stepper.process, change, options, entered);
   return { change, moved, skipped };
@@ -342,18 +357,16 @@ export function recordMoneyMoved(
       },
     });
     if (status === "refunded")
-      change.effects.push({
-        kind: "erp",
-        type: "order.items.refunded",
-        data: {
+      change.effects.push(
+        erpEvent(change.header ?? state.header, options.now, "order.items.refunded", {
           currency,
           refundedAmount: amount,
           refundedTotal: is.refundedTotal,
           itemIds,
           lines: lines.map(({ amount: refundedAmount, ...l }) => ({ ...l, refundedAmount })),
           shipping: shipping.map(({ amount: refundedAmount, ...s }) => ({ ...s, refundedAmount })),
-        },
-      });
+        }),
+      );
   }
 }
 
@@ -375,7 +388,11 @@ export function addCommandsOf(
       itemIds,
       data: { scope, trigger: options.event },
     };
-    const effect = effectOf(command, itemIds);
+    const effect = effectOf(command, itemIds, change.header ?? baseHeader, options.now);
+    if (command === "notifyErp") {
+      const header = change.header ?? baseHeader;
+      if (header.exportedAt === null) change.header = { ...header, exportedAt: options.now };
+    }
     if (command === "generateInvoice") {
       // One invoice per order: once issued, asking again changes nothing. Requested but not
       // issued (its job lost or dead-lettered), it is requested again: issuing is idempotent per
@@ -394,14 +411,29 @@ export function addCommandsOf(
   }
 }
 
-function effectOf(command: string, itemIds: string[]): Effect | null {
+/** An event for the ERP, with the order's custom reference at that moment. */
+export function erpEvent(
+  header: OrderHeader,
+  at: number,
+  type: string,
+  data: JsonObject,
+): ErpEffect {
+  return { kind: "erp", type, at, customOrderReference: header.customOrderReference, data };
+}
+
+function effectOf(
+  command: string,
+  itemIds: string[],
+  header: OrderHeader,
+  now: number,
+): Effect | null {
   switch (command) {
     case "sendOrderConfirmation":
       return { kind: "mail", template: "order-confirmation" };
     case "generateInvoice":
       return { kind: "invoice" };
     case "notifyErp":
-      return { kind: "erp", command, itemIds };
+      return erpEvent(header, now, "order.exported", { itemIds });
     default:
       // Item-level bookkeeping commands (releaseReservation, refundItem) are recorded in the
       // history; the ERP learns of them through its export.

@@ -78,6 +78,8 @@ export const orderHeaderSchema = z.object({
    */
   removedShipments: z.array(removedShipmentSchema).optional(),
   invoiceRequestedAt: z.number().nullable(),
+  /** When the order was first handed to the ERP (`order.exported`); later changes are events. */
+  exportedAt: z.number().nullable().default(null),
   invoice: z
     .object({ reference: z.string(), issuedAt: z.string(), mailedAt: z.string().nullable() })
     .nullable(),
@@ -125,15 +127,25 @@ export interface NewHistoryEntry {
   data?: JsonObject;
 }
 
+/**
+ * An event for the ERP (src/durable/erp-export.ts delivers it): its type, when it happened, and
+ * the little data it needs; what is large (the order view, item details) is rendered when it is
+ * sent. A new event type is a new `type` with its `data`: the transport sends `data` as it is,
+ * besides what every event carries (order reference, sequence, version, custom reference).
+ */
+export interface ErpEffect {
+  kind: "erp";
+  type: string;
+  at: number;
+  customOrderReference: string | null;
+  data: JsonObject;
+}
+
 /** Side effects that leave the order: each becomes an outbox row. */
-export const effectSchema = z.union([
-  z.object({ kind: z.literal("mail"), template: z.literal("order-confirmation") }),
-  z.object({ kind: z.literal("invoice") }),
-  z.object({ kind: z.literal("erp"), command: z.string(), itemIds: z.array(z.string()) }),
-  // An order event for the ERP with its data; the ERP transport adds reference and sequence.
-  z.object({ kind: z.literal("erp"), type: z.literal("order.items.refunded"), data: jsonObject }),
-]);
-export type Effect = z.infer<typeof effectSchema>;
+export type Effect =
+  | { kind: "mail"; template: "order-confirmation" }
+  | { kind: "invoice" }
+  | ErpEffect;
 
 export interface OrderState {
   header: OrderHeader;

@@ -113,6 +113,7 @@ export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext): Change {
     billingAddress: input.billingAddress,
     totals,
     invoiceRequestedAt: null,
+    exportedAt: null,
     invoice: null,
     requestHash: ctx.requestHash,
     nextItemNo: items.length + 1,

@@ -6,6 +6,7 @@ import { parseDuration } from "../domain/duration";
 import type { Result } from "../domain/result";
 import { fail } from "../domain/result";
 import { wellFormed } from "../domain/text";
+import type { InvoiceTotalsJson } from "../engine/commands";
 import { escapeHtml } from "../mail/html";
 import { INVOICE_CONTENT_TYPE, invoiceMail } from "../mail/invoice";
 import { type Db, type MailTransport, mailTransportFromEnv, parseBcc } from "../mail/transport";
@@ -152,7 +153,11 @@ export async function issueInvoice(
   }
 
   const issued = { reference: invoice.reference, issuedAt: invoice.issuedAt, mailedAt };
-  const recorded = await order.recordInvoice(issued);
+  // The totals go to the ERP with `invoice.issued`.
+  const recorded = await order.recordInvoice({
+    ...issued,
+    totals: invoice.totals as InvoiceTotalsJson,
+  });
   if (!recorded.ok)
     throw new Error(
       `order ${orderReference} refused the invoice: ${recorded.code} ${recorded.message}`,

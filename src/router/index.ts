@@ -1,3 +1,4 @@
+import { exportsRouter } from "./exports";
 import { invoicesRouter } from "./invoices";
 import { mailsRouter } from "./mails";
 import { ordersRouter } from "./orders";
@@ -8,6 +9,7 @@ import { router } from "./trpc";
 
 export const appRouter = router({
   orders: ordersRouter,
+  exports: exportsRouter,
   invoices: invoicesRouter,
   mails: mailsRouter,
   outbox: outboxRouter,

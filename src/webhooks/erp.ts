@@ -1,85 +1,140 @@
 import { Hono } from "hono";
-import { erpWebhookBody } from "../domain/erp";
-import { verifySignature } from "./signature";
+import {
+  type ErpCommand,
+  type ErpResponse,
+  type ErpWebhookBody,
+  erpWebhookBody,
+} from "../domain/erp";
+import { type Receipt, Receipts } from "./receipts";
+import { verifyWebhook } from "./signature";
 
-const error = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
-  ok: false as const,
-  error: { code, message, ...extra },
-});
+type Refusal = Extract<ErpResponse["body"], { ok: false }>["error"];
+
+const refusal = (
+  code: string,
+  message: string,
+  extra: Omit<Refusal, "code" | "message"> = {},
+): ErpResponse["body"] => ({ ok: false, error: { code, message, ...extra } });
+
+const refused = (
+  status: Exclude<ErpResponse["status"], 200>,
+  code: string,
+  message: string,
+  extra: Omit<Refusal, "code" | "message"> = {},
+): ErpResponse => ({ status, body: refusal(code, message, extra) });
 
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** What a handler gets besides its body: the webhook's id and hash, and its receipt. */
+interface Delivery {
+  env: Env;
+  id: string;
+  bodyHash: string;
+  receipt: Receipt;
+  receipts: Receipts;
+}
+
+type Handler<B> = (body: B, delivery: Delivery) => Promise<ErpResponse>;
+
 /**
- * ERP webhooks: signed (HMAC-SHA256 over "<t>.<raw body>"), idempotent by `Idempotency-Key`,
- * addressed to an order by our reference or by the buyer's own (through D1).
+ * Commands for one order, named by our reference or the buyer's own (looked up in D1). An order
+ * found by lookup is recorded before the order object is asked, so a retry of a request that
+ * died half-way goes to the same order; the object checks the custom reference again under its
+ * lock.
+ */
+const orderCommand: Handler<ErpWebhookBody> = async (body, delivery) => {
+  const { order, ...command } = body;
+  let reference = "reference" in order ? order.reference : delivery.receipt.orderReference;
+  if (reference === null && "customOrderReference" in order) {
+    const { results } = await delivery.env.DB.prepare(
+      "SELECT reference FROM orders WHERE custom_order_reference = ? LIMIT 2",
+    )
+      .bind(order.customOrderReference)
+      .all<{ reference: string }>();
+    if (results.length > 1)
+      return refused(
+        409,
+        "CONFLICT",
+        "order.customOrderReference: more than one order has this reference",
+        { references: results.map((r) => r.reference) },
+      );
+    const found = results[0];
+    if (!found) return refused(404, "NOT_FOUND", "order: no order with this customOrderReference");
+    reference = found.reference;
+    // The lookup's result is the first answer's: a retry goes to this order, wherever D1 is.
+    await delivery.receipts.resolved(delivery.id, reference);
+  }
+  if (reference === null) throw new Error(`webhook ${delivery.id} names no order`);
+  return delivery.env.ORDERS.getByName(reference).erp(command as ErpCommand, {
+    idempotencyKey: delivery.id,
+    bodyHash: delivery.bodyHash,
+    ...("customOrderReference" in order
+      ? { foundBy: { customOrderReference: order.customOrderReference } }
+      : {}),
+  });
+};
+
+/** One handler per body type: a new inbound type is a schema in domain/erp.ts and a line here. */
+const handlers: { [T in ErpWebhookBody["type"]]: Handler<Extract<ErpWebhookBody, { type: T }>> } = {
+  "order.custom-reference.set": orderCommand,
+  "order.items.event": orderCommand,
+};
+
+function parse(raw: string): { body: ErpWebhookBody } | { refusal: ErpResponse } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { refusal: refused(400, "BAD_REQUEST", "body: not valid JSON") };
+  }
+  const parsed = erpWebhookBody.safeParse(json);
+  if (parsed.success) return { body: parsed.data };
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.join(".") || "body";
+  return {
+    refusal: refused(400, "BAD_REQUEST", `${path}: ${issue?.message ?? "invalid"}`, {
+      issues: parsed.error.issues.map((i) => ({
+        path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
+        message: i.message,
+      })),
+    }),
+  };
+}
+
+/**
+ * ERP webhooks on Standard Webhooks: signed, and idempotent by `webhook-id` across the whole
+ * service. The id is checked right after the signature and before anything else, so a repeat
+ * gets the first answer (refusals such as 404 and 409 included) whatever happened since; the
+ * same id with another body is 422.
  */
 export const erpWebhooks = new Hono<{ Bindings: Env }>().post(
   "/webhooks/erp",
   // The body's size is limited for every /webhooks/* route in src/index.ts.
   async (c) => {
     const raw = await c.req.text();
-    const verified = await verifySignature(
-      c.req.header("x-signature"),
-      raw,
-      c.env.ERP_WEBHOOK_SECRET,
-      Math.floor(Date.now() / 1000),
-    );
-    if (!verified.ok) return c.json(error("UNAUTHORIZED", verified.reason), 401);
+    const verified = verifyWebhook(c.req.raw.headers, raw, c.env.ERP_WEBHOOK_SECRET);
+    if (!verified.ok) return c.json(refusal("UNAUTHORIZED", verified.reason), 401);
 
-    const key = c.req.header("idempotency-key")?.trim();
-    if (!key || key.length > 255)
-      return c.json(
-        error("BAD_REQUEST", "Idempotency-Key header: required, 1 to 255 characters"),
-        400,
-      );
-
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      return c.json(error("BAD_REQUEST", "body: not valid JSON"), 400);
+    const { id } = verified;
+    const bodyHash = await sha256Hex(raw);
+    const receipts = new Receipts(c.env.DB);
+    // A body that does not parse is answered from itself; the claim records that answer.
+    const parsed = parse(raw);
+    const badBody = "refusal" in parsed ? parsed.refusal : undefined;
+    const receipt = await receipts.claim(id, bodyHash, new Date(), badBody);
+    if (receipt.bodyHash !== bodyHash) {
+      const reuse = refused(422, "CONFLICT", "webhook-id was already used for another body");
+      return c.json(reuse.body, reuse.status);
     }
-    const parsed = erpWebhookBody.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = issue?.path.join(".") || "body";
-      return c.json(
-        error("BAD_REQUEST", `${path}: ${issue?.message ?? "invalid"}`, {
-          issues: parsed.error.issues.map((i) => ({ path: i.path, message: i.message })),
-        }),
-        400,
-      );
-    }
-    const { order, ...command } = parsed.data;
+    if (receipt.answer) return c.json(receipt.answer.body, receipt.answer.status);
+    if ("refusal" in parsed) throw new Error(`webhook ${id}: a refusal was not recorded`);
 
-    let reference: string;
-    if ("reference" in order) reference = order.reference;
-    else {
-      const { results } = await c.env.DB.prepare(
-        "SELECT reference FROM orders WHERE custom_order_reference = ? LIMIT 2",
-      )
-        .bind(order.customOrderReference)
-        .all<{ reference: string }>();
-      if (results.length > 1)
-        return c.json(
-          error("CONFLICT", "order.customOrderReference: more than one order has this reference", {
-            references: results.map((r) => r.reference),
-          }),
-          409,
-        );
-      const found = results[0];
-      if (!found)
-        return c.json(error("NOT_FOUND", "order: no order with this customOrderReference"), 404);
-      reference = found.reference;
-    }
-
-    const response = await c.env.ORDERS.getByName(reference).erp(command, {
-      idempotencyKey: key,
-      bodyHash: await sha256Hex(raw),
-    });
-    return c.json(response.body, response.status);
+    const delivery = { env: c.env, id, bodyHash, receipt, receipts };
+    const handler = handlers[parsed.body.type] as Handler<ErpWebhookBody>;
+    const first = await receipts.answered(id, await handler(parsed.body, delivery));
+    return c.json(first.body, first.status);
   },
 );

@@ -1,8 +1,10 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { PlaceOrderInput } from "../../src/domain/inputs";
 import { limits } from "../../src/domain/limits";
 import { codePoints } from "../../src/domain/text";
+import { erpReceiver } from "../erp-receiver-client";
 import { call, clientAs, tokenFor } from "../helpers";
 
 // U+1D504: four bytes in UTF-8, two UTF-16 units; the costliest character to carry.
@@ -183,6 +185,56 @@ describe("the largest valid order", () => {
     expect(after.items).toHaveLength(limits.maxItems);
     expect(after.shipments).toHaveLength(limits.maxShipments);
   }, 120_000);
+
+  it("is exported to the ERP in one verified delivery; no stored value comes near 2 MB", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const placed = await checkout.orders.place.mutate(largestOrder());
+    const backoffice = await clientAs("backoffice", "largest");
+    for (const event of ["pay", "confirm"] as const)
+      await backoffice.orders.trigger.mutate({
+        reference: placed.reference,
+        event,
+        target: { all: true },
+      });
+    const exported = await backoffice.orders.closeCancellationWindow.mutate({
+      reference: placed.reference,
+    });
+    expect(exported.itemStates).toEqual({ exported: 2 * limits.maxItems });
+
+    const log = await vi.waitFor(
+      async () => {
+        const log = await erpReceiver.log(placed.reference);
+        expect(log.received).toHaveLength(1);
+        return log;
+      },
+      { timeout: 60_000, interval: 200 },
+    );
+    expect(log.attempts.map((a) => [a.type, a.status, a.verified])).toEqual([
+      ["order.exported", 200, true],
+    ]);
+    const { body } = log.received[0]!;
+    const order = body.data.order as { items: unknown[]; version: number };
+    expect(order.items).toHaveLength(limits.maxItems);
+    expect(body.data.itemIds).toHaveLength(limits.maxItems);
+    expect(order.version).toBe(exported.version);
+    const bytes = new TextEncoder().encode(JSON.stringify(body)).length;
+    expect(bytes).toBeGreaterThan(10 * 1024 * 1024);
+    console.log(`largest order: order.exported body ${bytes} bytes`);
+
+    // The view is rendered when it is sent; what the object stores stays small.
+    const stub = env.ORDERS.getByName(placed.reference);
+    const largest = await runInDurableObject(stub, (_o, state) =>
+      state.storage.sql
+        .exec<{ bytes: number }>(
+          `SELECT MAX(bytes) AS bytes FROM (
+             SELECT length(CAST(payload AS BLOB)) AS bytes FROM outbox
+             UNION ALL SELECT length(CAST(data AS BLOB)) FROM history
+             UNION ALL SELECT length(CAST(response AS BLOB)) FROM idempotency)`,
+        )
+        .one(),
+    );
+    expect(largest.bytes).toBeLessThan(512 * 1024);
+  });
 
   it("one item more, or one character more, is refused at placement naming lines", async () => {
     const token = await tokenFor("checkout", "shop");

@@ -17,12 +17,16 @@ it("serves the back office at / and at its page routes", async () => {
   expect(await page.text()).toContain('<div id="root">');
 });
 
-it("keeps /healthz, /trpc and /webhooks the API's, unknown paths under them included", async () => {
+it("keeps /healthz, /openapi.json, /trpc and /webhooks the API's, unknown paths under them included", async () => {
   const url = inject("e2eUrl");
   const navigate = { "sec-fetch-mode": "navigate" };
 
   const health = await fetch(`${url}/healthz`, { headers: navigate });
   expect(await health.json()).toEqual({ ok: true });
+
+  const openapi = await fetch(`${url}/openapi.json`, { headers: navigate });
+  expect(openapi.headers.get("content-type")).toMatch(/^application\/json/);
+  expect(await openapi.json()).toMatchObject({ openapi: expect.stringMatching(/^3\.1/) });
 
   const trpc = await fetch(`${url}/trpc/orders.list?input=%7B%7D`, { headers: navigate });
   expect(trpc.status).toBe(401);

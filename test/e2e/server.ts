@@ -15,9 +15,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { sign } from "hono/jwt";
+import { Webhook } from "standardwebhooks";
 import { buildWeb } from "../../scripts/build-web.mjs";
 import type { Role } from "../../src/domain/principal";
-import { signPayload } from "../../src/webhooks/signature";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -29,7 +29,8 @@ declare module "vitest" {
 /** Secrets the e2e worker runs with; tests sign tokens and webhooks with the same values. */
 export const E2E_SECRETS = {
   JWT_SECRET: "e2e-jwt-secret",
-  ERP_WEBHOOK_SECRET: "e2e-erp-secret",
+  ERP_WEBHOOK_SECRET: `whsec_${btoa("e2e-erp-webhook-secret-32-bytes!")}`,
+  ERP_EXPORT_SECRET: `whsec_${btoa("e2e-erp-export-secret-32-bytes!!")}`,
   MAIL_API_KEY: "",
 } as const;
 
@@ -252,23 +253,26 @@ export interface SignedWebhook {
 }
 
 /**
- * Headers and body for `POST /webhooks/erp`, signed like an ERP would:
- *   const hook = await signWebhook({ type: "order.items.event", ... });
+ * Headers and body for `POST /webhooks/erp`, signed by the `standardwebhooks` package as an
+ * ERP's middleware would:
+ *   const hook = signWebhook({ type: "order.items.event", ... });
  *   await fetch(`${url}/webhooks/erp`, { method: "POST", ...hook });
  */
-export async function signWebhook(
+export function signWebhook(
   body: unknown,
-  options: { idempotencyKey?: string; timestamp?: number; secret?: string } = {},
-): Promise<SignedWebhook> {
+  options: { id?: string; at?: Date; secret?: string } = {},
+): SignedWebhook {
   const raw = typeof body === "string" ? body : JSON.stringify(body);
-  const t = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const v1 = await signPayload(options.secret ?? E2E_SECRETS.ERP_WEBHOOK_SECRET, t, raw);
+  const id = options.id ?? `msg_${crypto.randomUUID()}`;
+  const at = options.at ?? new Date();
+  const webhook = new Webhook(options.secret ?? E2E_SECRETS.ERP_WEBHOOK_SECRET);
   return {
     body: raw,
     headers: {
       "content-type": "application/json",
-      "idempotency-key": options.idempotencyKey ?? crypto.randomUUID(),
-      "x-signature": `t=${t},v1=${v1}`,
+      "webhook-id": id,
+      "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+      "webhook-signature": webhook.sign(id, at, raw),
     },
   };
 }

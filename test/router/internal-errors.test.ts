@@ -1,8 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { signPayload } from "../../src/webhooks/signature";
-import { call, clientAs, orderInput, tokenFor } from "../helpers";
+import { call, clientAs, erpRequest, orderInput, tokenFor } from "../helpers";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -90,24 +89,15 @@ describe("no internal message reaches a caller", () => {
     const order = await checkout.orders.place.mutate(orderInput());
     broken = order.reference;
     await pinToProcess(order.reference, "retired-process@7");
-    const raw = JSON.stringify({
+    const webhook = {
       type: "order.items.event",
       order: { reference: order.reference },
       event: "pay",
       target: { all: true },
-    });
-    const t = Math.floor(Date.now() / 1000);
+    };
     let res: Response | undefined;
     const logs = await errorLogs(async () => {
-      res = await exports.default.fetch("http://oms.test/webhooks/erp", {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "idempotency-key": `internal-${Math.random()}`,
-          "x-signature": `t=${t},v1=${await signPayload("test-erp-secret", t, raw)}`,
-        },
-        body: raw,
-      });
+      res = await exports.default.fetch(erpRequest(webhook, `internal-${Math.random()}`));
     });
     expect(res?.status).toBe(500);
     const text = (await res?.text()) ?? "";

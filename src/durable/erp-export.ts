@@ -1,0 +1,168 @@
+import { Webhook } from "standardwebhooks";
+import { z } from "zod";
+import type { DeliveryView } from "../db/exports";
+import { parseDuration } from "../domain/duration";
+import type { JsonObject } from "../domain/json";
+import type { OrderView } from "../domain/view";
+import type { ErpEffect } from "../engine/model";
+import type { ExportRow } from "./order-store";
+import type { RetryPolicy } from "./outbox";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** Retries back off up to an hour between attempts, and go on for at least a day. */
+export const EXPORT_MAX_DELAY_MS = HOUR;
+export const EXPORT_GIVE_UP_AFTER_MS = 24 * HOUR;
+
+/** Where and how order events go: from `ERP_EXPORT_*` (see the README's configuration table). */
+export interface ExportConfig {
+  /** Empty: deliveries wait as `pending` until a URL is set. */
+  url: string;
+  /** `whsec_…` secrets, space-separated in the variable: every one signs (rotation). */
+  secrets: string[];
+  timeoutMs: number;
+  policy: RetryPolicy;
+}
+
+/**
+ * The attempts a delivery gets: exponential from `firstDelayMs`, capped at an hour, until the
+ * delays add up to a day. With the default 30 s: 31 attempts over 24 h 3.5 min.
+ */
+export function exportRetryPolicy(firstDelayMs: number): RetryPolicy {
+  let attempts = 1;
+  let span = 0;
+  while (span < EXPORT_GIVE_UP_AFTER_MS) {
+    span += Math.min(firstDelayMs * 2 ** (attempts - 1), EXPORT_MAX_DELAY_MS);
+    attempts += 1;
+  }
+  return { maxAttempts: attempts, firstDelayMs, maxDelayMs: EXPORT_MAX_DELAY_MS };
+}
+
+export function exportConfig(env: Env, url: string): ExportConfig {
+  return {
+    url: url.trim(),
+    secrets: (env.ERP_EXPORT_SECRET ?? "").split(/\s+/).filter(Boolean),
+    timeoutMs: parseDuration(env.ERP_EXPORT_TIMEOUT || "15 seconds"),
+    policy: exportRetryPolicy(parseDuration(env.ERP_EXPORT_RETRY_DELAY || "30 seconds")),
+  };
+}
+
+/** The `webhook-id` of an order's event: the same on every attempt, unique in the service. */
+export const webhookId = (orderReference: string, sequence: number) =>
+  `msg_${orderReference}_${sequence}`;
+
+/** A delivery as operators see it (`exports.list`, `exports.retry`). */
+export const deliveryView = (orderReference: string, row: ExportRow): DeliveryView => ({
+  id: webhookId(orderReference, row.sequence),
+  orderReference,
+  sequence: row.sequence,
+  type: row.type,
+  status: row.status,
+  attempts: row.attempts,
+  lastAttemptAt: iso(row.lastAttemptAt),
+  lastError: row.lastError,
+  nextAttemptAt: row.status === "pending" ? iso(row.nextAt) : null,
+  createdAt: new Date(row.createdAt).toISOString(),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The order reference and sequence a `webhook-id` names, or null. */
+export function parseWebhookId(id: string): { orderReference: string; sequence: number } | null {
+  const match = /^msg_(.+)_(\d{1,9})$/.exec(id);
+  if (!match?.[1] || !match[2]) return null;
+  return { orderReference: match[1], sequence: Number(match[2]) };
+}
+
+/** An ERP outbox row's payload: the engine's effect and the order version it belongs to. */
+const storedEvent = z.object({
+  type: z.string(),
+  at: z.number(),
+  customOrderReference: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+  version: z.number(),
+});
+
+/**
+ * The JSON body of one delivery. What is large is rendered now, from the order as it is: the
+ * view of `order.exported` (up to 11 MB for the largest order, too large for one stored value)
+ * and the details of cancelled items (final: they no longer change). `order.version` says which
+ * version the view shows; `data.version` is the version the event itself belongs to.
+ */
+export function renderEvent(
+  payload: string,
+  meta: { orderReference: string; sequence: number },
+  view: () => OrderView,
+): string {
+  const event = storedEvent.parse(JSON.parse(payload)) as Omit<ErpEffect, "kind"> & {
+    version: number;
+  };
+  const data: Record<string, unknown> = {
+    orderReference: meta.orderReference,
+    sequence: meta.sequence,
+    version: event.version,
+    customOrderReference: event.customOrderReference,
+  };
+  const stored: JsonObject = event.data;
+  switch (event.type) {
+    case "order.exported":
+      Object.assign(data, { itemIds: stored.itemIds ?? [], order: view() });
+      break;
+    case "order.items.cancelled": {
+      const ids = new Set(z.array(z.string()).parse(stored.itemIds ?? []));
+      const items = view()
+        .items.filter((item) => ids.has(item.id))
+        .map(({ id, sku, quantity, canceledAmount }) => ({ id, sku, quantity, canceledAmount }));
+      Object.assign(data, { items });
+      break;
+    }
+    case "invoice.issued": {
+      const { invoice, totals } = stored as { invoice: JsonObject; totals: JsonObject | null };
+      Object.assign(data, { invoice: { ...invoice, totals } });
+      break;
+    }
+    default:
+      // Other events (order.custom-reference.changed, and those added later) carry their data.
+      Object.assign(data, stored);
+  }
+  return JSON.stringify({ type: event.type, timestamp: new Date(event.at).toISOString(), data });
+}
+
+/**
+ * POSTs one event, signed the Standard Webhooks way with every configured secret. Throws when
+ * there is no 2xx within the timeout; redirects are not followed (a 3xx is a failure).
+ */
+export async function sendEvent(config: ExportConfig, id: string, body: string): Promise<number> {
+  if (config.secrets.length === 0) throw new Error("ERP_EXPORT_SECRET is not set");
+  // The timestamp is the wall clock's: receivers check it against theirs (300 s tolerance).
+  const sentAt = new Date();
+  const signature = config.secrets
+    .map((secret) => new Webhook(secret).sign(id, sentAt, body))
+    .join(" ");
+  let response: Response;
+  try {
+    response = await fetch(config.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "edge-oms",
+        "webhook-id": id,
+        "webhook-timestamp": String(Math.floor(sentAt.getTime() / 1000)),
+        "webhook-signature": signature,
+      },
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(config.timeoutMs),
+    });
+  } catch (error) {
+    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))
+      throw new Error(`no answer within ${config.timeoutMs} ms`);
+    throw error;
+  }
+  // Nobody reads the answer's body; release the connection.
+  await response.body?.cancel();
+  if (response.status < 200 || response.status > 299)
+    throw new Error(`the ERP answered ${response.status}`);
+  return response.status;
+}
