@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { PlaceOrderInput } from "../../src/domain/inputs";
+import { SEARCHABLE_SKU_BYTES, searchableSkus } from "../../src/engine/summary";
 import { call, clientAs, orderInput, tokenFor } from "../helpers";
 
 // Storage is per file: every order here is placed by this file, and each test uses words only
@@ -157,6 +158,22 @@ describe("orders.list search", () => {
     const skus = Array.from({ length: 2000 }, (_, i) => `BULK-${String(i).padStart(5, "0")}`);
     const order = await placed({ lines: skus.map(line) });
     expect(await search("BULK-01999")).toEqual([order.reference]);
+  });
+
+  it("keeps a huge SKU list within D1's row size: whole SKUs, in line order, up to the budget", () => {
+    // The largest valid order's SKUs: 10,000 of 100 four-byte characters, 4 MB of UTF-8.
+    const wide = "\u{1D504}".repeat(95);
+    const lines = Array.from({ length: 10_000 }, (_, i) => ({
+      sku: `S${String(i).padStart(4, "0")}-${wide}`,
+    }));
+    const text = searchableSkus(lines);
+    const bytes = new TextEncoder().encode(text).length;
+    expect(bytes).toBeLessThanOrEqual(SEARCHABLE_SKU_BYTES);
+    expect(bytes).toBeGreaterThan(SEARCHABLE_SKU_BYTES - 400);
+    const kept = text.split("\n");
+    expect(kept).toEqual(lines.slice(0, kept.length).map((l) => l.sku));
+    // Repeated SKUs count once.
+    expect(searchableSkus([{ sku: "A" }, { sku: "B" }, { sku: "A" }])).toBe("A\nB");
   });
 
   it("a customer searches only its own orders", async () => {
