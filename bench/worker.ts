@@ -67,7 +67,8 @@ export class OrderObject extends ProductionOrderObject {
       d1: { rowsWritten: 0, statements: 0 },
       projection: { rowsWritten: 0, statements: 0 },
     };
-    super(countingState(ctx, counters), { ...env, DB: countingD1(env.DB, counters.d1) });
+    countRowsOf(ctx.storage.sql, counters);
+    super(ctx, { ...env, DB: countingD1(env.DB, counters.d1) });
     this.counters = counters;
     this.seam.db = countingD1(this.seam.db, counters.projection);
   }
@@ -102,32 +103,20 @@ export class OrderObject extends ProductionOrderObject {
   }
 }
 
-/** The object's state with a SQLite whose `exec` adds the rows each statement wrote. */
-function countingState(ctx: DurableObjectState, counters: { doRows: number }): DurableObjectState {
-  const sql = new Proxy(ctx.storage.sql, {
-    get(target, prop) {
-      if (prop === "exec")
-        return (query: string, ...bindings: SqlStorageValue[]) => {
-          const cursor = target.exec(query, ...bindings);
-          counters.doRows += cursor.rowsWritten;
-          return cursor;
-        };
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  const storage = new Proxy(ctx.storage, {
-    get(target, prop) {
-      if (prop === "sql") return sql;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return new Proxy(ctx, {
-    get(target, prop) {
-      if (prop === "storage") return storage;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
+/**
+ * Makes the object's SQLite add the rows each statement writes to `counters` (its own `exec`
+ * shadows the prototype's; the runtime insists on the real DurableObjectState, so no proxy).
+ */
+function countRowsOf(sql: SqlStorage, counters: { doRows: number }): void {
+  const exec = sql.exec.bind(sql);
+  Object.defineProperty(sql, "exec", {
+    value: <T extends Record<string, SqlStorageValue>>(
+      query: string,
+      ...bindings: SqlStorageValue[]
+    ) => {
+      const cursor = exec<T>(query, ...bindings);
+      counters.doRows += cursor.rowsWritten;
+      return cursor;
     },
   });
 }

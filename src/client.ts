@@ -7,9 +7,16 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { limits } from "./domain/limits";
 import type { AppRouter } from "./router";
 
+export type {
+  ImportReport,
+  ImportRow,
+  ImportRowReport,
+  ImportRowStatus,
+} from "./domain/import";
 export type { Address, Method, Target } from "./domain/inputs";
 export type { IssueLike as ValidationIssue } from "./domain/issues";
 export type { Role } from "./domain/principal";
+export type { MatrixRow, Reservation } from "./domain/stock";
 export type {
   ExpenseView,
   HistoryView,

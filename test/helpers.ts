@@ -1,13 +1,15 @@
-import { createExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { sign } from "hono/jwt";
 import { Webhook } from "standardwebhooks";
 import { expect, vi } from "vitest";
 import { createOrderClient } from "../src/client";
+import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
 import type { OrderObject } from "../src/durable/order-object";
 import worker from "../src/index";
 import type { TriggerEvent } from "../src/machines/registry";
+import { orderReferenceFor } from "../src/router/orders";
 
 // Builds placements without workerd, so Node tests (e2e, browser) share it.
 export { orderInput } from "./order-input";
@@ -155,4 +157,21 @@ export async function settled(reference: string): Promise<void> {
     },
     { timeout: 10_000, interval: 20 },
   );
+}
+
+/** Moves one order object's clock (its seam) to a fixed moment; `null` gives it the system's. */
+export async function setClockOf(reference: string, at: number | null): Promise<void> {
+  await runInDurableObject(env.ORDERS.getByName(reference), (o: OrderObject) => {
+    o.seam.clock = at === null ? Date.now : () => at;
+  });
+}
+
+/**
+ * Places an order as the checkout `shop` at a chosen moment: the order object's clock is set
+ * before the placement reaches it (the reference follows from the caller and its key).
+ */
+export async function placeAt(at: number, input: PlaceOrderInput) {
+  await setClockOf(await orderReferenceFor("shop", input.idempotencyKey), at);
+  const checkout = await clientAs("checkout", "shop");
+  return checkout.orders.place.mutate(input);
 }

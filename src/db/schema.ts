@@ -1,5 +1,12 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 /** An attachment as the capture transport records it. */
 export interface CapturedAttachment {
@@ -13,7 +20,7 @@ export interface CapturedAttachment {
 /**
  * Read model of orders: one row per order, written only by the order's Durable Object.
  *
- * `order_search` (migration 0007, hand-written: drizzle has no virtual tables) is an FTS5
+ * `order_search` (migrations/*_order_search.sql, hand-written: drizzle has no virtual tables) is an FTS5
  * trigram index over this table's searchable columns, kept in step by triggers and linked by
  * SQLite's rowid. A migration that rebuilds this table must recreate those triggers and run
  * `INSERT INTO order_search(order_search) VALUES ('rebuild')`.
@@ -165,4 +172,66 @@ export const erpWebhookReceipts = sqliteTable(
     receivedAt: text("received_at").notNull(),
   },
   (t) => [index("erp_webhook_receipts_received").on(t.receivedAt)],
+);
+
+// The three tables below are created WITHOUT ROWID (the migration says so; drizzle cannot): their
+// primary key is the table, so each row costs D1 one row written instead of two.
+
+/**
+ * Units of a SKU each open order holds in `reserved` states: the order's contribution to
+ * `sku_reservations`, replaced by its projection (only by the newest version D1 has seen).
+ */
+export const orderReservations = sqliteTable(
+  "order_reservations",
+  {
+    orderReference: text("order_reference").notNull(),
+    sku: text("sku").notNull(),
+    quantity: integer("quantity").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderReference, t.sku] })],
+);
+
+/** Reserved units per SKU across all orders: the sum of `order_reservations`, kept by deltas. */
+export const skuReservations = sqliteTable("sku_reservations", {
+  sku: text("sku").primaryKey(),
+  reserved: integer("reserved").notNull(),
+});
+
+/**
+ * Units of each open order waiting in a (non-final) state, by the moment they entered it: the
+ * order matrix counts them into age buckets at read time.
+ */
+export const orderWaiting = sqliteTable(
+  "order_waiting",
+  {
+    orderReference: text("order_reference").notNull(),
+    process: text("process").notNull(),
+    state: text("state").notNull(),
+    /** When the units entered the state (ms since the epoch). */
+    since: integer("since").notNull(),
+    quantity: integer("quantity").notNull(),
+  },
+  // No index for the matrix: it is read now and then by the back office (a scan of the open
+  // work), while every projection writes here, and each index would be one more row written.
+  (t) => [primaryKey({ columns: [t.orderReference, t.state, t.since] })],
+);
+
+/** Bulk status imports, by import id: the first report is kept and returned to every replay. */
+export const eventImports = sqliteTable("event_imports", {
+  importId: text("import_id").primaryKey(),
+  /** SHA-256 of the rows: the same id with other rows is a conflict. */
+  requestHash: text("request_hash").notNull(),
+  rows: integer("rows").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+/** An import's report in chunks of rows (JSON), so no value comes near D1's 2 MB limit. */
+export const eventImportReports = sqliteTable(
+  "event_import_reports",
+  {
+    importId: text("import_id").notNull(),
+    chunk: integer("chunk").notNull(),
+    rows: text("rows").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.chunk] })],
 );

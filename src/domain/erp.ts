@@ -1,14 +1,9 @@
 import { z } from "zod";
-import { eventName, orderReference, target } from "./inputs";
-import { customOrderReference, requiredText, text } from "./text";
+import { type ImportReport, importWebhookBody } from "./import";
+import { erpOrderRef, eventName, target } from "./inputs";
+import { customOrderReference, text } from "./text";
 
-/** How an ERP names an order: ours, or its own reference. */
-export const erpOrderRef = z
-  .union([
-    z.strictObject({ reference: orderReference }),
-    z.strictObject({ customOrderReference: requiredText(255) }),
-  ])
-  .meta({ id: "ErpOrderRef", description: "Our order reference, or the buyer's own." });
+export { erpOrderRef };
 
 export const erpCustomReferenceSet = z
   .strictObject({
@@ -35,13 +30,41 @@ export const erpItemsEvent = z
 
 /** Every inbound body, by `type`: a new type is a new member here and a handler in erp.ts. */
 export const erpWebhookBody = z
-  .discriminatedUnion("type", [erpCustomReferenceSet, erpItemsEvent])
+  .discriminatedUnion("type", [
+    erpCustomReferenceSet,
+    erpItemsEvent,
+    importWebhookBody.meta({
+      id: "ErpEventsImport",
+      description:
+        "A bulk status import (as orders.importEvents): rows applied per order, idempotent by importId.",
+    }),
+  ])
   .meta({ id: "ErpWebhookBody" });
 export type ErpWebhookBody = z.infer<typeof erpWebhookBody>;
-/** The command part of a webhook, once the order is found. */
+/** The command part of a webhook for one order, once the order is found. */
 export type ErpCommand =
   | { type: "order.custom-reference.set"; customOrderReference: string }
   | Omit<Extract<ErpWebhookBody, { type: "order.items.event" }>, "order">;
+
+/** The answer to a bulk status import: its report (the same to every replay). */
+export const erpImported = z
+  .object({
+    ok: z.literal(true),
+    report: z.object({
+      importId: z.string(),
+      counts: z.record(z.string(), z.number().int()),
+      rows: z.array(
+        z.object({
+          index: z.number().int(),
+          status: z.enum(["applied", "skipped", "unknown-order", "invalid"]),
+          orderReference: z.string().optional(),
+          message: z.string().optional(),
+          states: z.array(z.object({ state: z.string(), accepts: z.array(z.string()) })).optional(),
+        }),
+      ),
+    }),
+  })
+  .meta({ id: "ErpImported" });
 
 export const erpAccepted = z
   .object({
@@ -77,5 +100,8 @@ export const erpRefused = z
 
 export interface ErpResponse {
   status: 200 | 400 | 404 | 409 | 412 | 422;
-  body: z.infer<typeof erpAccepted> | z.infer<typeof erpRefused>;
+  body:
+    | z.infer<typeof erpAccepted>
+    | z.infer<typeof erpRefused>
+    | { ok: true; report: ImportReport };
 }

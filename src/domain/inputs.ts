@@ -9,6 +9,14 @@ export const taxRate = z.number().min(0).max(100);
 export const isoDate = z.iso.date();
 export const idempotencyKey = requiredText(limits.maxIdempotencyKeyLength);
 export const orderReference = requiredText(64);
+
+/** How an ERP (or an import row) names an order: ours, or the buyer's own reference. */
+export const erpOrderRef = z
+  .union([
+    z.strictObject({ reference: orderReference }),
+    z.strictObject({ customOrderReference: requiredText(255) }),
+  ])
+  .meta({ id: "ErpOrderRef", description: "Our order reference, or the buyer's own." });
 export const expectedVersion = z.number().int().min(0);
 
 export const address = z.strictObject({

@@ -53,6 +53,8 @@ export interface ItemView {
   shipmentId: string;
   state: ItemState;
   stateDisplay: string;
+  /** When the item entered its state (ISO): how long it has been waiting there. */
+  stateSince: string;
   flags: string[];
   canceledAmount: number;
   refundedAmount: number;

@@ -2,6 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { DeliveryView } from "../db/exports";
 import { parseDuration } from "../domain/duration";
 import type { ErpCommand, ErpResponse } from "../domain/erp";
+import { sha256Hex } from "../domain/hash";
+import type { OrderImportRow } from "../domain/import";
 import type {
   CreateShipmentInput,
   ForOrder,
@@ -18,6 +20,7 @@ import type { HistoryView, OrderView } from "../domain/view";
 import type { InvoiceTotalsJson } from "../engine/commands";
 import * as commands from "../engine/commands";
 import { compactOutcome, expandOutcome, type Moved, type Skipped } from "../engine/events";
+import { importRowCommand } from "../engine/import";
 import type { Change, OrderState } from "../engine/model";
 import { createShipment, moveItems, updateShipment } from "../engine/shipments";
 import { acceptedEvents } from "../engine/step";
@@ -37,6 +40,7 @@ import {
   type CommandRequest,
   type ExtraCodec,
   IDEMPOTENCY_TTL_MS,
+  type SequenceOutcome,
 } from "./pipeline";
 
 /**
@@ -245,6 +249,30 @@ export class OrderObject extends DurableObject<Env> {
     }
     const status = erpStatus[result.code];
     return { status, body: { ok: false, error: { code: result.code, message: result.message } } };
+  }
+
+  /**
+   * Applies this order's rows of a bulk status import in one transaction, in row order; a row
+   * that does not fit fails alone. Idempotent by import id: a repeated import gets the first
+   * outcomes. An unknown order answers NOT_FOUND and stores nothing.
+   */
+  async importEvents(
+    input: { importId: string; rows: OrderImportRow[] },
+    actor: Actor,
+  ): Promise<Result<{ version: number; outcomes: SequenceOutcome[] }>> {
+    if (!this.pipeline.order()) return notFound();
+    const hash = await sha256Hex(JSON.stringify(input.rows));
+    const label = actorLabel(actor);
+    const result = this.pipeline.runSequence(
+      {
+        actor,
+        commands: input.rows.map((row) => importRowCommand(row, label)),
+        idempotency: { key: `import|${input.importId}`, hash, rememberFailures: false },
+      },
+      this.now(),
+    );
+    await this.afterWrite();
+    return result;
   }
 
   /** A new shipment (expense 0) holding the given items or quantities. */

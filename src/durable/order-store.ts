@@ -83,8 +83,18 @@ const migrations: Record<number, string[]> = {
        (SELECT MIN(created_at) FROM outbox WHERE kind = 'erp'))
      WHERE EXISTS (SELECT 1 FROM outbox WHERE kind = 'erp')`,
   ],
+  // Each item knows when it entered its state. Items stored before take the time of the last
+  // history entry that moved them into it (self-transitions do not count), or the placement.
+  4: [
+    `ALTER TABLE items ADD COLUMN state_since INTEGER NOT NULL DEFAULT 0`,
+    `UPDATE items SET state_since = COALESCE(
+       (SELECT MAX(h.at) FROM history h
+        WHERE h.to_state = items.state AND (h.from_state IS NULL OR h.from_state <> h.to_state)
+          AND EXISTS (SELECT 1 FROM json_each(h.item_ids) WHERE value = items.id)),
+       (SELECT json_extract(data, '$.placedAt') FROM order_header), 0)`,
+  ],
 };
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** The ERP delivery that goes next: the lowest sequence not yet delivered or given up. */
 const EXPORT_HEAD = `(SELECT MIN(sequence) FROM outbox WHERE kind = 'erp' AND status = 'pending')`;
@@ -263,6 +273,7 @@ export class OrderStore {
         shipmentId: str(r, "shipment_id"),
         state: str(r, "state"),
         context: json(itemContextSchema, r, "context"),
+        stateSince: num(r, "state_since"),
       });
     }
     const shipments = new Map<string, Shipment>();
@@ -310,10 +321,11 @@ export class OrderStore {
     if (change.deletedItems?.length) this.deleteMany("items", change.deletedItems);
     if (change.items.length)
       this.insertMany(
-        `INSERT INTO items (id, no, line_id, quantity, shipment_id, state, context)`,
-        7,
+        `INSERT INTO items (id, no, line_id, quantity, shipment_id, state, context, state_since)`,
+        8,
         `ON CONFLICT (id) DO UPDATE SET quantity = excluded.quantity,
-           shipment_id = excluded.shipment_id, state = excluded.state, context = excluded.context`,
+           shipment_id = excluded.shipment_id, state = excluded.state, context = excluded.context,
+           state_since = excluded.state_since`,
         change.items.map((i) => [
           i.id,
           Number(i.id.slice(1)),
@@ -322,6 +334,7 @@ export class OrderStore {
           i.shipmentId,
           i.state,
           JSON.stringify(i.context),
+          i.stateSince,
         ]),
       );
     if (change.deletedShipments?.length) this.deleteMany("shipments", change.deletedShipments);

@@ -1,5 +1,6 @@
 import { type DeliveryRow, projectOrder } from "../db/projection";
 import type { OrderView } from "../domain/view";
+import { itemGroups } from "../engine/item-groups";
 import type { OrderState } from "../engine/model";
 import { summaryRow } from "../engine/summary";
 import type { ProcessDefinition } from "../machines/registry";
@@ -199,9 +200,13 @@ export class Outbox {
     switch (row.kind) {
       case "projection": {
         const now = this.context.now();
-        const summary = summaryRow(state, this.context.process(state), now, this.deadEffects());
+        const process = this.context.process(state);
+        const summary = summaryRow(state, process, now, this.deadEffects());
         const exports = this.store.unprojectedExports();
-        await projectOrder(this.context.db(), summary, exportsOf(state.header.reference, exports));
+        await projectOrder(this.context.db(), summary, {
+          exports: exportsOf(state.header.reference, exports),
+          itemGroups: itemGroups(state, process),
+        });
         if (exports.length > 0) this.store.transaction(() => this.store.exportsProjected(exports));
         this.lastProjectionAt = now;
         return;

@@ -47,6 +47,24 @@ export interface CommandRequest<T extends object> {
   codec?: ExtraCodec<T>;
 }
 
+/** Several commands run as one: in order, each on the order as the ones before left it. */
+export interface SequenceRequest {
+  actor: Actor;
+  commands: Command[];
+  /** Required: a sequence is a batch a caller sends again when it does not hear back. */
+  idempotency: Idempotency;
+}
+
+/** Each command's outcome in a sequence: null when it applied, else why it was refused. */
+export type SequenceOutcome = Failure | null;
+
+/** A sequence's outcomes as stored: every distinct refusal once, and per command its index. */
+interface StoredOutcomes {
+  refusals: Failure[];
+  /** -1: applied; otherwise an index into `refusals`. */
+  outcomes: number[];
+}
+
 /** What the order object needs to know to place an order, besides the input. */
 export interface Placement {
   reference: string;
@@ -60,6 +78,12 @@ export interface Placement {
 type Remembered = { ok: true; version: number; extra?: unknown } | Failure;
 
 const notFound = () => fail("NOT_FOUND", "order not found");
+
+/** A known key with another request: the caller reused it by mistake. */
+const keyReused = (key: string) =>
+  fail("CONFLICT", "idempotencyKey was already used for a different request", {
+    idempotencyKey: key.slice(key.indexOf("|") + 1),
+  });
 
 /**
  * The synchronous path of every order command: load, ownership, due timers, idempotency,
@@ -197,6 +221,60 @@ export class CommandPipeline {
     });
   }
 
+  /**
+   * Runs commands one after the other in one transaction, each on the order as the ones before
+   * left it; a refused command changes nothing and does not stop the rest. Idempotent: the same
+   * key and request get the first outcomes again.
+   */
+  runSequence(
+    req: SequenceRequest,
+    now: number,
+  ): Result<{ version: number; outcomes: SequenceOutcome[] }> {
+    const state = this.order();
+    if (!state || !this.owns(req.actor, state)) return notFound();
+    return this.guarded(() => {
+      this.fireDue(state, now);
+      const { key, hash } = req.idempotency;
+      const known = this.store.idempotent(key);
+      if (known) {
+        if (known.requestHash !== hash) return keyReused(key);
+        const first = JSON.parse(known.response) as Remembered;
+        if (!first.ok) return first;
+        const { refusals, outcomes } = first.extra as StoredOutcomes;
+        return {
+          ok: true,
+          version: first.version,
+          outcomes: outcomes.map((i) => (i < 0 ? null : (refusals[i] ?? null))),
+        };
+      }
+      const stepper = this.stepper(state);
+      const before = state.version;
+      const outcomes: SequenceOutcome[] = [];
+      this.store.transaction(() => {
+        for (const compute of req.commands) {
+          const result = compute(state, stepper, now);
+          if (!result.ok) {
+            outcomes.push(result);
+            continue;
+          }
+          this.store.write(result.change, state.version, now);
+          // Memory runs ahead of the open transaction; `guarded` forgets it if that fails.
+          applyChange(state, result.change);
+          outcomes.push(null);
+        }
+        if (state.version !== before)
+          this.store.requestProjection(state.version, this.projectionDueAt(now), now);
+        const remembered: Remembered = {
+          ok: true,
+          version: state.version,
+          extra: storedOutcomes(outcomes),
+        };
+        this.store.remember(key, hash, remembered, now);
+      });
+      return { ok: true, version: state.version, outcomes };
+    });
+  }
+
   /** Forgets idempotency records past their time; part of the alarm's housekeeping. */
   prune(now: number): void {
     this.store.transaction(() => this.store.pruneIdempotency(now - IDEMPOTENCY_TTL_MS));
@@ -223,10 +301,7 @@ export class CommandPipeline {
     codec: ExtraCodec<T> | undefined,
     now: number,
   ): Result<{ order: OrderView } & T> {
-    if (known.requestHash !== idempotency.hash)
-      return fail("CONFLICT", "idempotencyKey was already used for a different request", {
-        idempotencyKey: idempotency.key.slice(idempotency.key.indexOf("|") + 1),
-      });
+    if (known.requestHash !== idempotency.hash) return keyReused(idempotency.key);
     const first = JSON.parse(known.response) as Remembered;
     if (!first.ok) return first;
     const extra = (codec ? codec.expand(first.extra) : {}) as T;
@@ -275,4 +350,22 @@ export class CommandPipeline {
       throw error;
     }
   }
+}
+
+function storedOutcomes(outcomes: SequenceOutcome[]): StoredOutcomes {
+  const refusals: Failure[] = [];
+  const seen = new Map<string, number>();
+  return {
+    refusals,
+    outcomes: outcomes.map((outcome) => {
+      if (outcome === null) return -1;
+      const text = JSON.stringify(outcome);
+      let index = seen.get(text);
+      if (index === undefined) {
+        index = refusals.push(outcome) - 1;
+        seen.set(text, index);
+      }
+      return index;
+    }),
+  };
 }

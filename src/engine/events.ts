@@ -235,6 +235,9 @@ export function applyEvent(
         ...target,
         state: result.snapshot.state,
         context: result.snapshot.context,
+        // Only entering another state restarts the clock: a self-transition or a context
+        // change (the window closing) leaves the item where it has been waiting.
+        stateSince: result.snapshot.state === item.state ? target.stateSince : options.now,
       });
     moved.push({ itemId: target.id, from: item.state, to: result.snapshot.state, quantity });
 

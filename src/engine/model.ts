@@ -106,6 +106,8 @@ export interface Item extends ItemSnapshot {
   lineId: string;
   quantity: number;
   shipmentId: string;
+  /** When the item entered its state (ms); a split keeps the original's, a move keeps it too. */
+  stateSince: number;
 }
 
 /** A delayed event. `itemId` null: an order-level timer (the cancellation window). */

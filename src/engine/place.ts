@@ -66,6 +66,7 @@ export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext): Change {
         shipmentId,
         state: first.snapshot.state,
         context: first.snapshot.context,
+        stateSince: ctx.now,
       });
       const carried = goods.get(shipmentId) ?? [];
       carried.push({

@@ -94,6 +94,7 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
       // registered process (processOf throws otherwise), so its names are the published ones.
       state: item.state as ItemState,
       stateDisplay: info?.display ?? item.state,
+      stateSince: iso(item.stateSince),
       flags: [...(info?.flags ?? [])],
       canceledAmount: amounts.canceled,
       refundedAmount: amounts.refunded,

@@ -1,19 +1,22 @@
 import { exportsRouter } from "./exports";
 import { invoicesRouter } from "./invoices";
 import { mailsRouter } from "./mails";
+import { orderOperationsRouter } from "./order-operations";
 import { ordersRouter } from "./orders";
 import { outboxRouter } from "./outbox";
 import { processesRouter } from "./processes";
+import { reservationsRouter } from "./reservations";
 import { shipmentsRouter } from "./shipments";
-import { router } from "./trpc";
+import { mergeRouters, router } from "./trpc";
 
 export const appRouter = router({
-  orders: ordersRouter,
+  orders: mergeRouters(ordersRouter, orderOperationsRouter),
   exports: exportsRouter,
   invoices: invoicesRouter,
   mails: mailsRouter,
   outbox: outboxRouter,
   processes: processesRouter,
+  reservations: reservationsRouter,
   shipments: shipmentsRouter,
 });
 

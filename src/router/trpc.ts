@@ -66,6 +66,10 @@ export const checkoutProcedure = withRoles("checkout");
 export const backofficeProcedure = withRoles("backoffice");
 /** A customer (its own orders only) or the back office. */
 export const customerOrBackofficeProcedure = withRoles("customer", "backoffice");
+/** The checkout service (a storefront's availability) or the back office. */
+export const checkoutOrBackofficeProcedure = withRoles("checkout", "backoffice");
+
+export const mergeRouters = t.mergeRouters;
 
 /** Carries a Durable Object's failure value into a TRPCError with its details. */
 export class DomainError extends TRPCError {

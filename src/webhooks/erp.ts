@@ -5,6 +5,7 @@ import {
   type ErpWebhookBody,
   erpWebhookBody,
 } from "../domain/erp";
+import { importEvents } from "../durable/event-import";
 import { type Receipt, Receipts } from "./receipts";
 import { verifyWebhook } from "./signature";
 
@@ -45,7 +46,9 @@ type Handler<B> = (body: B, delivery: Delivery) => Promise<ErpResponse>;
  * died half-way goes to the same order; the object checks the custom reference again under its
  * lock.
  */
-const orderCommand: Handler<ErpWebhookBody> = async (body, delivery) => {
+const orderCommand: Handler<
+  Extract<ErpWebhookBody, { type: "order.custom-reference.set" | "order.items.event" }>
+> = async (body, delivery) => {
   const { order, ...command } = body;
   let reference = "reference" in order ? order.reference : delivery.receipt.orderReference;
   if (reference === null && "customOrderReference" in order) {
@@ -77,11 +80,37 @@ const orderCommand: Handler<ErpWebhookBody> = async (body, delivery) => {
   });
 };
 
+/**
+ * A bulk status import: rows for many orders, applied per order (src/durable/event-import.ts),
+ * idempotent by its import id; the same import id with other rows is refused like a reused
+ * webhook id.
+ */
+const eventImport: Handler<Extract<ErpWebhookBody, { type: "orders.events.import" }>> = async (
+  body,
+  delivery,
+) => {
+  const { type: _type, ...input } = body;
+  const result = await importEvents(delivery.env, input, { type: "erp" });
+  if (!result.ok) return refused(422, result.code, result.message);
+  return { status: 200, body: { ok: true, report: result.report } };
+};
+
 /** One handler per body type: a new inbound type is a schema in domain/erp.ts and a line here. */
 const handlers: { [T in ErpWebhookBody["type"]]: Handler<Extract<ErpWebhookBody, { type: T }>> } = {
   "order.custom-reference.set": orderCommand,
   "order.items.event": orderCommand,
+  "orders.events.import": eventImport,
 };
+
+/**
+ * What a receipt keeps of an answer. An import's report (up to 10,000 rows) is kept by the
+ * import itself, by its import id; the receipt keeps only that, and a replay asks the import
+ * again, which answers with the same report.
+ */
+const recorded = (answer: ErpResponse): ErpResponse =>
+  "report" in answer.body
+    ? { status: answer.status, body: { ok: true, report: { ...answer.body.report, rows: [] } } }
+    : answer;
 
 function parse(raw: string): { body: ErpWebhookBody } | { refusal: ErpResponse } {
   let json: unknown;
@@ -129,12 +158,18 @@ export const erpWebhooks = new Hono<{ Bindings: Env }>().post(
       const reuse = refused(422, "CONFLICT", "webhook-id was already used for another body");
       return c.json(reuse.body, reuse.status);
     }
-    if (receipt.answer) return c.json(receipt.answer.body, receipt.answer.status);
+    const isImport = "body" in parsed && parsed.body.type === "orders.events.import";
+    if (receipt.answer && !(isImport && receipt.answer.status === 200))
+      return c.json(receipt.answer.body, receipt.answer.status);
     if ("refusal" in parsed) throw new Error(`webhook ${id}: a refusal was not recorded`);
 
     const delivery = { env: c.env, id, bodyHash, receipt, receipts };
     const handler = handlers[parsed.body.type] as Handler<ErpWebhookBody>;
-    const first = await receipts.answered(id, await handler(parsed.body, delivery));
-    return c.json(first.body, first.status);
+    const answer = await handler(parsed.body, delivery);
+    const first = await receipts.answered(id, recorded(answer));
+    // The first answer wins; an import's report comes from the import, the same every time.
+    return "report" in answer.body && first.status === 200
+      ? c.json(answer.body, answer.status)
+      : c.json(first.body, first.status);
   },
 );

@@ -21,6 +21,7 @@ const item = (over: Partial<ItemView> & Pick<ItemView, "id" | "lineId">): ItemVi
   shipmentId: "S1",
   state: "confirmed",
   stateDisplay: "confirmed",
+  stateSince: "2026-01-01T00:00:00.000Z",
   flags: [],
   canceledAmount: 0,
   refundedAmount: 0,

@@ -1,0 +1,198 @@
+import { inArray, sql } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { MatrixRow, Reservation } from "../domain/stock";
+import type { ItemGroups, ReservedSku } from "../engine/item-groups";
+import { stateInfo } from "../engine/step";
+import type { ItemState, ProcessDefinition, ProcessId } from "../machines/registry";
+import { orderWaiting, skuReservations } from "./schema";
+
+/**
+ * JSON handed to one statement stays far below D1's 2 MB per value: an order's reserved SKUs
+ * (up to 10,000 SKUs of up to 100 characters) go in chunks.
+ */
+const MAX_CHUNK_BYTES = 256 * 1024;
+
+/** SQLite compares text byte by byte in UTF-8, which is code point order; so must the chunks. */
+export function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i) ?? 0;
+    const y = b.codePointAt(i) ?? 0;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+interface SkuChunk {
+  /** The chunk covers SKUs from `from` (inclusive) to `to` (exclusive); null: unbounded. */
+  from: string | null;
+  to: string | null;
+  json: string;
+}
+
+/**
+ * Sorted SKUs cut into chunks that cover the whole SKU range between them, so each chunk's
+ * statements can replace the order's rows in its range without seeing the other chunks.
+ */
+export function skuChunks(reserved: ReservedSku[]): SkuChunk[] {
+  const sorted = [...reserved].sort((a, b) => byCodePoint(a.sku, b.sku));
+  const encoder = new TextEncoder();
+  const parts: { first: string; entries: string[] }[] = [];
+  let bytes = 0;
+  for (const { sku, quantity } of sorted) {
+    const entry = JSON.stringify([sku, quantity]);
+    const size = encoder.encode(entry).length + 1;
+    const last = parts.at(-1);
+    if (!last || bytes + size > MAX_CHUNK_BYTES) {
+      parts.push({ first: sku, entries: [entry] });
+      bytes = size;
+    } else {
+      last.entries.push(entry);
+      bytes += size;
+    }
+  }
+  if (parts.length === 0) return [{ from: null, to: null, json: "[]" }];
+  return parts.map((part, i) => ({
+    from: i === 0 ? null : part.first,
+    to: parts[i + 1]?.first ?? null,
+    json: `[${part.entries.join(",")}]`,
+  }));
+}
+
+/**
+ * The statements that bring D1's reservation and waiting figures to this projection's item
+ * groups; they run in the projection's batch right after the order row is written.
+ *
+ * Version-guarded like the order row: they act only when the order row now holds exactly this
+ * projection's version, so a late projection (D1 has a newer one) changes nothing and a
+ * repeated one finds nothing to change. They write only what differs: the per-SKU total moves
+ * by the difference between the order's old and new rows (never by the whole), and an order
+ * whose reserved quantities did not change (pay, confirm, export) writes no reservation row.
+ *
+ * Plain D1 statements: drizzle cannot put raw SQL with parameters into a D1 batch.
+ */
+export function itemGroupStatements(
+  d1: D1Database,
+  reference: string,
+  version: number,
+  groups: ItemGroups,
+): D1PreparedStatement[] {
+  // ?1 the order, ?2 its version, ?3 the JSON rows, ?4 and ?5 the SKU range (null: open).
+  const newest = `(SELECT version FROM orders WHERE reference = ?1) = ?2`;
+  const range = `(?4 IS NULL OR sku >= ?4) AND (?5 IS NULL OR sku < ?5)`;
+  const rows = `SELECT json_extract(value, '$[0]') AS sku, json_extract(value, '$[1]') AS quantity
+    FROM json_each(?3)`;
+  const statements: D1PreparedStatement[] = [];
+  for (const chunk of skuChunks(groups.reserved)) {
+    // SQLite wants exactly the parameters a statement names.
+    const bind = (statement: string, ranged = true) =>
+      d1
+        .prepare(statement)
+        .bind(reference, version, chunk.json, ...(ranged ? [chunk.from, chunk.to] : []));
+    statements.push(
+      // First the totals, by the difference to the rows the order had (read before they change).
+      bind(`INSERT INTO sku_reservations (sku, reserved)
+        SELECT sku, SUM(quantity) FROM (
+          ${rows}
+          UNION ALL
+          SELECT sku, -quantity FROM order_reservations WHERE order_reference = ?1 AND ${range}
+        ) WHERE ${newest} GROUP BY sku HAVING SUM(quantity) <> 0
+        ON CONFLICT (sku) DO UPDATE SET reserved = reserved + excluded.reserved`),
+      bind(`DELETE FROM order_reservations
+        WHERE order_reference = ?1 AND ${range} AND ${newest}
+          AND (sku, quantity) NOT IN (${rows})`),
+      bind(
+        `INSERT INTO order_reservations (order_reference, sku, quantity)
+        SELECT ?1, sku, quantity FROM (${rows}) WHERE ${newest}
+        ON CONFLICT (order_reference, sku) DO NOTHING`,
+        false,
+      ),
+    );
+  }
+
+  // At most one group per item (10,000, each under 100 bytes): one statement's worth.
+  const waiting = JSON.stringify(groups.waiting.map((g) => [g.state, g.since, g.quantity]));
+  const groupRows = `SELECT json_extract(value, '$[0]') AS state, json_extract(value, '$[1]') AS since,
+      json_extract(value, '$[2]') AS quantity FROM json_each(?3)`;
+  statements.push(
+    d1
+      .prepare(`DELETE FROM order_waiting
+        WHERE order_reference = ?1 AND ${newest} AND (state, since, quantity) NOT IN (${groupRows})`)
+      .bind(reference, version, waiting),
+    d1
+      .prepare(`INSERT INTO order_waiting (order_reference, process, state, since, quantity)
+        SELECT ?1, ?4, state, since, quantity FROM (${groupRows}) WHERE ${newest}
+        ON CONFLICT (order_reference, state, since) DO NOTHING`)
+      .bind(reference, version, waiting, groups.process),
+  );
+  return statements;
+}
+
+/** Reserved units of each SKU asked for, in the order asked; 0 for a SKU nothing holds. */
+export async function reservedUnits(
+  db: DrizzleD1Database<Record<string, unknown>>,
+  skus: string[],
+): Promise<Reservation[]> {
+  const wanted = [...new Set(skus)];
+  const rows = await db
+    .select({ sku: skuReservations.sku, reserved: skuReservations.reserved })
+    .from(skuReservations)
+    .where(inArray(skuReservations.sku, wanted));
+  const found = new Map(rows.map((r) => [r.sku, r.reserved]));
+  return wanted.map((sku) => ({ sku, reserved: found.get(sku) ?? 0 }));
+}
+
+const DAY = 24 * 60 * 60_000;
+
+/**
+ * The order matrix: for every registered process and each of its states where items wait (all
+ * but `final` ones), in the process's order, the units by time in state at `now`. A state that
+ * D1 knows but no registered process has (a process removed while orders still ran on it) is
+ * listed after them.
+ */
+export async function waitingMatrix(
+  db: DrizzleD1Database<Record<string, unknown>>,
+  processes: ProcessDefinition[],
+  now: number,
+): Promise<MatrixRow[]> {
+  const dayAgo = now - DAY;
+  const weekAgo = now - 7 * DAY;
+  const counted = await db
+    .select({
+      process: orderWaiting.process,
+      state: orderWaiting.state,
+      lessThanDay: sql<number>`COALESCE(SUM(CASE WHEN ${orderWaiting.since} > ${dayAgo} THEN ${orderWaiting.quantity} END), 0)`,
+      lessThanWeek: sql<number>`COALESCE(SUM(CASE WHEN ${orderWaiting.since} <= ${dayAgo} AND ${orderWaiting.since} > ${weekAgo} THEN ${orderWaiting.quantity} END), 0)`,
+      older: sql<number>`COALESCE(SUM(CASE WHEN ${orderWaiting.since} <= ${weekAgo} THEN ${orderWaiting.quantity} END), 0)`,
+    })
+    .from(orderWaiting)
+    .groupBy(orderWaiting.process, orderWaiting.state);
+  const byKey = new Map(counted.map((c) => [`${c.process}\u0000${c.state}`, c]));
+  const rows: MatrixRow[] = [];
+  for (const process of processes)
+    for (const state of Object.keys(process.machine.root.states)) {
+      const info = stateInfo(process, state);
+      if (!info || info.flags.includes("final")) continue;
+      const key = `${process.id}\u0000${state}`;
+      const c = byKey.get(key);
+      byKey.delete(key);
+      rows.push({
+        // The registry's own names: an order runs a registered process.
+        process: process.id as ProcessId,
+        state: state as ItemState,
+        display: info.display,
+        lessThanDay: c?.lessThanDay ?? 0,
+        lessThanWeek: c?.lessThanWeek ?? 0,
+        older: c?.older ?? 0,
+      });
+    }
+  for (const c of byKey.values())
+    rows.push({
+      ...c,
+      process: c.process as ProcessId,
+      state: c.state as ItemState,
+      display: c.state,
+    });
+  return rows;
+}
