@@ -16,7 +16,9 @@
 //   BENCH_LARGE_LINES            lines of the large order                      10000
 //   BENCH_LARGE_QUANTITY         units of the non-splittable line              1000000
 //   BENCH_ONLY                   comma list of events (with the floor), placements,
-//                                reads, large, cost                            all
+//                                reads, large, cost, backoffice                all
+//   BENCH_PAGE_RUNS              cold loads of the 10,000-line order page      5
+//   CHROMIUM_PATH                Chromium for the back-office page       /usr/bin/chromium
 //   BENCH_PROFILE                0 skips the CPU profile at the end            1
 //   BENCH_LOG_LEVEL              wrangler dev --log-level                      warn
 import { randomUUID } from "node:crypto";
@@ -24,7 +26,9 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
+import { buildWeb } from "../scripts/build-web.mjs";
 import { api, mintToken, placement, until } from "./api.mjs";
+import { orderPageTimes, unavailable } from "./backoffice.mjs";
 import { interleaved, load } from "./load.mjs";
 import { attribute, connectInspector, loadSourceMap } from "./profile.mjs";
 import { fmt, heading, table } from "./report.mjs";
@@ -49,7 +53,8 @@ const config = {
   placementConcurrency: Math.round(setting("BENCH_PLACEMENT_CONCURRENCY", 32)),
   largeLines: Math.round(setting("BENCH_LARGE_LINES", 10_000)),
   largeQuantity: Math.round(setting("BENCH_LARGE_QUANTITY", 1_000_000)),
-  only: (process.env.BENCH_ONLY || "events,placements,reads,large,cost")
+  pageRuns: Math.round(setting("BENCH_PAGE_RUNS", 5)),
+  only: (process.env.BENCH_ONLY || "events,placements,reads,large,cost,backoffice")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean),
@@ -107,7 +112,7 @@ const results = {
 // ------------------------------------------------------------------ the bench config's drift
 
 /**
- * Every line of wrangler.toml (but name, main and migrations_dir) must appear, in the same
+ * Every line of wrangler.toml (but name, main and the paths) must appear, in the same
  * order, in the bench config: its bindings stay identical to production's.
  */
 function checkConfigDrift() {
@@ -115,7 +120,9 @@ function checkConfigDrift() {
     text
       .split("\n")
       .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith("#") && !/^(name|main|migrations_dir)\s*=/.test(l));
+      .filter(
+        (l) => l && !l.startsWith("#") && !/^(name|main|migrations_dir|directory)\s*=/.test(l),
+      );
   const bench = meaningful(readFileSync(benchConfig, "utf8"));
   const missing = [];
   let at = 0;
@@ -1193,6 +1200,71 @@ async function profileScenario() {
   }
 }
 
+/** The back office's page of a 10,000-line order in Chromium: time to interactive. */
+async function backofficeScenario() {
+  out(heading("Back office: the order page of a large order (Chromium)"));
+  const why = unavailable();
+  if (why) {
+    out(`skipped: ${why}`);
+    results.backoffice = { skipped: why };
+    return;
+  }
+  const lines = config.largeLines;
+  const order = await client.mutate(
+    "orders.place",
+    placement({ idempotencyKey: `page-${runId}`, lines }),
+    tokens.checkout,
+  );
+  // What the page asks for first: the order from its object, the events it offers.
+  const get = await timed(() =>
+    client.query("orders.get", { reference: order.reference }, tokens.backoffice),
+  );
+  const events = await timed(() =>
+    client.query("orders.events", { reference: order.reference }, tokens.backoffice),
+  );
+  progress(`back office: ${config.pageRuns} cold loads of the ${lines}-line order page`);
+  const times = await orderPageTimes({
+    url: server.url,
+    token: tokens.backoffice,
+    reference: order.reference,
+    firstSku: "SKU-1",
+    runs: config.pageRuns,
+  });
+  const sorted = [...times].sort((a, b) => a - b);
+  const p50 = sorted[Math.floor(sorted.length / 2)];
+  const worst = sorted.at(-1);
+  out(
+    table(
+      ["<step", "ms", "<note"],
+      [
+        ["orders.get (from the order object)", fmt.ms(get.ms), `${fmtBytes(get.bytes)} of JSON`],
+        ["orders.events", fmt.ms(events.ms), `${fmtBytes(events.bytes)} of JSON`],
+        [
+          `page interactive, p50 of ${times.length}`,
+          fmt.ms(p50),
+          "navigation start to a free main thread with the first row's buttons",
+        ],
+        ["page interactive, slowest", fmt.ms(worst), ""],
+      ],
+    ),
+  );
+  results.backoffice = { lines, times, p50, worst, getMs: get.ms, eventsMs: events.ms };
+  target(
+    `${lines}-line order page interactive (Chromium, p50)`,
+    "< 2000 ms",
+    `${fmt.ms(p50)} ms`,
+    p50 < 2000,
+  );
+}
+
+async function timed(call) {
+  const started = performance.now();
+  const value = await call();
+  return { ms: performance.now() - started, bytes: JSON.stringify(value).length };
+}
+
+const fmtBytes = (n) => (n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`);
+
 // ------------------------------------------------------------------ main
 
 async function main() {
@@ -1216,6 +1288,11 @@ async function main() {
   );
   checkConfigDrift();
   const started = performance.now();
+  // The page scenario measures the app as it is now, not an old build.
+  if (runs("backoffice") && !unavailable()) {
+    progress("building the back office");
+    await buildWeb();
+  }
   progress("starting the worker (wrangler dev)");
   server = await startBenchServer({ secrets, logLevel: config.logLevel });
   progress(`worker ready at ${server.url} after ${fmt.ms(performance.now() - started)} ms`);
@@ -1233,6 +1310,7 @@ async function main() {
     ["reads", readsScenario],
     ["large", largeScenario],
     ["cost", costScenario],
+    ["backoffice", backofficeScenario],
     ["profile", profileScenario],
   ];
   for (const [name, scenario] of scenarios) {

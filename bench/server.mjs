@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { buildWeb, webDist } from "../scripts/build-web.mjs";
 
 export const root = resolve(import.meta.dirname, "..");
 export const benchConfig = join(root, "bench", "wrangler.bench.toml");
@@ -81,7 +82,8 @@ async function runWrangler(what, args, tmp) {
 
 /**
  * The bench config with absolute paths (the copy lives in the temp dir): `main` as given, the
- * project's migrations, and `no_bundle` when main is the prebuilt bundle.
+ * project's migrations and back office, the bench routes run by the Worker, and `no_bundle` when
+ * main is the prebuilt bundle.
  */
 function withPaths(text, main, noBundle = false) {
   const replace = (from, to) => {
@@ -90,6 +92,9 @@ function withPaths(text, main, noBundle = false) {
   };
   replace(/^main = .*$/m, `main = ${JSON.stringify(main)}${noBundle ? "\nno_bundle = true" : ""}`);
   replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(join(root, "migrations"))}`);
+  replace(/^directory = .*$/m, `directory = ${JSON.stringify(webDist)}`);
+  // The bench routes are the Worker's too, or the back office's page would answer them.
+  replace(/^run_worker_first = \[/m, 'run_worker_first = ["/bench/*", ');
   return text;
 }
 
@@ -146,6 +151,8 @@ export async function startBenchServer({ secrets, logLevel = "info", startupTime
   };
 
   try {
+    // wrangler will not start without the back office's directory.
+    await buildWeb({ ifMissing: true });
     const envFile = join(tmp, "secrets.env");
     await writeFile(
       envFile,

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// `npm run dev`: a local worker with migrated D1, ready for curl and the typed client.
+// `npm run dev`: a local worker with migrated D1 and the back office built, ready for a browser,
+// curl and the typed client. Prints a sign-in link for the back office once it answers.
 //   PORT=8790 npm run dev            # another port
 //   npm run dev -- --log-level debug # extra arguments go to `wrangler dev`
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
-import { projectRoot } from "./env.mjs";
+import { buildWeb } from "./build-web.mjs";
+import { projectRoot, signToken } from "./env.mjs";
 
 const port = process.env.PORT || "8787";
 const host = "127.0.0.1";
@@ -54,6 +56,9 @@ async function announceWhenReady(url) {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) {
         log(`worker listening on ${url}`);
+        // A working day: long enough to work in, short enough not to linger in a history.
+        const token = await signToken({ role: "backoffice", sub: "dev", ttlSeconds: 8 * 3600 });
+        log(`back office:    ${url}/#token=${token}`);
         log("get a token:    TOKEN=$(npm run -s token -- --role backoffice --sub alice)");
         log(
           `call it:        curl -H "Authorization: Bearer $TOKEN" "${url}/trpc/processes.list?input=%7B%7D"`,
@@ -87,6 +92,14 @@ const migrated = await runWrangler(
 if (migrated !== 0) {
   log("D1 migrations failed; not starting the worker");
   process.exit(migrated);
+}
+
+log("building the back office (web/ -> web/dist)");
+try {
+  await buildWeb();
+} catch (error) {
+  log(`building the back office failed: ${error.message}`);
+  process.exit(1);
 }
 
 const url = `http://${host}:${port}`;

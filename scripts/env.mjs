@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { sign } from "hono/jwt";
 
 /** The repository root: scripts/ sits directly under it, whatever the caller's cwd. */
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -85,4 +86,10 @@ export function parseCli(options, usage) {
     process.exit(0);
   }
   return values;
+}
+
+/** A bearer token the local worker accepts: HS256 with JWT_SECRET (see requireSecret). */
+export async function signToken({ role, sub, ttlSeconds = 3600 }) {
+  const iat = Math.floor(Date.now() / 1000);
+  return sign({ sub, role, iat, exp: iat + ttlSeconds }, requireSecret("JWT_SECRET"), "HS256");
 }

@@ -2,8 +2,7 @@
 // Mints a bearer token for local calls:
 //   TOKEN=$(npm run -s token -- --role backoffice --sub alice [--ttl 3600])
 // Prints only the token on stdout so it can be captured; messages go to stderr.
-import { sign } from "hono/jwt";
-import { fail, parseCli, requireSecret } from "./env.mjs";
+import { fail, parseCli, signToken } from "./env.mjs";
 
 const roles = ["customer", "checkout", "backoffice"];
 // TOKEN_MAX_TTL's default in wrangler.toml: a longer-lived token would be refused.
@@ -36,10 +35,9 @@ if (!values.sub || values.sub.length > 100) fail(`--sub must be 1 to 100 charact
 if (!/^[1-9]\d*$/.test(values.ttl) || Number(values.ttl) > MAX_TTL_SECONDS)
   fail(`--ttl must be 1 to ${MAX_TTL_SECONDS} seconds\n${usage}`, 2);
 
-const iat = Math.floor(Date.now() / 1000);
-const token = await sign(
-  { sub: values.sub, role: values.role, iat, exp: iat + Number(values.ttl) },
-  requireSecret("JWT_SECRET"),
-  "HS256",
-);
+const token = await signToken({
+  role: values.role,
+  sub: values.sub,
+  ttlSeconds: Number(values.ttl),
+});
 process.stdout.write(`${token}\n`);

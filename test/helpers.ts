@@ -11,6 +11,9 @@ import worker from "../src/index";
 import type { TriggerEvent } from "../src/machines/registry";
 import { orderReferenceFor } from "../src/router/orders";
 
+// Builds placements without workerd, so Node tests (e2e, browser) share it.
+export { orderInput } from "./order-input";
+
 export async function tokenFor(role: Role, sub: string, secret = env.JWT_SECRET): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return sign({ sub, role, iat: now, exp: now + 3600 }, secret, "HS256");
@@ -60,50 +63,6 @@ export interface TrpcBody {
       errorId?: string;
       stack?: string;
     };
-  };
-}
-
-let counter = 0;
-/** A valid placement: `lines` lines of 2 units each, in one shipment unless told otherwise. */
-export function orderInput(overrides: Partial<PlaceOrderInput> = {}, lines = 2): PlaceOrderInput {
-  counter += 1;
-  const address = {
-    firstName: "Ada",
-    lastName: "Lovelace",
-    address1: "Julie-Wolfthorn-Str. 1",
-    zipCode: "10115",
-    city: "Berlin",
-    country: "DE",
-  };
-  return {
-    idempotencyKey: `key-${Date.now()}-${counter}-${Math.random()}`,
-    customer: {
-      reference: "customer-1",
-      email: "ada@example.com",
-      firstName: "Ada",
-      lastName: "Lovelace",
-    },
-    currency: "EUR",
-    priceMode: "gross",
-    paymentMethod: "prepayment",
-    billingAddress: address,
-    shipments: [
-      {
-        key: "home",
-        address,
-        method: { id: "dhl", name: "DHL Paket", carrier: "DHL", price: 490 },
-      },
-    ],
-    lines: Array.from({ length: lines }, (_, i) => ({
-      sku: `SKU-${i + 1}`,
-      name: `Product ${i + 1}`,
-      quantity: 2,
-      unitPrice: 1190,
-      taxRate: 19,
-      isQuantitySplittable: true,
-      shipment: "home",
-    })),
-    ...overrides,
   };
 }
 

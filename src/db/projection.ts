@@ -27,8 +27,11 @@ export interface ProjectionParts {
  *
  * An update sets only what changes over an order's life and leaves the indexed columns alone
  * (SQLite rewrites an index whenever its column is assigned): one row written instead of four.
- * The custom reference, indexed too, is assigned only when it differs. The order's ERP
- * deliveries, reserved units and waiting items follow in the same batch.
+ * The custom reference, indexed too, is assigned only when it differs. The search columns are
+ * taken from the inserted row (`excluded`, not bound twice), so rows projected before they
+ * existed fill in; the search index re-indexes only when one really changed (the
+ * `*_order_search.sql` migration). The order's ERP deliveries, reserved units and waiting items
+ * follow in the same batch.
  */
 export async function projectOrder(
   d1: D1Database,
@@ -49,6 +52,9 @@ export async function projectOrder(
         customerVisible: row.customerVisible,
         deadEffects: row.deadEffects,
         version: row.version,
+        customerEmail: sql`excluded.customer_email`,
+        customerName: sql`excluded.customer_name`,
+        skus: sql`excluded.skus`,
       },
       setWhere: sql`excluded.version >= ${orders.version}`,
     });

@@ -1,10 +1,19 @@
 import { and, desc, eq, gte, isNotNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type { ListOrdersInput } from "../domain/inputs";
+import { type ListOrdersInput, searchWords } from "../domain/inputs";
 import type { OrderSummary } from "../domain/view";
 import type { ItemState } from "../machines/registry";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { orders } from "./schema";
+
+/**
+ * An FTS5 query in which every word must appear as a substring: each word becomes a quoted
+ * string (a quote doubled inside), so nothing the user types is read as FTS5 syntax.
+ */
+const ftsQuery = (search: string) =>
+  searchWords(search)
+    .map((word) => `"${word.replaceAll('"', '""')}"`)
+    .join(" AND ");
 
 /**
  * Orders from the D1 read model, newest first, keyset-paginated. `isCancellable` is decided at
@@ -19,6 +28,11 @@ export async function listOrders<S extends Record<string, unknown>>(
 ): Promise<{ orders: OrderSummary[]; nextCursor: string | null } | { badCursor: true }> {
   const where: (SQL | undefined)[] = [];
   if (forCustomer) where.push(eq(orders.customerVisible, true));
+  if (input.reference) where.push(eq(orders.reference, input.reference));
+  if (input.search)
+    where.push(
+      sql`${orders}.rowid IN (SELECT rowid FROM order_search WHERE order_search MATCH ${ftsQuery(input.search)})`,
+    );
   if (input.customerReference) where.push(eq(orders.customerReference, input.customerReference));
   if (input.customOrderReference)
     where.push(eq(orders.customOrderReference, input.customOrderReference));
@@ -38,8 +52,24 @@ export async function listOrders<S extends Record<string, unknown>>(
       ),
     );
   }
+  // Named columns: `skus` can be large and is only for the search index.
   const rows = await db
-    .select()
+    .select({
+      reference: orders.reference,
+      customerReference: orders.customerReference,
+      customOrderReference: orders.customOrderReference,
+      customerEmail: orders.customerEmail,
+      customerName: orders.customerName,
+      state: orders.state,
+      itemStates: orders.itemStates,
+      grandTotal: orders.grandTotal,
+      currency: orders.currency,
+      placedAt: orders.placedAt,
+      updatedAt: orders.updatedAt,
+      cancellableUntil: orders.cancellableUntil,
+      itemsCancellable: orders.itemsCancellable,
+      version: orders.version,
+    })
     .from(orders)
     .where(and(...where))
     .orderBy(desc(orders.placedAt), desc(orders.reference))
@@ -52,6 +82,7 @@ export async function listOrders<S extends Record<string, unknown>>(
       reference: r.reference,
       customerReference: r.customerReference,
       customOrderReference: r.customOrderReference,
+      customer: { email: r.customerEmail, name: r.customerName },
       // Written by the order objects, which only hold states of registered processes.
       state: r.state as ItemState,
       itemStates: r.itemStates,

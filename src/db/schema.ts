@@ -17,13 +17,26 @@ export interface CapturedAttachment {
   storageKey: string | null;
 }
 
-/** Read model of orders: one row per order, written only by the order's Durable Object. */
+/**
+ * Read model of orders: one row per order, written only by the order's Durable Object.
+ *
+ * `order_search` (migrations/*_order_search.sql, hand-written: drizzle has no virtual tables) is an FTS5
+ * trigram index over this table's searchable columns, kept in step by triggers and linked by
+ * SQLite's rowid. A migration that rebuilds this table must recreate those triggers and run
+ * `INSERT INTO order_search(order_search) VALUES ('rebuild')`.
+ */
 export const orders = sqliteTable(
   "orders",
   {
     reference: text("reference").primaryKey(),
     customerReference: text("customer_reference").notNull(),
     customOrderReference: text("custom_order_reference"),
+    /** For search only (with the name and SKUs); the order view is the source of truth. */
+    customerEmail: text("customer_email").notNull().default(""),
+    /** "First Last". */
+    customerName: text("customer_name").notNull().default(""),
+    /** The order's distinct SKUs, one per line; never changes after placement. */
+    skus: text("skus").notNull().default(""),
     /** The state most of the order's quantity is in. */
     state: text("state").notNull(),
     /** JSON object: state -> quantity. */

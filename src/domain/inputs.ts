@@ -275,7 +275,17 @@ export const moveItemsInput = z.strictObject({
 });
 export type MoveItemsInput = z.infer<typeof moveItemsInput>;
 
+/** Words of a search (split on whitespace); those under 3 characters cannot match a trigram. */
+export const searchWords = (search: string) =>
+  search.split(/\s+/).filter((word) => [...word].length >= 3);
+
 export const listOrdersInput = z.strictObject({
+  /** Exactly this order (a cheap version check for a page that shows it). */
+  reference: orderReference.optional(),
+  /** Words that must each appear in the reference, custom reference, email, name or a SKU. */
+  search: text(200)
+    .refine((s) => searchWords(s).length > 0, "needs a word of at least 3 characters")
+    .optional(),
   customerReference: requiredText(100).optional(),
   customOrderReference: customOrderReference.optional(),
   state: requiredText(64).optional(),

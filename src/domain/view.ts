@@ -115,6 +115,8 @@ export interface OrderSummary {
   reference: string;
   customerReference: string;
   customOrderReference: string | null;
+  /** Empty strings for an order not projected since these were added. */
+  customer: { email: string; name: string };
   /** The state most of the order's quantity is in. */
   state: ItemState;
   itemStates: ItemStates;

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { sign } from "hono/jwt";
 import { Webhook } from "standardwebhooks";
+import { buildWeb } from "../../scripts/build-web.mjs";
 import type { Role } from "../../src/domain/principal";
 
 declare module "vitest" {
@@ -200,6 +201,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<E2E
         .join(""),
     );
     await migrate(tmp, persistTo);
+    // wrangler dev serves web/dist as static assets and will not start without it.
+    await buildWeb({ ifMissing: true });
 
     const args = [
       "dev",

@@ -51,8 +51,10 @@ async function shop(script: string): Promise<Record<string, unknown>> {
 
 describe("examples/storefront, a consumer project", () => {
   beforeAll(async () => {
-    // The entry the example resolves is dist/: build it from the current sources.
-    await npm(["run", "build"], root);
+    // The entry the example resolves is dist/, which `npm test` (and `npm ci`) built from the
+    // current sources before any test runs; rebuilding here would change web/dist under the
+    // feet of the other e2e files' worker.
+    if (!existsSync(join(root, "dist", "client.js"))) await npm(["run", "build"], root);
     // --ignore-scripts: the linked package's `prepare` would only build dist/ again.
     if (!installed()) await npm(["ci", "--ignore-scripts", "--no-audit", "--no-fund"], storefront);
   }, 120_000);

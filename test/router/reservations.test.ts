@@ -48,6 +48,9 @@ const summary = (reference: string, version: number): OrderSummaryRow => ({
   cancellableUntil: "2026-01-01T00:30:00.000Z",
   itemsCancellable: false,
   customerVisible: true,
+  customerEmail: "",
+  customerName: "",
+  skus: "",
   deadEffects: null,
   version,
 });

@@ -1,0 +1,92 @@
+import { test as base, expect, type Page } from "@playwright/test";
+import { createOrderClient } from "../../src/client";
+import type { PlaceOrderInput } from "../../src/domain/inputs";
+import { mintToken } from "../e2e/server";
+import { orderInput } from "../order-input";
+
+export { expect };
+
+type Client = ReturnType<typeof createOrderClient>;
+export type Order = Awaited<ReturnType<Client["orders"]["get"]["query"]>>;
+
+interface Fixtures {
+  /** The Worker the global setup started. */
+  omsUrl: string;
+  /** The API as another operator (or an ERP) uses it, next to the page. */
+  api: Client;
+  /** Places an order through the API as the checkout does; returns its view. */
+  place: (overrides?: Partial<PlaceOrderInput>, lines?: number) => Promise<Order>;
+  /** Signs the page in by link, then opens `path`. */
+  signIn: (path?: string) => Promise<void>;
+  /** Console errors the test expects (a refused request logs one); anything else fails it. */
+  consoleErrors: { allow: (pattern: RegExp) => void };
+}
+
+/** A word no other test's orders carry, for searching among everything the server holds. */
+export const unique = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`.toUpperCase();
+
+export const address = {
+  firstName: "Ada",
+  lastName: "Lovelace",
+  address1: "Julie-Wolfthorn-Str. 1",
+  zipCode: "10115",
+  city: "Berlin",
+  country: "DE",
+};
+
+export const test = base.extend<Fixtures>({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixtures a fixture uses from this pattern
+  omsUrl: async ({}, use) => {
+    const url = process.env.OMS_URL;
+    if (!url) throw new Error("OMS_URL is not set: run the browser tests with playwright test");
+    await use(url);
+  },
+  api: async ({ omsUrl }, use) => {
+    await use(createOrderClient({ url: omsUrl, token: await mintToken("backoffice", "erp-bot") }));
+  },
+  place: async ({ omsUrl }, use) => {
+    const checkout = createOrderClient({ url: omsUrl, token: await mintToken("checkout", "shop") });
+    await use((overrides = {}, lines = 2) =>
+      checkout.orders.place.mutate(orderInput(overrides, lines)),
+    );
+  },
+  signIn: async ({ page, omsUrl }, use) => {
+    const token = await mintToken("backoffice", "alice");
+    await use(async (path = "/") => {
+      await page.goto(`${omsUrl}/#token=${token}`);
+      await expect(page.getByRole("heading", { name: "Orders", level: 1 })).toBeVisible();
+      if (path !== "/") await page.goto(`${omsUrl}${path}`);
+    });
+  },
+  consoleErrors: [
+    async ({ page }, use) => {
+      const allowed: RegExp[] = [];
+      const errors: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error") errors.push(message.text());
+      });
+      page.on("pageerror", (error) => errors.push(`uncaught: ${error.message}`));
+      await use({ allow: (pattern) => allowed.push(pattern) });
+      expect(errors.filter((e) => !allowed.some((p) => p.test(e)))).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+/** The table row of an item, by its SKU, inside the region of its shipment. */
+export const itemRow = (page: Page, shipmentId: string, sku: string) =>
+  page
+    .getByRole("region", { name: `Shipment ${shipmentId}`, exact: true })
+    .getByRole("row")
+    .filter({ has: page.getByRole("cell", { name: sku, exact: true }) });
+
+/** Opens an order page signed in and waits until its events are offered. */
+export async function openOrder(
+  page: Page,
+  signIn: Fixtures["signIn"],
+  reference: string,
+): Promise<void> {
+  await signIn(`/orders/${reference}`);
+  await expect(page.getByRole("heading", { name: `Order ${reference}`, level: 1 })).toBeVisible();
+}

@@ -1,0 +1,159 @@
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { lazy, type ReactNode, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { Link, Route, Switch } from "wouter";
+import { isOrderClientError } from "./api";
+import {
+  type Claims,
+  forgetToken,
+  readToken,
+  storedToken,
+  storeToken,
+  takeTokenFromAddress,
+} from "./auth";
+import { describeError, errorCode } from "./errors";
+import { OrderPage } from "./pages/order-page";
+import { OrdersPage } from "./pages/orders-page";
+import { SignInPage, verifyToken } from "./pages/sign-in-page";
+import { type Session, SessionContext, useSession } from "./session";
+import { createClient, TRPCProvider } from "./trpc";
+
+// Mermaid is large: the diagram page and its library load only when someone opens it.
+const ProcessPage = lazy(() => import("./pages/process-page"));
+
+type State =
+  | { kind: "signed-in"; token: string; claims: Claims }
+  | { kind: "checking"; token: string }
+  | { kind: "signed-out"; message: string | null };
+
+function initialState(): State {
+  const fromLink = takeTokenFromAddress();
+  if (fromLink !== null) {
+    const read = readToken(fromLink);
+    return "problem" in read
+      ? { kind: "signed-out", message: read.problem }
+      : { kind: "checking", token: fromLink };
+  }
+  const stored = storedToken();
+  if (stored !== null) {
+    const read = readToken(stored);
+    if ("claims" in read) return { kind: "signed-in", token: stored, claims: read.claims };
+    forgetToken();
+    return { kind: "signed-out", message: read.problem };
+  }
+  return { kind: "signed-out", message: null };
+}
+
+export function App() {
+  const [state, setState] = useState<State>(initialState);
+  const signOut = useCallback((reason?: string) => {
+    forgetToken();
+    setState({ kind: "signed-out", message: reason ?? null });
+  }, []);
+  const signIn = useCallback((token: string, claims: Claims) => {
+    storeToken(token);
+    setState({ kind: "signed-in", token, claims });
+  }, []);
+
+  // A sign-in link is checked with the service once, like the form.
+  useEffect(() => {
+    if (state.kind !== "checking") return;
+    let current = true;
+    void verifyToken(state.token).then((result) => {
+      if (!current) return;
+      if ("problem" in result) setState({ kind: "signed-out", message: result.problem });
+      else signIn(state.token, result.claims);
+    });
+    return () => {
+      current = false;
+    };
+  }, [state, signIn]);
+
+  if (state.kind === "checking")
+    return (
+      <main className="sign-in">
+        <p role="status">Signing in…</p>
+      </main>
+    );
+  if (state.kind === "signed-out")
+    return <SignInPage message={state.message} onSignedIn={signIn} />;
+  return <SignedIn key={state.token} token={state.token} claims={state.claims} signOut={signOut} />;
+}
+
+function SignedIn({ token, claims, signOut }: Session) {
+  const [queryClient] = useState(() => {
+    const onError = (error: unknown) => {
+      if (errorCode(error) === "UNAUTHORIZED") signOut(describeError(error));
+    };
+    return new QueryClient({
+      queryCache: new QueryCache({ onError }),
+      mutationCache: new MutationCache({ onError }),
+      defaultOptions: {
+        queries: {
+          staleTime: 1_000,
+          // Only a request that got no answer is worth repeating; an answer stands.
+          retry: (failures, error) => isOrderClientError(error) && !error.data && failures < 2,
+        },
+        mutations: { retry: false },
+      },
+    });
+  });
+  const [trpcClient] = useState(() => createClient(() => storedToken() ?? token));
+  const session = useMemo(() => ({ token, claims, signOut }), [token, claims, signOut]);
+  return (
+    <SessionContext.Provider value={session}>
+      <QueryClientProvider client={queryClient}>
+        <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+          <Layout>
+            <Switch>
+              <Route path="/" component={OrdersPage} />
+              <Route path="/orders/:reference/process">
+                {(params) => (
+                  <Suspense fallback={<p role="status">Loading the process diagram…</p>}>
+                    <ProcessPage reference={params.reference} />
+                  </Suspense>
+                )}
+              </Route>
+              <Route path="/orders/:reference">
+                {(params) => <OrderPage key={params.reference} reference={params.reference} />}
+              </Route>
+              <Route>
+                <h1>Not found</h1>
+                <p>
+                  There is no page here. <Link href="/">Go to the orders</Link>.
+                </p>
+              </Route>
+            </Switch>
+          </Layout>
+        </TRPCProvider>
+      </QueryClientProvider>
+    </SessionContext.Provider>
+  );
+}
+
+function Layout({ children }: { children: ReactNode }) {
+  const { claims, signOut } = useSession();
+  return (
+    <>
+      <a className="skip" href="#content">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link href="/" className="brand">
+          edge-oms back office
+        </Link>
+        <nav aria-label="Main">
+          <Link href="/">Orders</Link>
+        </nav>
+        <span className="who">
+          Signed in as <strong>{claims.sub}</strong>
+        </span>
+        <button type="button" className="quiet" onClick={() => signOut()}>
+          Sign out
+        </button>
+      </header>
+      <main id="content" tabIndex={-1}>
+        {children}
+      </main>
+    </>
+  );
+}

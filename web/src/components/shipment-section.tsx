@@ -1,0 +1,448 @@
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { type FormEvent, useDeferredValue, useId, useMemo, useRef, useState } from "react";
+import type { ItemView, ManualEvent, OrderView, ShipmentView } from "../api";
+import { digitsOf, money, plural } from "../format";
+import type { OrderActions } from "../order-actions";
+import {
+  AddressFields,
+  addressDraft,
+  addressFrom,
+  MethodFields,
+  methodDraft,
+  methodFrom,
+} from "./address-fields";
+import { BulkEvents } from "./bulk-events";
+import { Dialog } from "./dialog";
+import { AddressLines } from "./order-section";
+
+const isShipped = (item: ItemView) => item.flags.includes("shipped");
+
+/** One shipment: where and how it goes, what is in it, and what can happen to it. */
+export function ShipmentSection({
+  view,
+  shipment,
+  items,
+  events,
+  actions,
+  display,
+}: {
+  view: OrderView;
+  shipment: ShipmentView;
+  items: ItemView[];
+  events: Map<string, ManualEvent[]>;
+  actions: OrderActions;
+  display: (state: string) => string;
+}) {
+  const titleId = useId();
+  const [editing, setEditing] = useState(false);
+  const locked = items.some(isShipped);
+  const shipmentEvents = useMemo(() => {
+    const all = new Set<ManualEvent>();
+    for (const item of items) for (const e of events.get(item.id) ?? []) all.add(e);
+    return [...all];
+  }, [items, events]);
+  const { method } = shipment;
+  return (
+    <section aria-labelledby={titleId} className="panel">
+      <h2 id={titleId}>Shipment {shipment.id}</h2>
+      <div className="columns">
+        <div>
+          <h3>Address</h3>
+          <AddressLines address={shipment.address} />
+        </div>
+        <div>
+          <h3>Method</h3>
+          <p>
+            {method.name}
+            {method.carrier ? ` (${method.carrier})` : ""} · {money(method.price, view.currency)}
+            <br />
+            Shipping expense: {money(shipment.expense, view.currency)}
+            <br />
+            Requested delivery: {shipment.requestedDeliveryDate ?? "any day"}
+            {shipment.tracking?.trackingNumber && (
+              <>
+                <br />
+                Tracking: {shipment.tracking.carrier ?? ""} {shipment.tracking.trackingNumber}
+              </>
+            )}
+          </p>
+        </div>
+        <div>
+          <h3>Changes</h3>
+          {locked ? (
+            <p className="hint">
+              Items of this shipment have shipped: its address, method and items can no longer
+              change.
+            </p>
+          ) : (
+            <button type="button" disabled={actions.busy} onClick={() => setEditing(true)}>
+              Edit shipment {shipment.id}
+            </button>
+          )}
+        </div>
+      </div>
+      <h3>Events for this shipment</h3>
+      <BulkEvents
+        view={view}
+        events={shipmentEvents}
+        target={{ shipmentId: shipment.id }}
+        scope={`items of shipment ${shipment.id}`}
+        actions={actions}
+        display={display}
+      />
+      <ItemTable view={view} shipment={shipment} items={items} events={events} actions={actions} />
+      {editing && (
+        <EditShipmentDialog
+          view={view}
+          shipment={shipment}
+          actions={actions}
+          onClose={() => setEditing(false)}
+        />
+      )}
+    </section>
+  );
+}
+
+/** Rows kept in the page at once; above this the table renders only what is in view. */
+const VIRTUAL_ABOVE = 100;
+const ROW_HEIGHT = 44;
+
+function ItemTable({
+  view,
+  shipment,
+  items,
+  events,
+  actions,
+}: {
+  view: OrderView;
+  shipment: ShipmentView;
+  items: ItemView[];
+  events: Map<string, ManualEvent[]>;
+  actions: OrderActions;
+}) {
+  const [filter, setFilter] = useState("");
+  const deferredFilter = useDeferredValue(filter);
+  const shown = useMemo(() => {
+    const needle = deferredFilter.trim().toLowerCase();
+    if (!needle) return items;
+    return items.filter(
+      (i) =>
+        i.sku.toLowerCase().includes(needle) ||
+        i.name.toLowerCase().includes(needle) ||
+        i.stateDisplay.toLowerCase().includes(needle) ||
+        i.id.toLowerCase() === needle,
+    );
+  }, [items, deferredFilter]);
+  const [moving, setMoving] = useState<ItemView | null>(null);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtual = shown.length > VIRTUAL_ABOVE;
+  const virtualizer = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    enabled: virtual,
+  });
+  const rows = virtual
+    ? virtualizer
+        .getVirtualItems()
+        .map((v) => ({ index: v.index, item: shown[v.index] as ItemView }))
+    : shown.map((item, index) => ({ index, item }));
+  const padTop = virtual ? (virtualizer.getVirtualItems()[0]?.start ?? 0) : 0;
+  const padBottom = virtual
+    ? virtualizer.getTotalSize() - (virtualizer.getVirtualItems().at(-1)?.end ?? 0)
+    : 0;
+
+  return (
+    <>
+      {items.length > 20 && (
+        <label className="filter">
+          Find items in shipment {shipment.id}
+          <input
+            type="search"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+            placeholder="SKU, name or state"
+          />
+        </label>
+      )}
+      {/* Chromium and Firefox let the keyboard into a scrolling box without a tabindex. */}
+      <div ref={scrollRef} className={virtual ? "table-scroll" : undefined}>
+        <table className="items" aria-rowcount={shown.length + 1}>
+          <caption>
+            {plural(shown.length, "item")} in shipment {shipment.id}
+            {shown.length !== items.length ? ` (of ${items.length})` : ""}
+          </caption>
+          <thead>
+            <tr aria-rowindex={1}>
+              <th scope="col">Item</th>
+              <th scope="col">SKU</th>
+              <th scope="col">Name</th>
+              <th scope="col" className="num">
+                Quantity
+              </th>
+              <th scope="col" className="num">
+                Unit price
+              </th>
+              <th scope="col">State</th>
+              <th scope="col">Flags</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {padTop > 0 && (
+              <tr>
+                <td colSpan={8} style={{ height: padTop, padding: 0 }} />
+              </tr>
+            )}
+            {rows.map(({ index, item }) => (
+              <ItemRow
+                key={item.id}
+                index={index}
+                item={item}
+                currency={view.currency}
+                events={events.get(item.id) ?? []}
+                busy={actions.busy}
+                onEvent={(event, quantity) =>
+                  actions.trigger(view, {
+                    event,
+                    target: { items: [{ id: item.id, ...(quantity ? { quantity } : {}) }] },
+                  })
+                }
+                onMove={() => setMoving(item)}
+                measure={virtual ? virtualizer.measureElement : undefined}
+              />
+            ))}
+            {padBottom > 0 && (
+              <tr>
+                <td colSpan={8} style={{ height: padBottom, padding: 0 }} />
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      {moving && (
+        <MoveDialog
+          view={view}
+          item={moving}
+          from={shipment}
+          actions={actions}
+          onClose={() => setMoving(null)}
+        />
+      )}
+    </>
+  );
+}
+
+function ItemRow({
+  index,
+  item,
+  currency,
+  events,
+  busy,
+  onEvent,
+  onMove,
+  measure,
+}: {
+  index: number;
+  item: ItemView;
+  currency: string;
+  events: ManualEvent[];
+  busy: boolean;
+  onEvent: (event: ManualEvent, quantity: number | undefined) => void;
+  onMove: () => void;
+  measure: ((element: Element | null) => void) | undefined;
+}) {
+  const partial = item.isQuantitySplittable && item.quantity > 1;
+  const [quantity, setQuantity] = useState(item.quantity);
+  const valid = Number.isInteger(quantity) && quantity >= 1 && quantity <= item.quantity;
+  const chosen = partial && valid && quantity < item.quantity ? quantity : undefined;
+  return (
+    <tr ref={measure} data-index={index} aria-rowindex={index + 2}>
+      <td>{item.id}</td>
+      <td>{item.sku}</td>
+      <td>{item.name}</td>
+      <td className="num">{item.quantity.toLocaleString()}</td>
+      <td className="num">{money(item.unitPrice, currency)}</td>
+      <td>{item.stateDisplay}</td>
+      <td className="flags">{item.flags.join(", ")}</td>
+      <td className="row-actions">
+        {partial && events.length > 0 && (
+          <input
+            type="number"
+            className="qty"
+            aria-label={`Quantity of ${item.id} for an event`}
+            min={1}
+            max={item.quantity}
+            value={quantity}
+            onChange={(e) => setQuantity(e.target.valueAsNumber)}
+          />
+        )}
+        {events.map((event) => (
+          <button
+            key={event}
+            type="button"
+            disabled={busy || (partial && !valid)}
+            onClick={() => onEvent(event, chosen)}
+          >
+            {event}
+            {chosen ? <span className="sr-only"> {chosen} of</span> : null}
+            <span className="sr-only"> {item.id}</span>
+          </button>
+        ))}
+        {!item.flags.includes("shipped") && (
+          <button type="button" className="quiet" disabled={busy} onClick={onMove}>
+            Move…<span className="sr-only"> {item.id}</span>
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function EditShipmentDialog({
+  view,
+  shipment,
+  actions,
+  onClose,
+}: {
+  view: OrderView;
+  shipment: ShipmentView;
+  actions: OrderActions;
+  onClose: () => void;
+}) {
+  const digits = digitsOf(view.currency);
+  const [address, setAddress] = useState(() => addressDraft(shipment.address));
+  const [method, setMethod] = useState(() => methodDraft(shipment.method, digits));
+  const [date, setDate] = useState(shipment.requestedDeliveryDate ?? "");
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    const done = await actions.updateShipment(view, {
+      shipmentId: shipment.id,
+      address: addressFrom(address),
+      method: methodFrom(method, digits, shipment.method.taxRate),
+      ...(date ? { requestedDeliveryDate: date } : {}),
+    });
+    if (done) onClose();
+  }
+  return (
+    <Dialog title={`Edit shipment ${shipment.id}`} onClose={onClose}>
+      <form onSubmit={save}>
+        <AddressFields legend="Delivery address" value={address} onChange={setAddress} />
+        <MethodFields value={method} onChange={setMethod} currency={view.currency} />
+        <label>
+          Requested delivery date
+          <input type="date" value={date} onChange={(e) => setDate(e.target.value)} />
+        </label>
+        <div className="actions">
+          <button type="submit" disabled={actions.busy}>
+            Save shipment
+          </button>
+          <button type="button" className="quiet" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+const NEW = "new";
+
+/** Moves an item, or part of a splittable one, into another shipment or a new one. */
+function MoveDialog({
+  view,
+  item,
+  from,
+  actions,
+  onClose,
+}: {
+  view: OrderView;
+  item: ItemView;
+  from: ShipmentView;
+  actions: OrderActions;
+  onClose: () => void;
+}) {
+  const digits = digitsOf(view.currency);
+  const targets = view.shipments.filter(
+    (s) =>
+      s.id !== from.id &&
+      !view.items.some((i) => i.shipmentId === s.id && i.flags.includes("shipped")),
+  );
+  const [quantity, setQuantity] = useState(item.quantity);
+  const [into, setInto] = useState(targets[0]?.id ?? NEW);
+  const [address, setAddress] = useState(() => addressDraft(from.address));
+  const [method, setMethod] = useState(() => methodDraft(from.method, digits));
+  const [date, setDate] = useState("");
+  const partial = item.isQuantitySplittable && item.quantity > 1;
+
+  async function move(event: FormEvent) {
+    event.preventDefault();
+    const items = [{ id: item.id, ...(quantity < item.quantity ? { quantity } : {}) }];
+    const done =
+      into === NEW
+        ? await actions.createShipment(view, {
+            address: addressFrom(address),
+            method: methodFrom(method, digits),
+            ...(date ? { requestedDeliveryDate: date } : {}),
+            items,
+          })
+        : await actions.moveItems(view, { toShipmentId: into, items });
+    if (done) onClose();
+  }
+  return (
+    <Dialog title={`Move ${item.id} (${item.sku})`} onClose={onClose}>
+      <form onSubmit={move}>
+        {partial ? (
+          <label>
+            Quantity to move (of {item.quantity})
+            <input
+              type="number"
+              min={1}
+              max={item.quantity}
+              required
+              value={quantity}
+              onChange={(e) => setQuantity(e.target.valueAsNumber)}
+            />
+          </label>
+        ) : (
+          <p>
+            {item.quantity === 1
+              ? "One unit."
+              : `All ${item.quantity} units: this line is not splittable.`}
+          </p>
+        )}
+        <label>
+          Into
+          <select value={into} onChange={(e) => setInto(e.target.value)}>
+            {targets.map((s) => (
+              <option key={s.id} value={s.id}>
+                shipment {s.id} ({s.address.city}, {s.method.name})
+              </option>
+            ))}
+            <option value={NEW}>a new shipment</option>
+          </select>
+        </label>
+        {into === NEW && (
+          <>
+            <AddressFields legend="Delivery address" value={address} onChange={setAddress} />
+            <MethodFields value={method} onChange={setMethod} currency={view.currency} />
+            <label>
+              Requested delivery date
+              <input type="date" value={date} onChange={(e) => setDate(e.target.value)} />
+            </label>
+          </>
+        )}
+        <div className="actions">
+          <button type="submit" disabled={actions.busy}>
+            {into === NEW ? "Create shipment and move" : "Move"}
+          </button>
+          <button type="button" className="quiet" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
