@@ -56,6 +56,12 @@ export function api(baseUrl) {
         `/bench/projection?off=${off ? 1 : 0}&reference=${encodeURIComponent(reference)}`,
         "POST",
       ),
+    /** The order's ERP events wait (off) or go out after each answer (as configured). */
+    erp: ({ off, reference }) =>
+      bench(`/bench/erp?off=${off ? 1 : 0}&reference=${encodeURIComponent(reference)}`, "POST"),
+    /** A single-object ceiling measured inside the worker: { n, ms, rowsWritten }. */
+    capacity: (what, n, concurrency) =>
+      bench(`/bench/capacity?what=${what}&n=${n}&concurrency=${concurrency}`, "POST"),
     /** alarm() invocations of order objects so far: { invocations }. */
     alarms: () => bench("/bench/alarms"),
     /** Instances of and calls into the adjustable clock so far: { instances, calls }. */

@@ -17,12 +17,21 @@
  *       POST /bench/projection?reference=R&off=1  projection of order R into a null D1, for
  *                                   profiling (off=0 undoes it); so do orders placed for a
  *                                   customer reference starting with "bench-no-projection"
+ *       POST /bench/erp?reference=R&off=1  order R's ERP events wait (no URL) instead of going
+ *                                   out after each answer (off=0 undoes it)
+ *       POST /bench/capacity?what=invoice-numbers|d1-projections&n=N&concurrency=C
+ *                                   a single-object ceiling, measured inside the worker (no
+ *                                   HTTP per call): N invoice numbers from one InvoiceNumbers
+ *                                   object (a fresh one, not the service's), or N order
+ *                                   projections (new orders, 3 reserved SKUs) into the one D1;
+ *                                   C calls in flight. { n, ms, rowsWritten }
  *   - a queue handler that hands the app's consumer a D1 binding which sums
  *     `meta.rows_written` (D1's own figure) of every statement it runs.
  *
  * Production code carries none of this; only `npm run bench` deploys it (locally).
  */
 import { DurableObject } from "cloudflare:workers";
+import { projectOrder } from "../src/db/projection";
 import app, {
   AdjustableClock as ProductionAdjustableClock,
   OrderObject as ProductionOrderObject,
@@ -98,6 +107,12 @@ export class OrderObject extends ProductionOrderObject {
   override async alarm(): Promise<void> {
     orderAlarms.invocations += 1;
     return super.alarm();
+  }
+
+  /** ERP events off (they wait as pending, as with ERP_EXPORT_URL empty) or back on. */
+  async benchErp(off: boolean): Promise<{ off: boolean }> {
+    this.seam.erpExportUrl = off ? "" : (this.env.ERP_EXPORT_URL ?? "");
+    return { off };
   }
 
   /** Projection off (into nullD1) or back on (the real D1, counted). */
@@ -277,6 +292,40 @@ function countingD1(db: D1Database, counter: D1Count): D1Database {
   });
 }
 
+// ------------------------------------------------------------------ capacity
+
+/** A new order's summary row as a placement projects it (3 lines, payment pending). */
+const capacityRow = (reference: string) => {
+  const now = new Date().toISOString();
+  return {
+    reference,
+    customerReference: `capacity-${reference.length % 100}`,
+    customOrderReference: null,
+    state: "payment-pending",
+    itemStates: { "payment-pending": 6 },
+    grandTotal: 7630,
+    currency: "EUR",
+    placedAt: now,
+    updatedAt: now,
+    cancellableUntil: now,
+    itemsCancellable: true,
+    customerVisible: true,
+    deadEffects: null,
+    version: 1,
+    customerEmail: "ada@example.com",
+    customerName: "Ada Lovelace",
+    skus: "SKU-1\nSKU-2\nSKU-3",
+  };
+};
+const capacityParts = {
+  exports: [],
+  itemGroups: {
+    process: "payment@1",
+    reserved: [1, 2, 3].map((i) => ({ sku: `SKU-${i}`, quantity: 2 })),
+    waiting: [{ state: "payment-pending", since: Date.now(), quantity: 6 }],
+  },
+};
+
 // ------------------------------------------------------------------ routes
 
 const json = (body: unknown, status = 200) =>
@@ -313,6 +362,39 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
     if (!reference) return json({ error: "reference is required" }, 400);
     const off = url.searchParams.get("off") === "1";
     return json(await env.ORDERS.getByName(reference).benchProjection(off));
+  }
+  if (url.pathname === "/bench/capacity" && request.method === "POST") {
+    const what = url.searchParams.get("what");
+    const n = Number(url.searchParams.get("n") || 1000);
+    const concurrency = Number(url.searchParams.get("concurrency") || 16);
+    const run = async (call: (i: number) => Promise<number>) => {
+      let next = 0;
+      let rowsWritten = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < n) rowsWritten += await call(next++);
+        }),
+      );
+      return json({ n, ms: performance.now() - started, rowsWritten });
+    };
+    const runId = crypto.randomUUID();
+    if (what === "invoice-numbers") {
+      const numbers = env.INVOICE_NUMBERS.getByName(`capacity-${runId}`);
+      return run(async (i) => {
+        await numbers.allocate(`ORD-CAPACITY-${i}`);
+        return 1;
+      });
+    }
+    if (what === "d1-projections")
+      return run((i) => projectOrder(env.DB, capacityRow(`ORD-CAP-${runId}-${i}`), capacityParts));
+    return json({ error: "what: invoice-numbers or d1-projections" }, 400);
+  }
+  if (url.pathname === "/bench/erp" && request.method === "POST") {
+    const reference = url.searchParams.get("reference");
+    if (!reference) return json({ error: "reference is required" }, 400);
+    const off = url.searchParams.get("off") === "1";
+    return json(await env.ORDERS.getByName(reference).benchErp(off));
   }
   return json({ error: "no such bench route" }, 404);
 }

@@ -69,6 +69,7 @@ export function skuChunks(reserved: ReservedSku[]): SkuChunk[] {
  * repeated one finds nothing to change. They write only what differs: the per-SKU total moves
  * by the difference between the order's old and new rows (never by the whole), and an order
  * whose reserved quantities did not change (pay, confirm, export) writes no reservation row.
+ * Groups `unchanged` since the order's last projection that D1 took are left out altogether.
  *
  * Plain D1 statements: drizzle cannot put raw SQL with parameters into a D1 batch.
  */
@@ -77,6 +78,7 @@ export function itemGroupStatements(
   reference: string,
   version: number,
   groups: ItemGroups,
+  unchanged: { reserved: boolean; waiting: boolean } = { reserved: false, waiting: false },
 ): D1PreparedStatement[] {
   // ?1 the order, ?2 its version, ?3 the JSON rows, ?4 and ?5 the SKU range (null: open).
   const newest = `(SELECT version FROM orders WHERE reference = ?1) = ?2`;
@@ -84,7 +86,7 @@ export function itemGroupStatements(
   const rows = `SELECT json_extract(value, '$[0]') AS sku, json_extract(value, '$[1]') AS quantity
     FROM json_each(?3)`;
   const statements: D1PreparedStatement[] = [];
-  for (const chunk of skuChunks(groups.reserved)) {
+  for (const chunk of unchanged.reserved ? [] : skuChunks(groups.reserved)) {
     // SQLite wants exactly the parameters a statement names.
     const bind = (statement: string, ranged = true) =>
       d1
@@ -111,6 +113,7 @@ export function itemGroupStatements(
     );
   }
 
+  if (unchanged.waiting) return statements;
   // At most one group per item (10,000, each under 100 bytes): one statement's worth.
   const waiting = JSON.stringify(groups.waiting.map((g) => [g.state, g.since, g.quantity]));
   const groupRows = `SELECT json_extract(value, '$[0]') AS state, json_extract(value, '$[1]') AS since,

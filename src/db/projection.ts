@@ -1,9 +1,7 @@
-import { and, eq, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import type { ItemGroups } from "../engine/item-groups";
 import type { OrderSummaryRow } from "../engine/summary";
 import { itemGroupStatements } from "./item-groups";
-import { erpDeliveries, orders } from "./schema";
+import type { erpDeliveries } from "./schema";
 
 /** An ERP delivery as the order object reports it to D1. */
 export type DeliveryRow = typeof erpDeliveries.$inferInsert & {
@@ -19,6 +17,13 @@ export interface ProjectionParts {
   exports: DeliveryRow[];
   /** The order's reserved units and waiting items (guarded by the version this batch wrote). */
   itemGroups: ItemGroups;
+  /**
+   * What is as the order's previous projection (one D1 took) left it: no statement is sent for
+   * it. Only the order object knows, and only while it runs: after a restart all is sent.
+   */
+  unchanged?: { reserved: boolean; waiting: boolean; customOrderReference: boolean };
+  /** Other writes of the order to the same D1 that go in the same batch (a captured mail). */
+  alongside?: D1PreparedStatement[];
 }
 
 /**
@@ -38,66 +43,89 @@ export async function projectOrder(
   row: OrderSummaryRow,
   parts: ProjectionParts,
 ): Promise<number> {
-  const db = drizzle(d1);
-  const upsert = db
-    .insert(orders)
-    .values(row)
-    .onConflictDoUpdate({
-      target: orders.reference,
-      set: {
-        state: row.state,
-        itemStates: row.itemStates,
-        updatedAt: row.updatedAt,
-        itemsCancellable: row.itemsCancellable,
-        customerVisible: row.customerVisible,
-        deadEffects: row.deadEffects,
-        version: row.version,
-        customerEmail: sql`excluded.customer_email`,
-        customerName: sql`excluded.customer_name`,
-        skus: sql`excluded.skus`,
-      },
-      setWhere: sql`excluded.version >= ${orders.version}`,
-    });
-  const reference = db
-    .update(orders)
-    .set({ customOrderReference: row.customOrderReference ?? null })
-    .where(
-      and(
-        eq(orders.reference, row.reference),
-        eq(orders.version, row.version),
-        sql`${orders.customOrderReference} IS NOT ${row.customOrderReference ?? null}`,
+  const statements = [
+    d1
+      .prepare(UPSERT_ORDER)
+      .bind(
+        row.reference,
+        row.customerReference,
+        row.customOrderReference ?? null,
+        row.customerEmail,
+        row.customerName,
+        row.skus,
+        row.state,
+        JSON.stringify(row.itemStates),
+        row.grandTotal,
+        row.currency,
+        row.placedAt,
+        row.updatedAt,
+        row.cancellableUntil,
+        row.itemsCancellable ? 1 : 0,
+        row.customerVisible ? 1 : 0,
+        row.deadEffects === null ? null : JSON.stringify(row.deadEffects),
+        row.version,
       ),
+  ];
+  if (!parts.unchanged?.customOrderReference)
+    statements.push(
+      d1
+        .prepare(SET_CUSTOM_REFERENCE)
+        .bind(row.reference, row.version, row.customOrderReference ?? null),
     );
-  const deliveries = [];
-  for (let i = 0; i < parts.exports.length; i += DELIVERIES_PER_STATEMENT)
-    deliveries.push(
-      db
-        .insert(erpDeliveries)
-        .values(parts.exports.slice(i, i + DELIVERIES_PER_STATEMENT))
-        .onConflictDoUpdate({
-          target: erpDeliveries.id,
-          set: {
-            status: sql`excluded.status`,
-            attempts: sql`excluded.attempts`,
-            lastAttemptAt: sql`excluded.last_attempt_at`,
-            lastError: sql`excluded.last_error`,
-            nextAttemptAt: sql`excluded.next_attempt_at`,
-            revision: sql`excluded.revision`,
-          },
-          setWhere: sql`excluded.revision > ${erpDeliveries.revision}`,
-        }),
+  for (let i = 0; i < parts.exports.length; i += DELIVERIES_PER_STATEMENT) {
+    const chunk = parts.exports.slice(i, i + DELIVERIES_PER_STATEMENT);
+    statements.push(
+      d1
+        .prepare(upsertDeliveries(chunk.length))
+        .bind(
+          ...chunk.flatMap((d) => [
+            d.id,
+            d.orderReference,
+            d.sequence,
+            d.type,
+            d.status,
+            d.attempts,
+            d.lastAttemptAt ?? null,
+            d.lastError ?? null,
+            d.nextAttemptAt ?? null,
+            d.createdAt,
+            d.revision,
+          ]),
+        ),
     );
-  const results = await d1.batch([
-    d1Statement(d1, upsert),
-    d1Statement(d1, reference),
-    ...deliveries.map((q) => d1Statement(d1, q)),
-    ...itemGroupStatements(d1, row.reference, row.version, parts.itemGroups),
-  ]);
+  }
+  statements.push(
+    ...itemGroupStatements(d1, row.reference, row.version, parts.itemGroups, parts.unchanged),
+  );
+  statements.push(...(parts.alongside ?? []));
+  const results = await d1.batch(statements);
   return results.reduce((n, r) => n + r.meta.rows_written, 0);
 }
 
-/** A drizzle query as a D1 statement, so it can share a D1 batch with plain statements. */
-function d1Statement(d1: D1Database, query: { toSQL(): { sql: string; params: unknown[] } }) {
-  const { sql: text, params } = query.toSQL();
-  return d1.prepare(text).bind(...params);
-}
+// The projection's statements as fixed text (the hot path of every order change: no query
+// builder runs per projection). Their columns are those of `orders` and `erp_deliveries` in
+// schema.ts; test/db tests run them against the migrated D1.
+
+const UPSERT_ORDER = `INSERT INTO orders (reference, customer_reference, custom_order_reference,
+    customer_email, customer_name, skus, state, item_states, grand_total, currency, placed_at,
+    updated_at, cancellable_until, items_cancellable, customer_visible, dead_effects, version)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+  ON CONFLICT (reference) DO UPDATE SET state = excluded.state,
+    item_states = excluded.item_states, updated_at = excluded.updated_at,
+    items_cancellable = excluded.items_cancellable, customer_visible = excluded.customer_visible,
+    dead_effects = excluded.dead_effects, version = excluded.version,
+    customer_email = excluded.customer_email, customer_name = excluded.customer_name,
+    skus = excluded.skus
+  WHERE excluded.version >= orders.version`;
+
+const SET_CUSTOM_REFERENCE = `UPDATE orders SET custom_order_reference = ?3
+  WHERE reference = ?1 AND version = ?2 AND custom_order_reference IS NOT ?3`;
+
+const upsertDeliveries = (rows: number) =>
+  `INSERT INTO erp_deliveries (id, order_reference, sequence, type, status, attempts,
+    last_attempt_at, last_error, next_attempt_at, created_at, revision)
+  VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+  ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+    last_attempt_at = excluded.last_attempt_at, last_error = excluded.last_error,
+    next_attempt_at = excluded.next_attempt_at, revision = excluded.revision
+  WHERE excluded.revision > erp_deliveries.revision`;

@@ -33,7 +33,10 @@ export class SqlError extends Error {
  * Migrations by version; each runs once, in order. A new object has no schema at all: it is
  * created with the placement, so asking an unknown reference writes nothing.
  */
-const migrations: Record<number, string[]> = {
+/** A migration step: a statement, or statements chosen by the columns a table has now. */
+export type MigrationStep = string | ((columns: (table: string) => string[]) => string[]);
+
+export const migrations: Record<number, MigrationStep[]> = {
   1: [
     `CREATE TABLE order_header (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)`,
     `CREATE TABLE lines (id TEXT PRIMARY KEY, sku TEXT NOT NULL, name TEXT NOT NULL,
@@ -93,8 +96,55 @@ const migrations: Record<number, string[]> = {
           AND EXISTS (SELECT 1 FROM json_each(h.item_ids) WHERE value = items.id)),
        (SELECT json_extract(data, '$.placedAt') FROM order_header), 0)`,
   ],
+  // Lines carry their number (new objects keep lines, items, shipments and timers WITHOUT ROWID,
+  // where there is no rowid to order by; objects stored before number theirs in rowid order).
+  // Indexes of small tables go: scanning a few rows costs less than an index entry per write.
+  5: [
+    (columns) =>
+      columns("lines").includes("no")
+        ? []
+        : [
+            `ALTER TABLE lines ADD COLUMN no INTEGER NOT NULL DEFAULT 0`,
+            `UPDATE lines SET no = rowid`,
+          ],
+    `DROP INDEX IF EXISTS timers_due`,
+    `DROP INDEX IF EXISTS outbox_next`,
+    `DROP INDEX IF EXISTS idempotency_at`,
+  ],
 };
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
+
+/**
+ * A new order's schema in its final form, created in one step with the placement: the tables
+ * and columns migrations 1 to 5 make of an older object (test/durable/schema.test.ts holds them
+ * to that), without their ALTERs. Keyed tables are WITHOUT ROWID (the key is the table: one
+ * row written per row, not two); `idempotency` is created by the first command that needs it.
+ */
+export const FRESH_SCHEMA = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE order_header (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)`,
+  `CREATE TABLE lines (id TEXT PRIMARY KEY, sku TEXT NOT NULL, name TEXT NOT NULL,
+     quantity INTEGER NOT NULL, unit_price INTEGER NOT NULL, tax_rate REAL NOT NULL,
+     splittable INTEGER NOT NULL, no INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
+  `CREATE TABLE items (id TEXT PRIMARY KEY, no INTEGER NOT NULL, line_id TEXT NOT NULL,
+     quantity INTEGER NOT NULL, shipment_id TEXT NOT NULL, state TEXT NOT NULL, context TEXT NOT NULL,
+     state_since INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
+  `CREATE TABLE shipments (id TEXT PRIMARY KEY, no INTEGER NOT NULL, data TEXT NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,
+     type TEXT NOT NULL, event TEXT, item_ids TEXT NOT NULL, from_state TEXT, to_state TEXT, data TEXT)`,
+  `CREATE TABLE timers (id TEXT PRIMARY KEY, item_id TEXT, event TEXT NOT NULL,
+     due_at INTEGER NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
+     dedupe_key TEXT UNIQUE, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+     next_at INTEGER, last_error TEXT, created_at INTEGER NOT NULL,
+     status TEXT NOT NULL DEFAULT 'pending', last_attempt_at INTEGER, sequence INTEGER,
+     revision INTEGER NOT NULL DEFAULT 0, projected INTEGER NOT NULL DEFAULT 0)`,
+  `CREATE UNIQUE INDEX outbox_sequence ON outbox (sequence) WHERE sequence IS NOT NULL`,
+];
+
+/** Created on first use: most orders never see a command with an idempotency key. */
+export const IDEMPOTENCY_TABLE = `CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY,
+  request_hash TEXT NOT NULL, response TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID`;
 
 /** The ERP delivery that goes next: the lowest sequence not yet delivered or given up. */
 const EXPORT_HEAD = `(SELECT MIN(sequence) FROM outbox WHERE kind = 'erp' AND status = 'pending')`;
@@ -173,6 +223,8 @@ export interface IdempotencyRecord {
 /** The order's SQLite: schema, reads (parsed) and writes. Callers own the transactions. */
 export class OrderStore {
   private hasSchema = false;
+  /** Whether the idempotency table exists. */
+  private hasIdempotency = false;
   private readonly sql: SqlStorage;
 
   constructor(private readonly storage: DurableObjectStorage) {
@@ -197,20 +249,31 @@ export class OrderStore {
    * (the check only reads).
    */
   open(): void {
-    const meta = this.exec(
-      `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`,
-    ).toArray();
-    if (meta.length === 0) return;
-    this.hasSchema = true;
+    this.lookUpSchema();
     // One transaction: a migration applies whole or not at all.
-    this.transaction(() => this.migrate());
+    if (this.hasSchema) this.transaction(() => this.migrate());
+  }
+
+  private lookUpSchema(): void {
+    const tables = new Set(
+      this.exec(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'idempotency')`,
+      )
+        .toArray()
+        .map((r) => str(r, "name")),
+    );
+    this.hasSchema = tables.has("meta");
+    this.hasIdempotency = tables.has("idempotency");
   }
 
   /** Creates the schema for a new order (inside the placement's transaction). */
   create(): void {
-    this.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    // One call: SQLite runs the statements one after the other.
+    this.exec(
+      `${FRESH_SCHEMA.join(";\n")};
+       INSERT INTO meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}')`,
+    );
     this.hasSchema = true;
-    this.migrate();
   }
 
   private migrate(): void {
@@ -218,7 +281,9 @@ export class OrderStore {
     let version = row ? Number(str(row, "value")) : 0;
     while (version < SCHEMA_VERSION) {
       version += 1;
-      for (const statement of migrations[version] ?? []) this.exec(statement);
+      for (const step of migrations[version] ?? [])
+        for (const statement of typeof step === "string" ? [step] : step(this.columns))
+          this.exec(statement);
       this.exec(
         `INSERT INTO meta (key, value) VALUES ('schema_version', ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
@@ -226,6 +291,9 @@ export class OrderStore {
       );
     }
   }
+
+  private readonly columns = (table: string): string[] =>
+    this.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames;
 
   /** Multi-row statements, chunked under the bound-parameter limit. */
   private insertMany(prefix: string, columns: number, suffix: string, rows: SqlStorageValue[][]) {
@@ -251,7 +319,7 @@ export class OrderStore {
     if (!headerRow) return null;
     const header: OrderHeader = json(orderHeaderSchema, headerRow, "data");
     const lines = new Map<string, Line>();
-    for (const r of this.exec(`SELECT * FROM lines ORDER BY rowid`)) {
+    for (const r of this.exec(`SELECT * FROM lines ORDER BY no`)) {
       const id = str(r, "id");
       lines.set(id, {
         id,
@@ -305,11 +373,12 @@ export class OrderStore {
       );
     if (change.lines?.length)
       this.insertMany(
-        `INSERT INTO lines (id, sku, name, quantity, unit_price, tax_rate, splittable)`,
-        7,
+        `INSERT INTO lines (id, no, sku, name, quantity, unit_price, tax_rate, splittable)`,
+        8,
         "",
         change.lines.map((l) => [
           l.id,
+          Number(l.id.slice(1)),
           l.sku,
           l.name,
           l.quantity,
@@ -562,13 +631,22 @@ export class OrderStore {
          SELECT MIN(due_at) AS t FROM timers
          UNION ALL SELECT MIN(next_at) FROM outbox WHERE status = 'pending' AND next_at IS NOT NULL
            AND (kind != 'erp' OR sequence = ${EXPORT_HEAD})
-         UNION ALL SELECT MIN(at) + ? FROM idempotency)`,
-      idempotencyTtl,
+         ${this.hasIdempotency ? "UNION ALL SELECT MIN(at) + ? FROM idempotency" : ""})`,
+      ...(this.hasIdempotency ? [idempotencyTtl] : []),
     ).one();
     return optNum(row, "t");
   }
 
+  /**
+   * After a failed transaction: what this instance knows of the schema may have rolled back
+   * with it (a placement's new schema, a new idempotency table), so it looks again.
+   */
+  forget(): void {
+    this.lookUpSchema();
+  }
+
   idempotent(key: string): IdempotencyRecord | null {
+    if (!this.hasIdempotency) return null;
     const row = this.exec(
       `SELECT request_hash, response FROM idempotency WHERE key = ?`,
       key,
@@ -577,6 +655,10 @@ export class OrderStore {
   }
 
   remember(key: string, requestHash: string, response: unknown, now: number) {
+    if (!this.hasIdempotency) {
+      this.exec(IDEMPOTENCY_TABLE);
+      this.hasIdempotency = true;
+    }
     this.exec(
       `INSERT INTO idempotency (key, request_hash, response, at) VALUES (?, ?, ?, ?)`,
       key,
@@ -588,7 +670,7 @@ export class OrderStore {
 
   /** Forgets idempotency records written before `before`. */
   pruneIdempotency(before: number): number {
-    if (!this.hasSchema) return 0;
+    if (!this.hasIdempotency) return 0;
     return this.exec(`DELETE FROM idempotency WHERE at < ?`, before).rowsWritten;
   }
 

@@ -5,7 +5,7 @@ import type { OrderState } from "../engine/model";
 import { summaryRow } from "../engine/summary";
 import type { ProcessDefinition } from "../machines/registry";
 import { confirmationMail } from "../mail/confirmation";
-import { mailTransportFromEnv } from "../mail/transport";
+import { captureStatement, mailTransportFromEnv } from "../mail/transport";
 import { deliveryView, exportConfig, renderEvent, sendEvent, webhookId } from "./erp-export";
 import type { ExportRow, OrderStore, OutboxEntry, OutboxRow } from "./order-store";
 
@@ -66,6 +66,8 @@ export interface OutboxContext {
 export class Outbox {
   private draining: Promise<void> | null = null;
   private lastProjectionAt = Number.NEGATIVE_INFINITY;
+  /** What the last projection D1 took said besides the summary row (null: not known). */
+  private lastProjected: ProjectedParts | null = null;
 
   constructor(
     private readonly store: OrderStore,
@@ -133,9 +135,46 @@ export class Outbox {
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
       const due = this.store.dueOutbox(this.context.now());
       if (due.length === 0) break;
-      for (const row of due) await this.attempt(row);
+      // Mails the capture store keeps in D1 ride in the projection's batch: one D1 call.
+      const riders =
+        due.some((row) => row.kind === "projection") && this.env.MAIL_TRANSPORT === "capture"
+          ? due.filter((row) => row.kind === "mail")
+          : [];
+      for (const row of due) {
+        if (riders.includes(row)) continue;
+        if (row.kind === "projection" && riders.length > 0) {
+          // Delivered together, or (the batch failed) each attempted on its own as usual.
+          if (await this.projectWith(row, riders)) continue;
+          await this.attempt(row);
+          for (const rider of riders) await this.attempt(rider);
+        } else await this.attempt(row);
+      }
     }
     await this.context.settled();
+  }
+
+  /** The projection with mails in its batch; false (nothing changed) when the batch failed. */
+  private async projectWith(row: OutboxRow, mails: OutboxRow[]): Promise<boolean> {
+    const state = this.context.order();
+    if (!state) return false;
+    try {
+      const env = { ...this.env, DB: this.context.db() };
+      const view = this.context.view(state, this.context.now());
+      const alongside: D1PreparedStatement[] = [];
+      for (const _mail of mails) {
+        const statement = captureStatement(env, confirmationMail(view));
+        if (!statement) return false;
+        alongside.push(statement);
+      }
+      await this.deliver(row, alongside);
+    } catch {
+      return false;
+    }
+    this.store.transaction(() => {
+      this.store.outboxDone(row);
+      for (const mail of mails) this.store.outboxDone(mail);
+    });
+    return true;
   }
 
   private policy(kind: OutboxRow["kind"]): RetryPolicy {
@@ -194,7 +233,7 @@ export class Outbox {
     this.afterExport(() => this.store.parkExport(row, "waiting: ERP_EXPORT_URL is not set"), false);
   }
 
-  private async deliver(row: OutboxRow) {
+  private async deliver(row: OutboxRow, alongside: D1PreparedStatement[] = []) {
     const state = this.context.order();
     if (!state) throw new Error("the order is gone");
     switch (row.kind) {
@@ -203,10 +242,26 @@ export class Outbox {
         const process = this.context.process(state);
         const summary = summaryRow(state, process, now, this.deadEffects());
         const exports = this.store.unprojectedExports();
+        const groups = itemGroups(state, process);
+        const parts: ProjectedParts = {
+          reserved: JSON.stringify(groups.reserved),
+          waiting: JSON.stringify(groups.waiting),
+          customOrderReference: summary.customOrderReference,
+        };
+        const last = this.lastProjected;
+        // Not known again until this one is known to be in D1.
+        this.lastProjected = null;
         await projectOrder(this.context.db(), summary, {
           exports: exportsOf(state.header.reference, exports),
-          itemGroups: itemGroups(state, process),
+          itemGroups: groups,
+          unchanged: {
+            reserved: last?.reserved === parts.reserved,
+            waiting: last?.waiting === parts.waiting,
+            customOrderReference: last?.customOrderReference === parts.customOrderReference,
+          },
+          alongside,
         });
+        this.lastProjected = parts;
         if (exports.length > 0) this.store.transaction(() => this.store.exportsProjected(exports));
         this.lastProjectionAt = now;
         return;
@@ -231,6 +286,13 @@ export class Outbox {
       }
     }
   }
+}
+
+/** An order's projection besides its summary row, as compared between projections. */
+interface ProjectedParts {
+  reserved: string;
+  waiting: string;
+  customOrderReference: string | null;
 }
 
 /** ERP deliveries as D1's index keeps them. */

@@ -111,6 +111,7 @@ export class CommandPipeline {
   /** Drops the cached order: memory may be ahead of storage after a failed transaction. */
   forget(): void {
     this.state = null;
+    this.store.forget();
   }
 
   process(state: OrderState): ProcessDefinition {

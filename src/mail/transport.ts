@@ -31,30 +31,45 @@ export interface MailTransport {
   send(mail: Mail): Promise<void>;
 }
 
+/** The capture store's insert of a mail: a repeated idempotency key is stored once. */
+function captureInsert(db: Pick<DrizzleD1Database, "insert">, mail: Mail) {
+  return db
+    .insert(schema.mails)
+    .values({
+      idempotencyKey: mail.idempotencyKey,
+      to: mail.to,
+      bcc: mail.bcc,
+      subject: mail.subject,
+      html: mail.html,
+      // Metadata only: a multi-megabyte document must not become a D1 row.
+      attachments: (mail.attachments ?? []).map((a) => ({
+        filename: a.filename,
+        contentType: a.contentType,
+        bytes: bytesOf(a.content).byteLength,
+        storageKey: a.storageKey ?? null,
+      })),
+    })
+    .onConflictDoNothing({ target: schema.mails.idempotencyKey });
+}
+
 /** Stores mails in D1 (`mails.list` reads them); a repeated idempotency key is stored once. */
 /** Any drizzle D1 instance: the capture store needs no relational schema. */
 export function captureTransport(db: Pick<DrizzleD1Database, "insert">): MailTransport {
   return {
     async send(mail) {
-      await db
-        .insert(schema.mails)
-        .values({
-          idempotencyKey: mail.idempotencyKey,
-          to: mail.to,
-          bcc: mail.bcc,
-          subject: mail.subject,
-          html: mail.html,
-          // Metadata only: a multi-megabyte document must not become a D1 row.
-          attachments: (mail.attachments ?? []).map((a) => ({
-            filename: a.filename,
-            contentType: a.contentType,
-            bytes: bytesOf(a.content).byteLength,
-            storageKey: a.storageKey ?? null,
-          })),
-        })
-        .onConflictDoNothing({ target: schema.mails.idempotencyKey });
+      await captureInsert(db, mail);
     },
   };
+}
+
+/**
+ * The capture store's write of a mail as one D1 statement, so it can share a batch with other
+ * writes to the same D1 (an order's projection); null for any other transport.
+ */
+export function captureStatement(env: MailEnv, mail: Mail): D1PreparedStatement | null {
+  if (env.MAIL_TRANSPORT !== "capture") return null;
+  const { sql, params } = captureInsert(drizzle(env.DB), mail).toSQL();
+  return env.DB.prepare(sql).bind(...params);
 }
 
 export interface HttpTransportOptions {
