@@ -29,6 +29,8 @@ const secrets = {
   FC_SEED: process.env.FC_SEED ?? "",
   // Explicit, so a developer's .dev.vars (CLOCK="adjustable" for npm run dev) never leaks in.
   CLOCK: "system",
+  // Production sends mails (wrangler.toml); tests read them from the capture store.
+  MAIL_TRANSPORT: "capture",
 };
 
 const OTHER_VARS = {

@@ -373,7 +373,10 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
       const started = performance.now();
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
-          while (next < n) rowsWritten += await call(next++);
+          while (next < n) {
+            const rows = await call(next++);
+            rowsWritten += rows;
+          }
         }),
       );
       return json({ n, ms: performance.now() - started, rowsWritten });

@@ -4,7 +4,7 @@
 //   PORT=8790 npm run dev            # another port
 //   npm run dev -- --log-level debug # extra arguments go to `wrangler dev`
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { buildWeb } from "./build-web.mjs";
@@ -105,8 +105,22 @@ try {
 const url = `http://${host}:${port}`;
 log(`starting wrangler dev on ${url} (Ctrl-C stops it)`);
 void announceWhenReady(url);
+// Mails are captured locally (mails.list) unless .dev.vars chooses a transport itself.
+const mailVar = /^\s*MAIL_TRANSPORT\s*=/m.test(readFileSync(devVars, "utf8"))
+  ? []
+  : ["--var", "MAIL_TRANSPORT:capture"];
 const code = await runWrangler(
-  ["dev", "--ip", host, "--port", port, "--persist-to", persistTo, ...process.argv.slice(2)],
+  [
+    "dev",
+    "--ip",
+    host,
+    "--port",
+    port,
+    "--persist-to",
+    persistTo,
+    ...mailVar,
+    ...process.argv.slice(2),
+  ],
   { interactive: true },
 );
 process.exit(code);

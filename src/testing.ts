@@ -161,7 +161,7 @@ export async function startOms(options: StartOmsOptions = {}): Promise<Oms> {
       {
         configPath: "wrangler.toml",
         prebuiltWorkerDir: "worker",
-        vars: { CLOCK: "adjustable", ...options.vars },
+        vars: { CLOCK: "adjustable", MAIL_TRANSPORT: "capture", ...options.vars },
         secrets: { ...secrets, MAIL_API_KEY: "" },
       },
     ],

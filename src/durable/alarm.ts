@@ -16,7 +16,7 @@ export class AlarmScheduler {
 
   constructor(
     private readonly storage: DurableObjectStorage,
-    private readonly nextWakeUp: () => number | null,
+    private readonly nextWakeUp: (notBefore?: number) => number | null,
   ) {}
 
   /** The platform consumed the alarm that woke us: whatever comes next must be armed anew. */
@@ -24,9 +24,13 @@ export class AlarmScheduler {
     this.armedAt = null;
   }
 
-  /** Arms the alarm for the next wake-up (not before the backoff after a failure). */
-  async arm(): Promise<void> {
-    let next = this.nextWakeUp();
+  /**
+   * Arms the alarm for the next wake-up (not before the backoff after a failure). `notBefore`
+   * (service time): a drain is about to deliver what is due now, so the alarm is only its
+   * safety net and must not wake the object alongside it.
+   */
+  async arm(notBefore?: number): Promise<void> {
+    let next = this.nextWakeUp(notBefore);
     if (next !== null && this.failures > 0) next = Math.max(next, this.notBefore);
     if (next === this.armedAt) return;
     if (next === null) await this.storage.deleteAlarm();

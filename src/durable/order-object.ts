@@ -130,8 +130,9 @@ export class OrderObject extends DurableObject<Env> {
       exportUrl: () => this.seam.erpExportUrl,
       settled: () => this.alarms.arm(),
     });
-    this.alarms = new AlarmScheduler(ctx.storage, () => {
-      const next = this.store.nextWakeUp(IDEMPOTENCY_TTL_MS);
+    this.alarms = new AlarmScheduler(ctx.storage, (notBefore) => {
+      let next = this.store.nextWakeUp(IDEMPOTENCY_TTL_MS);
+      if (next !== null && notBefore !== undefined) next = Math.max(next, notBefore);
       return next === null || !this.adjustable ? next : this.adjustable.toReal(next);
     });
     ctx.blockConcurrencyWhile(async () => this.store.open());
@@ -554,7 +555,9 @@ export class OrderObject extends DurableObject<Env> {
   private async afterWrite() {
     // An object without an order has nothing to wake for, and must not write even that.
     if (!this.pipeline.order()) return;
-    await this.alarms.arm();
+    // The drain below delivers what is due now; the alarm waits in case it cannot (the object
+    // restarts meanwhile), and the drain re-arms it for what comes next when it is done.
+    await this.alarms.arm(this.now() + DRAIN_GRACE_MS);
     await this.reportNextTimer();
     this.ctx.waitUntil(this.outbox.drain());
   }
@@ -580,6 +583,9 @@ export class OrderObject extends DurableObject<Env> {
 }
 
 const notFound = () => fail("NOT_FOUND", "order not found");
+
+/** How long the alarm leaves a command's own drain to deliver what the command made due. */
+const DRAIN_GRACE_MS = 5_000;
 
 /**
  * An ERP command for an order found by its custom reference in D1, which lags behind the

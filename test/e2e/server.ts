@@ -221,7 +221,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<E2E
       "--show-interactive-dev-session=false",
       "--log-level",
       "info",
-      ...Object.entries(options.vars ?? {}).flatMap(([name, value]) => [
+      // Mails are captured (mails.list), never sent, whatever production's default is.
+      ...Object.entries({ MAIL_TRANSPORT: "capture", ...options.vars }).flatMap(([name, value]) => [
         "--var",
         `${name}:${value}`,
       ]),
