@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type JsonObject, jsonObject } from "../domain/json";
+import { jsonObject } from "../domain/json";
 import type { HistoryView } from "../domain/view";
 import {
   type Change,

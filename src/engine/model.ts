@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Address, Method } from "../domain/inputs";
-import { type JsonObject, jsonObject } from "../domain/json";
+import type { JsonObject } from "../domain/json";
 import type { MoneyTotals } from "../domain/view";
 import type { ItemSnapshot } from "./step";
 

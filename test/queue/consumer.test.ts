@@ -13,7 +13,6 @@ import {
   invoicesOf,
   job,
   mailsFor,
-  numbers,
   place,
   readOrder,
 } from "./consume";

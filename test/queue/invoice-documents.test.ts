@@ -9,7 +9,6 @@ import {
   invoicesOf,
   job,
   mailsFor,
-  numbers,
   place,
   readOrder,
 } from "./consume";
