@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { apiCors } from "./cors";
 import { INTERNAL_ERROR_MESSAGE, logInternalError } from "./domain/internal-error";
 import { limits } from "./domain/limits";
+import { clockMode, serviceClock } from "./durable/service-clock";
 import { DEAD_LETTER_QUEUE, handleDeadLetters } from "./queue/dead-letters";
 import { handleInvoiceBatch, type InvoiceJob } from "./queue/invoices";
 import { appRouter } from "./router";
@@ -98,6 +99,9 @@ export default {
       ? handleDeadLetters(batch as MessageBatch<unknown>, env)
       : handleInvoiceBatch(batch as MessageBatch<unknown>, env),
   scheduled: async (controller, env) => {
-    await sweep(env, new Date(controller.scheduledTime));
+    const now = new Date(controller.scheduledTime);
+    // The service's time differs from the real one only under CLOCK=adjustable (no cost otherwise).
+    const serviceNow = clockMode(env) === "system" ? now : new Date((await serviceClock(env))());
+    await sweep(env, now, serviceNow);
   },
 } satisfies ExportedHandler<Env, InvoiceJob>;

@@ -12,14 +12,17 @@ const WAKES_AT_ONCE = 10;
  * The Cron Trigger: wakes order objects whose next ERP delivery waits for no reason (a URL was
  * set since it parked, or its alarm never came), and forgets inbound webhook ids past their
  * time. With `ERP_EXPORT_URL` empty there is nothing to send, so no object is woken.
+ * Deliveries are dated by the service's clock (`serviceNow`: the adjustable clock's reading
+ * under CLOCK=adjustable), inbound webhook ids by the real time (`now`).
  */
 export async function sweep(
   env: Env,
   now = new Date(),
+  serviceNow = now,
 ): Promise<{ woken: number; forgotten: number }> {
   let woken = 0;
   if (env.ERP_EXPORT_URL) {
-    const references = await ordersToWake(drizzle(env.DB), now, OVERDUE_MS, MAX_WAKES);
+    const references = await ordersToWake(drizzle(env.DB), serviceNow, OVERDUE_MS, MAX_WAKES);
     for (let i = 0; i < references.length; i += WAKES_AT_ONCE) {
       const results = await Promise.allSettled(
         references

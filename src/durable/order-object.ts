@@ -435,7 +435,8 @@ export class OrderObject extends DurableObject<Env> {
   async wakeExports(): Promise<{ woken: boolean }> {
     const state = this.pipeline.order();
     if (!state) return { woken: false };
-    const woken = this.outbox.wakeExports(this.now(), state.version);
+    // A fresh reading: under CLOCK=adjustable this object may not have seen the clock move.
+    const woken = this.outbox.wakeExports(await this.time(), state.version);
     await this.afterWrite();
     return { woken };
   }
