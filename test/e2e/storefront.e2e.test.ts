@@ -143,7 +143,7 @@ describe("examples/storefront, a consumer project", () => {
     expect(result).toMatchObject({ paid: { paid: 2 } });
   });
 
-  it("outside this repository, installs the packed package and runs its vitest suite: the window, the clock, the ERP, the invoice mail", async () => {
+  it("outside this repository, installs the packed package, type-checks strictly and runs its vitest suite: the window, the clock, the ERP, the invoice mail", async () => {
     const tmp = await mkdtemp(join(tmpdir(), "storefront-consumer-"));
     try {
       // The package as it would be published (dist/ is built in beforeAll).
@@ -155,6 +155,7 @@ describe("examples/storefront, a consumer project", () => {
         "package.json",
         "package-lock.json",
         "tsconfig.json",
+        "tsconfig.browser.json",
         "vitest.config.ts",
         "src",
         "test",
@@ -175,6 +176,8 @@ describe("examples/storefront, a consumer project", () => {
       // A real copy, and the consumer's own wrangler: nothing resolves into this repository.
       expect(lstatSync(join(consumer, "node_modules", "edge-oms")).isSymbolicLink()).toBe(false);
       expect(existsSync(join(consumer, "node_modules", "wrangler", "package.json"))).toBe(true);
+      // Strict tsc against the installed tarball's types, under Node and browser settings.
+      await npm(["run", "check"], consumer);
       const report = join(tmp, "vitest.json");
       await npm(["test", "--", "--reporter=json", `--outputFile=${report}`], consumer);
       const result = JSON.parse(await readFile(report, "utf8")) as {
