@@ -328,21 +328,10 @@ async function confirmedOrder(lines, idempotencyKey) {
   return view;
 }
 
-/** An order whose items are exported (window closed, paid, confirmed): the ERP knows it. */
+/** A confirmed order whose window is then closed: its items are exported, the ERP knows it. */
 async function exportedOrder(lines, idempotencyKey) {
-  const order = await client.mutate(
-    "orders.place",
-    placement({ idempotencyKey, lines }),
-    tokens.checkout,
-  );
-  const { reference } = order;
+  const { reference } = await confirmedOrder(lines, idempotencyKey);
   await client.mutate("orders.closeCancellationWindow", { reference }, tokens.backoffice);
-  for (const event of ["pay", "confirm"])
-    await client.mutate(
-      "orders.trigger",
-      { reference, event, target: { all: true } },
-      tokens.backoffice,
-    );
   await settled(reference);
   return reference;
 }

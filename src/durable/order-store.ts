@@ -36,6 +36,10 @@ export class SqlError extends Error {
 /** A migration step: a statement, or statements chosen by the columns a table has now. */
 export type MigrationStep = string | ((columns: (table: string) => string[]) => string[]);
 
+/** The statements a step stands for, given the columns each table has now. */
+export const statementsOf = (step: MigrationStep, columns: (table: string) => string[]) =>
+  typeof step === "string" ? [step] : step(columns);
+
 export const migrations: Record<number, MigrationStep[]> = {
   1: [
     `CREATE TABLE order_header (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)`,
@@ -282,8 +286,7 @@ export class OrderStore {
     while (version < SCHEMA_VERSION) {
       version += 1;
       for (const step of migrations[version] ?? [])
-        for (const statement of typeof step === "string" ? [step] : step(this.columns))
-          this.exec(statement);
+        for (const statement of statementsOf(step, this.columns)) this.exec(statement);
       this.exec(
         `INSERT INTO meta (key, value) VALUES ('schema_version', ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value`,

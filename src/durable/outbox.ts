@@ -158,15 +158,12 @@ export class Outbox {
     const state = this.context.order();
     if (!state) return false;
     try {
-      const env = { ...this.env, DB: this.context.db() };
-      const view = this.context.view(state, this.context.now());
-      const alongside: D1PreparedStatement[] = [];
-      for (const _mail of mails) {
-        const statement = captureStatement(env, confirmationMail(view));
-        if (!statement) return false;
-        alongside.push(statement);
-      }
-      await this.deliver(row, alongside);
+      // The one mail an order sends from its outbox: the confirmation, one per mail row.
+      const mail = confirmationMail(this.context.view(state, this.context.now()));
+      await this.deliver(
+        row,
+        mails.map(() => captureStatement(this.context.db(), mail)),
+      );
     } catch {
       return false;
     }

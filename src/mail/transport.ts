@@ -64,12 +64,11 @@ export function captureTransport(db: Pick<DrizzleD1Database, "insert">): MailTra
 
 /**
  * The capture store's write of a mail as one D1 statement, so it can share a batch with other
- * writes to the same D1 (an order's projection); null for any other transport.
+ * writes to the same D1 (an order's projection).
  */
-export function captureStatement(env: MailEnv, mail: Mail): D1PreparedStatement | null {
-  if (env.MAIL_TRANSPORT !== "capture") return null;
-  const { sql, params } = captureInsert(drizzle(env.DB), mail).toSQL();
-  return env.DB.prepare(sql).bind(...params);
+export function captureStatement(d1: D1Database, mail: Mail): D1PreparedStatement {
+  const { sql, params } = captureInsert(drizzle(d1), mail).toSQL();
+  return d1.prepare(sql).bind(...params);
 }
 
 export interface HttpTransportOptions {

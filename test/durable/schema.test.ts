@@ -6,6 +6,7 @@ import {
   IDEMPOTENCY_TABLE,
   type MigrationStep,
   migrations,
+  statementsOf,
 } from "../../src/durable/order-store";
 
 type Sql = SqlStorage;
@@ -55,8 +56,7 @@ function migrateFromNothing(sql: Sql) {
     .sort((a, b) => a - b);
   for (const version of versions)
     for (const step of migrations[version] as MigrationStep[])
-      for (const statement of typeof step === "string" ? [step] : step(columns))
-        sql.exec(statement);
+      for (const statement of statementsOf(step, columns)) sql.exec(statement);
 }
 
 /** A fresh object of the order namespace that holds no order (nothing but what a test writes). */
