@@ -60,7 +60,12 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { TEST_MIGRATIONS, ...secrets, ERP_EXPORT_URL, ...vars } },
+        miniflare: {
+          bindings: { TEST_MIGRATIONS, ...secrets, ERP_EXPORT_URL, ...vars },
+          // wrangler.toml's D1 (named again: these take the place of its list) and an empty one
+          // for test/db/migrations.test.ts, which migrates old data step by step.
+          d1Databases: { DB: "00000000-0000-0000-0000-000000000000", MIGRATION_DB: "migrations" },
+        },
       }),
     ],
     test: {

@@ -175,3 +175,12 @@ export async function placeAt(at: number, input: PlaceOrderInput) {
   const checkout = await clientAs("checkout", "shop");
   return checkout.orders.place.mutate(input);
 }
+
+/** The orders' reserved SKUs in D1 as rows (`order_reserved` keeps them as JSON per order). */
+export const ORDER_RESERVED_ROWS = `(SELECT o.order_reference, json_extract(r.value, '$[0]') AS sku,
+  json_extract(r.value, '$[1]') AS quantity FROM order_reserved o, json_each(o.skus) r)`;
+
+/** The orders' waiting groups in D1 as rows (`order_waiting_groups` keeps them as JSON per order). */
+export const ORDER_WAITING_ROWS = `(SELECT w.order_reference, json_extract(g.value, '$[0]') AS state,
+  json_extract(g.value, '$[1]') AS since, json_extract(g.value, '$[2]') AS quantity
+  FROM order_waiting_groups w, json_each(w.groups) g)`;

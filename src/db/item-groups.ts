@@ -67,9 +67,11 @@ export function skuChunks(reserved: ReservedSku[]): SkuChunk[] {
  * Version-guarded like the order row: they act only when the order row now holds exactly this
  * projection's version, so a late projection (D1 has a newer one) changes nothing and a
  * repeated one finds nothing to change. They write only what differs: the per-SKU total moves
- * by the difference between the order's old and new rows (never by the whole), and an order
- * whose reserved quantities did not change (pay, confirm, export) writes no reservation row.
- * Groups `unchanged` since the order's last projection that D1 took are left out altogether.
+ * by the difference between the order's old and new reserved SKUs (never by the whole), an
+ * order whose reserved quantities did not change (pay, confirm, export) writes no reservation
+ * row, and the order's own rows (`order_reserved`, `order_waiting_groups`: JSON, one row each for
+ * all but huge orders) are rewritten in place only when their JSON differs. Groups `unchanged`
+ * since the order's last projection that D1 took are left out altogether.
  *
  * Plain D1 statements: drizzle cannot put raw SQL with parameters into a D1 batch.
  */
@@ -80,54 +82,70 @@ export function itemGroupStatements(
   groups: ItemGroups,
   unchanged: { reserved: boolean; waiting: boolean } = { reserved: false, waiting: false },
 ): D1PreparedStatement[] {
-  // ?1 the order, ?2 its version, ?3 the JSON rows, ?4 and ?5 the SKU range (null: open).
+  // Every statement: ?1 the order, ?2 its version (SQLite wants exactly the parameters a
+  // statement names, so each names both).
   const newest = `(SELECT version FROM orders WHERE reference = ?1) = ?2`;
-  const range = `(?4 IS NULL OR sku >= ?4) AND (?5 IS NULL OR sku < ?5)`;
-  const rows = `SELECT json_extract(value, '$[0]') AS sku, json_extract(value, '$[1]') AS quantity
-    FROM json_each(?3)`;
+  const statement = (text: string, ...rest: unknown[]) =>
+    d1.prepare(text).bind(reference, version, ...rest);
   const statements: D1PreparedStatement[] = [];
-  for (const chunk of unchanged.reserved ? [] : skuChunks(groups.reserved)) {
-    // SQLite wants exactly the parameters a statement names.
-    const bind = (statement: string, ranged = true) =>
-      d1
-        .prepare(statement)
-        .bind(reference, version, chunk.json, ...(ranged ? [chunk.from, chunk.to] : []));
+  if (!unchanged.reserved) {
+    const chunks = skuChunks(groups.reserved);
+    // First the totals, by the difference to the SKUs the order held (read before they change):
+    // each chunk's new SKUs (?3) against the old ones in its range (?4 inclusive, ?5 exclusive).
+    for (const chunk of chunks)
+      statements.push(
+        statement(
+          `INSERT INTO sku_reservations (sku, reserved)
+          SELECT sku, SUM(quantity) FROM (
+            SELECT json_extract(value, '$[0]') AS sku, json_extract(value, '$[1]') AS quantity
+            FROM json_each(?3)
+            UNION ALL
+            SELECT sku, -quantity FROM (
+              SELECT json_extract(held.value, '$[0]') AS sku, json_extract(held.value, '$[1]') AS quantity
+              FROM order_reserved, json_each(order_reserved.skus) AS held
+              WHERE order_reference = ?1
+            ) WHERE (?4 IS NULL OR sku >= ?4) AND (?5 IS NULL OR sku < ?5)
+          ) WHERE ${newest} GROUP BY sku HAVING SUM(quantity) <> 0
+          ON CONFLICT (sku) DO UPDATE SET reserved = reserved + excluded.reserved`,
+          chunk.json,
+          chunk.from,
+          chunk.to,
+        ),
+      );
+    // Then the order's rows: one per chunk, none when it holds nothing.
+    const kept = groups.reserved.length === 0 ? [] : chunks;
+    for (const [i, chunk] of kept.entries())
+      statements.push(
+        statement(
+          `INSERT INTO order_reserved (order_reference, chunk, skus) SELECT ?1, ?3, ?4 WHERE ${newest}
+          ON CONFLICT (order_reference, chunk) DO UPDATE SET skus = excluded.skus
+          WHERE skus IS NOT excluded.skus`,
+          i,
+          chunk.json,
+        ),
+      );
     statements.push(
-      // First the totals, by the difference to the rows the order had (read before they change).
-      bind(`INSERT INTO sku_reservations (sku, reserved)
-        SELECT sku, SUM(quantity) FROM (
-          ${rows}
-          UNION ALL
-          SELECT sku, -quantity FROM order_reservations WHERE order_reference = ?1 AND ${range}
-        ) WHERE ${newest} GROUP BY sku HAVING SUM(quantity) <> 0
-        ON CONFLICT (sku) DO UPDATE SET reserved = reserved + excluded.reserved`),
-      bind(`DELETE FROM order_reservations
-        WHERE order_reference = ?1 AND ${range} AND ${newest}
-          AND (sku, quantity) NOT IN (${rows})`),
-      bind(
-        `INSERT INTO order_reservations (order_reference, sku, quantity)
-        SELECT ?1, sku, quantity FROM (${rows}) WHERE ${newest}
-        ON CONFLICT (order_reference, sku) DO NOTHING`,
-        false,
+      statement(
+        `DELETE FROM order_reserved WHERE order_reference = ?1 AND chunk >= ?3 AND ${newest}`,
+        kept.length,
       ),
     );
   }
 
   if (unchanged.waiting) return statements;
-  // At most one group per item (10,000, each under 100 bytes): one statement's worth.
-  const waiting = JSON.stringify(groups.waiting.map((g) => [g.state, g.since, g.quantity]));
-  const groupRows = `SELECT json_extract(value, '$[0]') AS state, json_extract(value, '$[1]') AS since,
-      json_extract(value, '$[2]') AS quantity FROM json_each(?3)`;
+  // At most one group per item (10,000, each under 100 bytes): one row's worth.
   statements.push(
-    d1
-      .prepare(`DELETE FROM order_waiting
-        WHERE order_reference = ?1 AND ${newest} AND (state, since, quantity) NOT IN (${groupRows})`)
-      .bind(reference, version, waiting),
-    d1
-      .prepare(`INSERT INTO order_waiting (order_reference, process, state, since, quantity)
-        SELECT ?1, ?4, state, since, quantity FROM (${groupRows}) WHERE ${newest}
-        ON CONFLICT (order_reference, state, since) DO NOTHING`)
-      .bind(reference, version, waiting, groups.process),
+    groups.waiting.length === 0
+      ? statement(`DELETE FROM order_waiting_groups WHERE order_reference = ?1 AND ${newest}`)
+      : statement(
+          `INSERT INTO order_waiting_groups (order_reference, process, groups)
+          SELECT ?1, ?3, ?4 WHERE ${newest}
+          ON CONFLICT (order_reference) DO UPDATE SET process = excluded.process,
+            groups = excluded.groups
+          WHERE process IS NOT excluded.process OR groups IS NOT excluded.groups`,
+          groups.process,
+          JSON.stringify(groups.waiting.map((g) => [g.state, g.since, g.quantity])),
+        ),
   );
   return statements;
 }
@@ -161,16 +179,22 @@ export async function waitingMatrix(
 ): Promise<MatrixRow[]> {
   const dayAgo = now - DAY;
   const weekAgo = now - 7 * DAY;
-  const counted = await db
-    .select({
-      process: orderWaiting.process,
-      state: orderWaiting.state,
-      lessThanDay: sql<number>`COALESCE(SUM(CASE WHEN ${orderWaiting.since} > ${dayAgo} THEN ${orderWaiting.quantity} END), 0)`,
-      lessThanWeek: sql<number>`COALESCE(SUM(CASE WHEN ${orderWaiting.since} <= ${dayAgo} AND ${orderWaiting.since} > ${weekAgo} THEN ${orderWaiting.quantity} END), 0)`,
-      older: sql<number>`COALESCE(SUM(CASE WHEN ${orderWaiting.since} <= ${weekAgo} THEN ${orderWaiting.quantity} END), 0)`,
-    })
-    .from(orderWaiting)
-    .groupBy(orderWaiting.process, orderWaiting.state);
+  const counted = await db.all<{
+    process: string;
+    state: string;
+    lessThanDay: number;
+    lessThanWeek: number;
+    older: number;
+  }>(sql`SELECT process, state,
+      COALESCE(SUM(CASE WHEN since > ${dayAgo} THEN quantity END), 0) AS lessThanDay,
+      COALESCE(SUM(CASE WHEN since <= ${dayAgo} AND since > ${weekAgo} THEN quantity END), 0) AS lessThanWeek,
+      COALESCE(SUM(CASE WHEN since <= ${weekAgo} THEN quantity END), 0) AS older
+    FROM (
+      SELECT ${orderWaiting.process} AS process, json_extract(g.value, '$[0]') AS state,
+        json_extract(g.value, '$[1]') AS since, json_extract(g.value, '$[2]') AS quantity
+      FROM ${orderWaiting}, json_each(${orderWaiting.groups}) AS g
+    )
+    GROUP BY process, state`);
   const byKey = new Map(counted.map((c) => [`${c.process}\u0000${c.state}`, c]));
   const rows: MatrixRow[] = [];
   for (const process of processes)

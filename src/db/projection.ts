@@ -125,7 +125,8 @@ const upsertDeliveries = (rows: number) =>
   `INSERT INTO erp_deliveries (id, order_reference, sequence, type, status, attempts,
     last_attempt_at, last_error, next_attempt_at, created_at, revision)
   VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
-  ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+  ON CONFLICT (order_reference, sequence) DO UPDATE SET status = excluded.status,
+    attempts = excluded.attempts,
     last_attempt_at = excluded.last_attempt_at, last_error = excluded.last_error,
     next_attempt_at = excluded.next_attempt_at, revision = excluded.revision
   WHERE excluded.revision > erp_deliveries.revision`;

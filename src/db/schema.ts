@@ -56,7 +56,11 @@ export const orders = sqliteTable(
   },
   (t) => [
     index("orders_customer_placed").on(t.customerReference, t.placedAt, t.reference),
-    index("orders_custom_reference").on(t.customOrderReference),
+    // Partial: most orders have no custom reference, and an index entry is a row written.
+    // `custom_order_reference = ?` implies IS NOT NULL, so lookups still use it.
+    index("orders_custom_reference")
+      .on(t.customOrderReference)
+      .where(sql`custom_order_reference IS NOT NULL`),
     index("orders_placed").on(t.placedAt, t.reference),
     // Partial: only the few orders with dead effects are in it.
     index("orders_dead_effects").on(t.updatedAt).where(sql`${t.deadEffects} IS NOT NULL`),
@@ -135,8 +139,8 @@ export const deadLetters = sqliteTable(
 export const erpDeliveries = sqliteTable(
   "erp_deliveries",
   {
-    /** The `webhook-id`: `msg_<order reference>_<sequence>`. */
-    id: text("id").primaryKey(),
+    /** The `webhook-id`: `msg_<order reference>_<sequence>`, so unique with the key. */
+    id: text("id").notNull(),
     orderReference: text("order_reference").notNull(),
     sequence: integer("sequence").notNull(),
     type: text("type").notNull(),
@@ -149,9 +153,14 @@ export const erpDeliveries = sqliteTable(
     createdAt: text("created_at").notNull(),
     revision: integer("revision").notNull(),
   },
+  // WITHOUT ROWID on (order, sequence) (the migration says so; drizzle cannot): the key is the
+  // table, so a delivery costs the row and its index, not a rowid and a separate key too. Only
+  // deliveries not (yet) delivered are in the status index: most are delivered before D1 first
+  // hears of them, and those that wait are what the sweep and the back office look for. A query
+  // must say `status <> 'delivered'` itself for SQLite to use it (OPEN_DELIVERY in exports.ts).
   (t) => [
-    uniqueIndex("erp_deliveries_order").on(t.orderReference, t.sequence),
-    index("erp_deliveries_status").on(t.status, t.createdAt, t.id),
+    primaryKey({ columns: [t.orderReference, t.sequence] }),
+    index("erp_deliveries_open").on(t.status, t.createdAt, t.id).where(sql`status <> 'delivered'`),
     index("erp_deliveries_created").on(t.createdAt, t.id),
   ],
 );
@@ -178,42 +187,43 @@ export const erpWebhookReceipts = sqliteTable(
 // primary key is the table, so each row costs D1 one row written instead of two.
 
 /**
- * Units of a SKU each open order holds in `reserved` states: the order's contribution to
- * `sku_reservations`, replaced by its projection (only by the newest version D1 has seen).
+ * The SKUs an open order holds in `reserved` states, as JSON `[[sku, units], ...]` sorted by code
+ * point: the order's contribution to `sku_reservations`, replaced by its projection (only by the
+ * newest version D1 has seen). One row for an order (chunk 0); an order whose SKUs pass 256 kB of
+ * JSON takes more chunks, so no value comes near D1's 2 MB limit. An order holding nothing has
+ * no row.
  */
-export const orderReservations = sqliteTable(
-  "order_reservations",
+export const orderReserved = sqliteTable(
+  "order_reserved",
   {
     orderReference: text("order_reference").notNull(),
-    sku: text("sku").notNull(),
-    quantity: integer("quantity").notNull(),
+    chunk: integer("chunk").notNull(),
+    skus: text("skus").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.orderReference, t.sku] })],
+  (t) => [primaryKey({ columns: [t.orderReference, t.chunk] })],
 );
 
-/** Reserved units per SKU across all orders: the sum of `order_reservations`, kept by deltas. */
+/** Reserved units per SKU across all orders: the sum of `order_reserved`, kept by deltas. */
 export const skuReservations = sqliteTable("sku_reservations", {
   sku: text("sku").primaryKey(),
   reserved: integer("reserved").notNull(),
 });
 
 /**
- * Units of each open order waiting in a (non-final) state, by the moment they entered it: the
- * order matrix counts them into age buckets at read time.
+ * The units of an open order waiting in (non-final) states, as JSON `[[state, since, units],
+ * ...]` (since: when the units entered the state, ms since the epoch): the order matrix counts
+ * them into age buckets at read time. One row per order with open work, rewritten in place when
+ * it changes; an order with nothing waiting has no row.
  */
 export const orderWaiting = sqliteTable(
-  "order_waiting",
+  "order_waiting_groups",
   {
-    orderReference: text("order_reference").notNull(),
+    orderReference: text("order_reference").primaryKey(),
     process: text("process").notNull(),
-    state: text("state").notNull(),
-    /** When the units entered the state (ms since the epoch). */
-    since: integer("since").notNull(),
-    quantity: integer("quantity").notNull(),
+    groups: text("groups").notNull(),
   },
   // No index for the matrix: it is read now and then by the back office (a scan of the open
   // work), while every projection writes here, and each index would be one more row written.
-  (t) => [primaryKey({ columns: [t.orderReference, t.state, t.since] })],
 );
 
 /** Bulk status imports, by import id: the first report is kept and returned to every replay. */

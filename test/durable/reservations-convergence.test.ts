@@ -6,7 +6,14 @@ import type { Actor } from "../../src/domain/principal";
 import type { OrderView } from "../../src/domain/view";
 import type { OrderObject } from "../../src/durable/order-object";
 import { paymentManualEvents } from "../../src/machines/payment-process";
-import { clientAs, effectsOf, flakyD1, orderInput } from "../helpers";
+import {
+  clientAs,
+  effectsOf,
+  flakyD1,
+  ORDER_RESERVED_ROWS,
+  ORDER_WAITING_ROWS,
+  orderInput,
+} from "../helpers";
 import { seeded } from "../seed";
 
 const backoffice: Actor = { type: "user", role: "backoffice", sub: "convergence" };
@@ -185,7 +192,7 @@ describe("reserved units and waiting items in D1 converge to the orders' views",
           );
           // And so do the orders' own rows in D1, and each order's waiting groups.
           const { results: rows } = await env.DB.prepare(
-            `SELECT sku, SUM(quantity) AS n FROM order_reservations
+            `SELECT sku, SUM(quantity) AS n FROM ${ORDER_RESERVED_ROWS}
              WHERE sku IN (SELECT value FROM json_each(?)) GROUP BY sku`,
           )
             .bind(JSON.stringify(skus))
@@ -195,7 +202,7 @@ describe("reserved units and waiting items in D1 converge to the orders' views",
           );
           for (const view of views) {
             const { results: groups } = await env.DB.prepare(
-              `SELECT state, since, quantity FROM order_waiting WHERE order_reference = ?`,
+              `SELECT state, since, quantity FROM ${ORDER_WAITING_ROWS} WHERE order_reference = ?`,
             )
               .bind(view.reference)
               .all<{ state: string; since: number; quantity: number }>();

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { projectOrder } from "../../src/db/projection";
 import type { ItemGroups } from "../../src/engine/item-groups";
 import type { OrderSummaryRow } from "../../src/engine/summary";
-import { call, clientAs, orderInput, tokenFor } from "../helpers";
+import { call, clientAs, ORDER_RESERVED_ROWS, orderInput, tokenFor } from "../helpers";
 
 const line = (sku: string, quantity: number, isQuantitySplittable = true) => ({
   sku,
@@ -26,7 +26,7 @@ async function d1Reserved(sku: string): Promise<number> {
     .bind(sku)
     .first<{ reserved: number }>();
   const sum = await env.DB.prepare(
-    "SELECT COALESCE(SUM(quantity), 0) AS n FROM order_reservations WHERE sku = ?",
+    `SELECT COALESCE(SUM(quantity), 0) AS n FROM ${ORDER_RESERVED_ROWS} WHERE sku = ?`,
   )
     .bind(sku)
     .first<{ n: number }>();
@@ -154,7 +154,7 @@ describe("reservations.get", () => {
     await project(1, () => 2);
     await project(2, (i) => (i % 3 === 0 ? 0 : i % 3));
     const rows = await env.DB.prepare(
-      "SELECT COUNT(*) AS n, SUM(quantity) AS q FROM order_reservations WHERE order_reference = ?",
+      `SELECT COUNT(*) AS n, SUM(quantity) AS q FROM ${ORDER_RESERVED_ROWS} WHERE order_reference = ?`,
     )
       .bind(reference)
       .first<{ n: number; q: number }>();

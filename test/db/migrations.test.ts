@@ -1,0 +1,158 @@
+import { applyD1Migrations } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
+import { describe, expect, it } from "vitest";
+import { listDeliveriesQuery, ordersToWakeQuery } from "../../src/db/exports";
+import { projectOrder } from "../../src/db/projection";
+import type { OrderSummaryRow } from "../../src/engine/summary";
+import { ORDER_RESERVED_ROWS, ORDER_WAITING_ROWS } from "../helpers";
+
+const db = env.MIGRATION_DB;
+const before = (name: string) => env.TEST_MIGRATIONS.filter((m) => m.name < name);
+const all = <T>(query: string, ...args: unknown[]) =>
+  db
+    .prepare(query)
+    .bind(...args)
+    .all<T>()
+    .then((r) => r.results);
+
+const order = (reference: string, version: number): OrderSummaryRow => ({
+  reference,
+  customerReference: "migrated",
+  customOrderReference: reference === "ORD-M1" ? "ERP-M1" : null,
+  state: "paid",
+  itemStates: { paid: 1 },
+  grandTotal: 1,
+  currency: "EUR",
+  placedAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+  cancellableUntil: "2026-01-01T00:30:00.000Z",
+  itemsCancellable: false,
+  customerVisible: true,
+  customerEmail: "",
+  customerName: "",
+  skus: "",
+  deadEffects: null,
+  version,
+});
+
+describe("migration 0009 (the compact read model)", () => {
+  it("carries every reservation, waiting group and ERP delivery over, and projections go on from them", async () => {
+    // The read model as the service before it wrote it: a row per SKU and per waiting group.
+    await applyD1Migrations(db, before("0009"));
+    const skus = Array.from({ length: 1500 }, (_, i) => `M-${String(i).padStart(4, "0")}`);
+    const statements = [
+      ...["ORD-M1", "ORD-M2"].map((reference) =>
+        db
+          .prepare(
+            `INSERT INTO orders (reference, customer_reference, custom_order_reference, state,
+              item_states, grand_total, currency, placed_at, updated_at, cancellable_until,
+              items_cancellable, version) VALUES (?, 'migrated', ?, 'paid', '{}', 1, 'EUR',
+              '2026-01-01', '2026-01-01', '2026-01-01', 0, 1)`,
+          )
+          .bind(reference, reference === "ORD-M1" ? "ERP-M1" : null),
+      ),
+      // ORD-M1 holds 1,500 SKUs (two chunks after the migration), ORD-M2 two of them.
+      ...skus.map((sku) =>
+        db.prepare("INSERT INTO order_reservations VALUES ('ORD-M1', ?, 2)").bind(sku),
+      ),
+      db.prepare(
+        "INSERT INTO order_reservations VALUES ('ORD-M2', 'M-0000', 5), ('ORD-M2', 'M-1499', 1)",
+      ),
+      ...skus.map((sku) =>
+        db
+          .prepare("INSERT INTO sku_reservations VALUES (?, ?)")
+          .bind(sku, sku === "M-0000" ? 7 : sku === "M-1499" ? 3 : 2),
+      ),
+      db.prepare(`INSERT INTO order_waiting VALUES ('ORD-M1', 'payment@1', 'paid', 1000, 3000),
+        ('ORD-M2', 'payment@1', 'paid', 2000, 5), ('ORD-M2', 'payment@1', 'confirmed', 3000, 1)`),
+      db.prepare(`INSERT INTO erp_deliveries (id, order_reference, sequence, type, status, attempts,
+          created_at, revision)
+        VALUES ('msg_ORD-M1_1', 'ORD-M1', 1, 'order.exported', 'delivered', 1, '2026-01-01', 2),
+          ('msg_ORD-M1_2', 'ORD-M1', 2, 'invoice.issued', 'pending', 0, '2026-01-02', 1)`),
+    ];
+    await db.batch(statements);
+
+    await applyD1Migrations(db, env.TEST_MIGRATIONS);
+
+    const reserved = await all<{ order_reference: string; sku: string; quantity: number }>(
+      `SELECT * FROM ${ORDER_RESERVED_ROWS} ORDER BY order_reference, sku`,
+    );
+    expect(reserved).toEqual([
+      ...skus.map((sku) => ({ order_reference: "ORD-M1", sku, quantity: 2 })),
+      { order_reference: "ORD-M2", sku: "M-0000", quantity: 5 },
+      { order_reference: "ORD-M2", sku: "M-1499", quantity: 1 },
+    ]);
+    expect(
+      await all("SELECT order_reference, COUNT(*) AS chunks FROM order_reserved GROUP BY 1"),
+    ).toEqual([
+      { order_reference: "ORD-M1", chunks: 2 },
+      { order_reference: "ORD-M2", chunks: 1 },
+    ]);
+    expect(
+      await all(
+        `SELECT order_reference, state, since, quantity FROM ${ORDER_WAITING_ROWS}
+         ORDER BY order_reference, since`,
+      ),
+    ).toEqual([
+      { order_reference: "ORD-M1", state: "paid", since: 1000, quantity: 3000 },
+      { order_reference: "ORD-M2", state: "paid", since: 2000, quantity: 5 },
+      { order_reference: "ORD-M2", state: "confirmed", since: 3000, quantity: 1 },
+    ]);
+    expect(
+      await all(
+        "SELECT id, sequence, status FROM erp_deliveries ORDER BY order_reference, sequence",
+      ),
+    ).toEqual([
+      { id: "msg_ORD-M1_1", sequence: 1, status: "delivered" },
+      { id: "msg_ORD-M1_2", sequence: 2, status: "pending" },
+    ]);
+    // Looking an order up by its custom reference still uses the (now partial) index.
+    const plan = await all<{ detail: string }>(
+      "EXPLAIN QUERY PLAN SELECT reference FROM orders WHERE custom_order_reference = ?",
+      "ERP-M1",
+    );
+    expect(plan.map((p) => p.detail).join("\n")).toContain("orders_custom_reference");
+    // The sweep and the back office's "failed" list read the index of deliveries not delivered.
+    const drizzleDb = drizzle(db);
+    const used: string[] = [];
+    for (const query of [
+      ordersToWakeQuery(drizzleDb, new Date("2026-01-03"), 0, 10),
+      listDeliveriesQuery(drizzleDb, { status: "failed", limit: 10 }),
+    ]) {
+      const { sql, params } = query.toSQL();
+      const steps = await all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...params);
+      used.push(steps.some((s) => s.detail.includes("erp_deliveries_open")) ? "open" : "scan");
+    }
+    expect(used).toEqual(["open", "open"]);
+
+    // ORD-M1's next projection (an older object knows nothing of the new shape) releases 1,000
+    // of its SKUs and keeps 500: the totals move by the difference to the migrated chunks.
+    const kept = skus.slice(1000);
+    await projectOrder(db, order("ORD-M1", 2), {
+      exports: [],
+      itemGroups: {
+        process: "payment@1",
+        reserved: kept.map((sku) => ({ sku, quantity: 2 })),
+        waiting: [{ state: "paid", since: 1000, quantity: 1000 }],
+      },
+    });
+    const totals = await all<{ sku: string; reserved: number }>(
+      "SELECT sku, reserved FROM sku_reservations WHERE sku IN ('M-0000', 'M-0999', 'M-1000', 'M-1499')",
+    );
+    expect(totals).toEqual([
+      { sku: "M-0000", reserved: 5 },
+      { sku: "M-0999", reserved: 0 },
+      { sku: "M-1000", reserved: 2 },
+      { sku: "M-1499", reserved: 3 },
+    ]);
+    expect(
+      await all(
+        `SELECT COUNT(*) AS n FROM ${ORDER_RESERVED_ROWS} WHERE order_reference = 'ORD-M1'`,
+      ),
+    ).toEqual([{ n: 500 }]);
+    expect(
+      await all("SELECT COUNT(*) AS chunks FROM order_reserved WHERE order_reference = 'ORD-M1'"),
+    ).toEqual([{ chunks: 1 }]);
+  });
+});
