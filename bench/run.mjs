@@ -1387,7 +1387,7 @@ async function profileScenario() {
     out(
       "isolate busy = share of wall time the isolate ran JavaScript (or GC); x floor compares with the floor above it.",
     );
-    for (const p of [profiled[1], profiled[3]]) {
+    for (const p of profiled.slice(1)) {
       out(`\n${p.label}: isolate CPU per request by file or package (top 12)`);
       out(
         table(
