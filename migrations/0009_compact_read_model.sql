@@ -4,8 +4,7 @@
 --   of a row per state and moment: a projection rewrites one row in place where it deleted and
 --   inserted several. The rows of the old tables are carried over before they are dropped.
 -- * `erp_deliveries` is keyed by (order_reference, sequence) WITHOUT ROWID: no rowid and no
---   separate unique index next to the key (the webhook id follows from the key); its status
---   index holds only deliveries not delivered (most are delivered before D1 hears of them).
+--   separate unique index next to the key (the webhook id follows from the key).
 -- * `orders_custom_reference` indexes only orders that have a custom reference.
 -- The new tables are WITHOUT ROWID, which drizzle's schema cannot say.
 CREATE TABLE `order_reserved` (
@@ -57,7 +56,7 @@ CREATE TABLE `__new_erp_deliveries` (
 INSERT INTO `__new_erp_deliveries`("id", "order_reference", "sequence", "type", "status", "attempts", "last_attempt_at", "last_error", "next_attempt_at", "created_at", "revision") SELECT "id", "order_reference", "sequence", "type", "status", "attempts", "last_attempt_at", "last_error", "next_attempt_at", "created_at", "revision" FROM `erp_deliveries`;--> statement-breakpoint
 DROP TABLE `erp_deliveries`;--> statement-breakpoint
 ALTER TABLE `__new_erp_deliveries` RENAME TO `erp_deliveries`;--> statement-breakpoint
-CREATE INDEX `erp_deliveries_open` ON `erp_deliveries` (`status`,`created_at`,`id`) WHERE status <> 'delivered';--> statement-breakpoint
+CREATE INDEX `erp_deliveries_status` ON `erp_deliveries` (`status`,`created_at`,`id`);--> statement-breakpoint
 CREATE INDEX `erp_deliveries_created` ON `erp_deliveries` (`created_at`,`id`);--> statement-breakpoint
 DROP INDEX `orders_custom_reference`;--> statement-breakpoint
 CREATE INDEX `orders_custom_reference` ON `orders` (`custom_order_reference`) WHERE custom_order_reference IS NOT NULL;
