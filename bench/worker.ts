@@ -31,6 +31,7 @@
  * Production code carries none of this; only `npm run bench` deploys it (locally).
  */
 import { DurableObject } from "cloudflare:workers";
+import { storedItemGroups } from "../src/db/item-groups";
 import { projectOrder } from "../src/db/projection";
 import app, {
   AdjustableClock as ProductionAdjustableClock,
@@ -319,11 +320,11 @@ const capacityRow = (reference: string) => {
 };
 const capacityParts = {
   exports: [],
-  itemGroups: {
+  itemGroups: storedItemGroups({
     process: "payment@1",
     reserved: [1, 2, 3].map((i) => ({ sku: `SKU-${i}`, quantity: 2 })),
     waiting: [{ state: "payment-pending", since: Date.now(), quantity: 6 }],
-  },
+  }),
 };
 
 // ------------------------------------------------------------------ routes

@@ -61,6 +61,33 @@ export function skuChunks(reserved: ReservedSku[]): SkuChunk[] {
 }
 
 /**
+ * An order's item groups in the form D1 keeps them (`order_reserved`, `order_waiting_groups`),
+ * serialized once per projection: the statements bind it, and the order object compares it with
+ * the previous projection's to leave out what did not change.
+ */
+export interface StoredItemGroups {
+  process: string;
+  /** The reserved SKUs' JSON in chunks that cover the SKU range; one empty chunk when none. */
+  reserved: SkuChunk[];
+  /** Whether the order holds any SKU (it has no `order_reserved` row when not). */
+  holds: boolean;
+  /** The waiting groups' JSON, `[[state, since, units], ...]`. */
+  waiting: string;
+  /** No group waits (the order has no `order_waiting_groups` row then). */
+  idle: boolean;
+}
+
+export function storedItemGroups(groups: ItemGroups): StoredItemGroups {
+  return {
+    process: groups.process,
+    reserved: skuChunks(groups.reserved),
+    holds: groups.reserved.length > 0,
+    waiting: JSON.stringify(groups.waiting.map((g) => [g.state, g.since, g.quantity])),
+    idle: groups.waiting.length === 0,
+  };
+}
+
+/**
  * The statements that bring D1's reservation and waiting figures to this projection's item
  * groups; they run in the projection's batch right after the order row is written.
  *
@@ -79,7 +106,7 @@ export function itemGroupStatements(
   d1: D1Database,
   reference: string,
   version: number,
-  groups: ItemGroups,
+  groups: StoredItemGroups,
   unchanged: { reserved: boolean; waiting: boolean } = { reserved: false, waiting: false },
 ): D1PreparedStatement[] {
   // Every statement: ?1 the order, ?2 its version (SQLite wants exactly the parameters a
@@ -89,7 +116,7 @@ export function itemGroupStatements(
     d1.prepare(text).bind(reference, version, ...rest);
   const statements: D1PreparedStatement[] = [];
   if (!unchanged.reserved) {
-    const chunks = skuChunks(groups.reserved);
+    const chunks = groups.reserved;
     // First the totals, by the difference to the SKUs the order held (read before they change):
     // each chunk's new SKUs (?3) against the old ones in its range (?4 inclusive, ?5 exclusive).
     for (const chunk of chunks)
@@ -113,7 +140,7 @@ export function itemGroupStatements(
         ),
       );
     // Then the order's rows: one per chunk, none when it holds nothing.
-    const kept = groups.reserved.length === 0 ? [] : chunks;
+    const kept = groups.holds ? chunks : [];
     for (const [i, chunk] of kept.entries())
       statements.push(
         statement(
@@ -135,7 +162,7 @@ export function itemGroupStatements(
   if (unchanged.waiting) return statements;
   // At most one group per item (10,000, each under 100 bytes): one row's worth.
   statements.push(
-    groups.waiting.length === 0
+    groups.idle
       ? statement(`DELETE FROM order_waiting_groups WHERE order_reference = ?1 AND ${newest}`)
       : statement(
           `INSERT INTO order_waiting_groups (order_reference, process, groups)
@@ -144,7 +171,7 @@ export function itemGroupStatements(
             groups = excluded.groups
           WHERE process IS NOT excluded.process OR groups IS NOT excluded.groups`,
           groups.process,
-          JSON.stringify(groups.waiting.map((g) => [g.state, g.since, g.quantity])),
+          groups.waiting,
         ),
   );
   return statements;

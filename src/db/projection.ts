@@ -1,6 +1,5 @@
-import type { ItemGroups } from "../engine/item-groups";
 import type { OrderSummaryRow } from "../engine/summary";
-import { itemGroupStatements } from "./item-groups";
+import { itemGroupStatements, type StoredItemGroups } from "./item-groups";
 import type { erpDeliveries } from "./schema";
 
 /** An ERP delivery as the order object reports it to D1. */
@@ -16,7 +15,7 @@ export interface ProjectionParts {
   /** ERP deliveries whose state D1 does not have yet (each guarded by its own revision). */
   exports: DeliveryRow[];
   /** The order's reserved units and waiting items (guarded by the version this batch wrote). */
-  itemGroups: ItemGroups;
+  itemGroups: StoredItemGroups;
   /**
    * What is as the order's previous projection (one D1 took) left it: no statement is sent for
    * it. Only the order object knows, and only while it runs: after a restart all is sent.

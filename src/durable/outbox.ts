@@ -1,3 +1,4 @@
+import { storedItemGroups } from "../db/item-groups";
 import { type DeliveryRow, projectOrder } from "../db/projection";
 import type { OrderView } from "../domain/view";
 import { itemGroups } from "../engine/item-groups";
@@ -239,10 +240,10 @@ export class Outbox {
         const process = this.context.process(state);
         const summary = summaryRow(state, process, now, this.deadEffects());
         const exports = this.store.unprojectedExports();
-        const groups = itemGroups(state, process);
+        const groups = storedItemGroups(itemGroups(state, process));
         const parts: ProjectedParts = {
-          reserved: JSON.stringify(groups.reserved),
-          waiting: JSON.stringify(groups.waiting),
+          reserved: groups.reserved.map((chunk) => chunk.json).join(),
+          waiting: groups.waiting,
           customOrderReference: summary.customOrderReference,
         };
         const last = this.lastProjected;

@@ -1,6 +1,7 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { storedItemGroups } from "../../src/db/item-groups";
 import { projectOrder } from "../../src/db/projection";
 import type { OrderSummaryRow } from "../../src/engine/summary";
 import { ORDER_RESERVED_ROWS, ORDER_WAITING_ROWS } from "../helpers";
@@ -117,11 +118,11 @@ describe("migration 0009 (the compact read model)", () => {
     const kept = skus.slice(1000);
     await projectOrder(db, order("ORD-M1", 2), {
       exports: [],
-      itemGroups: {
+      itemGroups: storedItemGroups({
         process: "payment@1",
         reserved: kept.map((sku) => ({ sku, quantity: 2 })),
         waiting: [{ state: "paid", since: 1000, quantity: 1000 }],
-      },
+      }),
     });
     const totals = await all<{ sku: string; reserved: number }>(
       "SELECT sku, reserved FROM sku_reservations WHERE sku IN ('M-0000', 'M-0999', 'M-1000', 'M-1499')",

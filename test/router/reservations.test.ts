@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { storedItemGroups } from "../../src/db/item-groups";
 import { projectOrder } from "../../src/db/projection";
 import type { ItemGroups } from "../../src/engine/item-groups";
 import type { OrderSummaryRow } from "../../src/engine/summary";
@@ -115,7 +116,10 @@ describe("reservations.get", () => {
     });
     const row = (version: number) => summary("ORD-LATE", version);
     const project = (version: number, quantity: number) =>
-      projectOrder(env.DB, row(version), { exports: [], itemGroups: groups(quantity) });
+      projectOrder(env.DB, row(version), {
+        exports: [],
+        itemGroups: storedItemGroups(groups(quantity)),
+      });
     await project(3, 4);
     expect(await d1Reserved("RES-LATE")).toBe(4);
     // The same projection again (a retry after a lost answer) changes nothing, not even a row.
@@ -143,13 +147,13 @@ describe("reservations.get", () => {
     const project = (version: number, quantityOf: (i: number) => number) =>
       projectOrder(env.DB, summary(reference, version), {
         exports: [],
-        itemGroups: {
+        itemGroups: storedItemGroups({
           process: "payment@1",
           reserved: skus.flatMap((sku, i) =>
             quantityOf(i) > 0 ? [{ sku, quantity: quantityOf(i) }] : [],
           ),
           waiting: [],
-        },
+        }),
       });
     await project(1, () => 2);
     await project(2, (i) => (i % 3 === 0 ? 0 : i % 3));
