@@ -1,5 +1,6 @@
 // Talking to the worker as its callers do: HS256 tokens, plain-JSON tRPC over HTTP.
 import { sign } from "hono/jwt";
+import { address } from "../test/order-input.ts";
 
 export async function mintToken(secret, role, sub, ttlSeconds = 4 * 3600) {
   const iat = Math.floor(Date.now() / 1000);
@@ -69,15 +70,6 @@ export function api(baseUrl) {
     floor: (key) => bench(`/bench/floor?key=${encodeURIComponent(key)}`, "POST"),
   };
 }
-
-const address = {
-  firstName: "Ada",
-  lastName: "Lovelace",
-  address1: "Julie-Wolfthorn-Str. 1",
-  zipCode: "10115",
-  city: "Berlin",
-  country: "DE",
-};
 
 /**
  * A valid placement (the shape of test/helpers.ts `orderInput`): one shipment, `lines` lines,

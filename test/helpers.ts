@@ -7,6 +7,7 @@ import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
 import type { OrderObject } from "../src/durable/order-object";
+import type { OrderSummaryRow } from "../src/engine/summary";
 import worker from "../src/index";
 import type { TriggerEvent } from "../src/machines/registry";
 import { orderReferenceFor } from "../src/router/orders";
@@ -184,3 +185,29 @@ export const ORDER_RESERVED_ROWS = `(SELECT o.order_reference, json_extract(r.va
 export const ORDER_WAITING_ROWS = `(SELECT w.order_reference, json_extract(g.value, '$[0]') AS state,
   json_extract(g.value, '$[1]') AS since, json_extract(g.value, '$[2]') AS quantity
   FROM order_waiting_groups w, json_each(w.groups) g)`;
+
+/** An order's summary row as a projection writes it, for tests that project by hand. */
+export const summaryRowFor = (
+  reference: string,
+  version: number,
+  overrides: Partial<OrderSummaryRow> = {},
+): OrderSummaryRow => ({
+  reference,
+  customerReference: "projections",
+  customOrderReference: null,
+  state: "paid",
+  itemStates: {},
+  grandTotal: 1,
+  currency: "EUR",
+  placedAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+  cancellableUntil: "2026-01-01T00:30:00.000Z",
+  itemsCancellable: false,
+  customerVisible: true,
+  customerEmail: "",
+  customerName: "",
+  skus: "",
+  deadEffects: null,
+  version,
+  ...overrides,
+});

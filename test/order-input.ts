@@ -1,17 +1,19 @@
 import type { PlaceOrderInput } from "../src/domain/inputs";
 
+/** The customer's address in every test placement (billing and shipping). */
+export const address = {
+  firstName: "Ada",
+  lastName: "Lovelace",
+  address1: "Julie-Wolfthorn-Str. 1",
+  zipCode: "10115",
+  city: "Berlin",
+  country: "DE",
+};
+
 let counter = 0;
 /** A valid placement: `lines` lines of 2 units each, in one shipment unless told otherwise. */
 export function orderInput(overrides: Partial<PlaceOrderInput> = {}, lines = 2): PlaceOrderInput {
   counter += 1;
-  const address = {
-    firstName: "Ada",
-    lastName: "Lovelace",
-    address1: "Julie-Wolfthorn-Str. 1",
-    zipCode: "10115",
-    city: "Berlin",
-    country: "DE",
-  };
   return {
     idempotencyKey: `key-${Date.now()}-${counter}-${Math.random()}`,
     customer: {

@@ -2,9 +2,9 @@ import { test as base, expect, type Page } from "@playwright/test";
 import { createOrderClient } from "../../src/client";
 import type { PlaceOrderInput } from "../../src/domain/inputs";
 import { mintToken } from "../e2e/server";
-import { orderInput } from "../order-input";
+import { address, orderInput } from "../order-input";
 
-export { expect };
+export { address, expect };
 
 type Client = ReturnType<typeof createOrderClient>;
 export type Order = Awaited<ReturnType<Client["orders"]["get"]["query"]>>;
@@ -25,15 +25,6 @@ interface Fixtures {
 /** A word no other test's orders carry, for searching among everything the server holds. */
 export const unique = (prefix: string) =>
   `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`.toUpperCase();
-
-export const address = {
-  firstName: "Ada",
-  lastName: "Lovelace",
-  address1: "Julie-Wolfthorn-Str. 1",
-  zipCode: "10115",
-  city: "Berlin",
-  country: "DE",
-};
 
 export const test = base.extend<Fixtures>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixtures a fixture uses from this pattern

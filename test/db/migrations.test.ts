@@ -3,8 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { storedItemGroups } from "../../src/db/item-groups";
 import { projectOrder } from "../../src/db/projection";
-import type { OrderSummaryRow } from "../../src/engine/summary";
-import { ORDER_RESERVED_ROWS, ORDER_WAITING_ROWS } from "../helpers";
+import { ORDER_RESERVED_ROWS, ORDER_WAITING_ROWS, summaryRowFor } from "../helpers";
 
 const db = env.MIGRATION_DB;
 const before = (name: string) => env.TEST_MIGRATIONS.filter((m) => m.name < name);
@@ -15,25 +14,12 @@ const all = <T>(query: string, ...args: unknown[]) =>
     .all<T>()
     .then((r) => r.results);
 
-const order = (reference: string, version: number): OrderSummaryRow => ({
-  reference,
-  customerReference: "migrated",
-  customOrderReference: reference === "ORD-M1" ? "ERP-M1" : null,
-  state: "paid",
-  itemStates: { paid: 1 },
-  grandTotal: 1,
-  currency: "EUR",
-  placedAt: "2026-01-01T00:00:00.000Z",
-  updatedAt: "2026-01-01T00:00:00.000Z",
-  cancellableUntil: "2026-01-01T00:30:00.000Z",
-  itemsCancellable: false,
-  customerVisible: true,
-  customerEmail: "",
-  customerName: "",
-  skus: "",
-  deadEffects: null,
-  version,
-});
+const order = (reference: string, version: number) =>
+  summaryRowFor(reference, version, {
+    customerReference: "migrated",
+    customOrderReference: reference === "ORD-M1" ? "ERP-M1" : null,
+    itemStates: { paid: 1 },
+  });
 
 describe("migration 0009 (the compact read model)", () => {
   it("carries every reservation, waiting group and ERP delivery over, and projections go on from them", async () => {

@@ -4,6 +4,7 @@ import { captureTransport, type Mail, type MailTransport } from "../../src/mail/
 import { backoffSeconds, retryPolicyFromEnv } from "../../src/queue/invoices";
 import { TEMPLATE_VERSION } from "../../src/queue/render";
 import { clientAs } from "../helpers";
+import { address } from "../order-input";
 import {
   allocatedNumber,
   consume as consumeWith,
@@ -159,14 +160,6 @@ describe("invoice consumer, end to end", () => {
   });
 
   it("bills the order without its cancelled items and the expense of a shipment left with none", async () => {
-    const address = {
-      firstName: "Ada",
-      lastName: "Lovelace",
-      address1: "Julie-Wolfthorn-Str. 1",
-      zipCode: "10115",
-      city: "Berlin",
-      country: "DE",
-    };
     const order = await place({
       shipments: [
         {

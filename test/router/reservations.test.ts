@@ -3,8 +3,14 @@ import { describe, expect, it } from "vitest";
 import { storedItemGroups } from "../../src/db/item-groups";
 import { projectOrder } from "../../src/db/projection";
 import type { ItemGroups } from "../../src/engine/item-groups";
-import type { OrderSummaryRow } from "../../src/engine/summary";
-import { call, clientAs, ORDER_RESERVED_ROWS, orderInput, tokenFor } from "../helpers";
+import {
+  call,
+  clientAs,
+  ORDER_RESERVED_ROWS,
+  orderInput,
+  summaryRowFor,
+  tokenFor,
+} from "../helpers";
 
 const line = (sku: string, quantity: number, isQuantitySplittable = true) => ({
   sku,
@@ -35,26 +41,8 @@ async function d1Reserved(sku: string): Promise<number> {
   return sum?.n ?? 0;
 }
 
-/** An order's summary row as a projection writes it (only the version matters here). */
-const summary = (reference: string, version: number): OrderSummaryRow => ({
-  reference,
-  customerReference: "projections",
-  customOrderReference: null,
-  state: "paid",
-  itemStates: {},
-  grandTotal: 1,
-  currency: "EUR",
-  placedAt: "2026-01-01T00:00:00.000Z",
-  updatedAt: "2026-01-01T00:00:00.000Z",
-  cancellableUntil: "2026-01-01T00:30:00.000Z",
-  itemsCancellable: false,
-  customerVisible: true,
-  customerEmail: "",
-  customerName: "",
-  skus: "",
-  deadEffects: null,
-  version,
-});
+/** An order's summary row (only the version matters here). */
+const summary = (reference: string, version: number) => summaryRowFor(reference, version);
 
 describe("reservations.get", () => {
   it("counts units in reserved states across orders; cancels and shipping release them", async () => {
