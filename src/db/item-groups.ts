@@ -32,8 +32,9 @@ interface SkuChunk {
 }
 
 /**
- * Sorted SKUs cut into chunks that cover the whole SKU range between them, so each chunk's
- * statements can replace the order's rows in its range without seeing the other chunks.
+ * Sorted SKUs cut into chunks that cover the whole SKU range between them (none when there are
+ * no SKUs), so each chunk's delta statement compares it with the order's old SKUs in its range
+ * without seeing the other chunks.
  */
 export function skuChunks(reserved: ReservedSku[]): SkuChunk[] {
   const sorted = [...reserved].sort((a, b) => byCodePoint(a.sku, b.sku));
@@ -52,7 +53,6 @@ export function skuChunks(reserved: ReservedSku[]): SkuChunk[] {
       bytes += size;
     }
   }
-  if (parts.length === 0) return [{ from: null, to: null, json: "[]" }];
   return parts.map((part, i) => ({
     from: i === 0 ? null : part.first,
     to: parts[i + 1]?.first ?? null,
@@ -67,23 +67,20 @@ export function skuChunks(reserved: ReservedSku[]): SkuChunk[] {
  */
 export interface StoredItemGroups {
   process: string;
-  /** The reserved SKUs' JSON in chunks that cover the SKU range; one empty chunk when none. */
+  /** The reserved SKUs' JSON in chunks that cover the SKU range; none when it holds nothing. */
   reserved: SkuChunk[];
-  /** Whether the order holds any SKU (it has no `order_reserved` row when not). */
-  holds: boolean;
-  /** The waiting groups' JSON, `[[state, since, units], ...]`. */
+  /** The waiting groups' JSON, `[[state, since, units], ...]`; `[]` when nothing waits. */
   waiting: string;
-  /** No group waits (the order has no `order_waiting_groups` row then). */
-  idle: boolean;
 }
+
+/** The whole SKU range with nothing in it: the delta that releases all an order held. */
+const NOTHING_HELD: SkuChunk = { from: null, to: null, json: "[]" };
 
 export function storedItemGroups(groups: ItemGroups): StoredItemGroups {
   return {
     process: groups.process,
     reserved: skuChunks(groups.reserved),
-    holds: groups.reserved.length > 0,
     waiting: JSON.stringify(groups.waiting.map((g) => [g.state, g.since, g.quantity])),
-    idle: groups.waiting.length === 0,
   };
 }
 
@@ -119,7 +116,7 @@ export function itemGroupStatements(
     const chunks = groups.reserved;
     // First the totals, by the difference to the SKUs the order held (read before they change):
     // each chunk's new SKUs (?3) against the old ones in its range (?4 inclusive, ?5 exclusive).
-    for (const chunk of chunks)
+    for (const chunk of chunks.length > 0 ? chunks : [NOTHING_HELD])
       statements.push(
         statement(
           `INSERT INTO sku_reservations (sku, reserved)
@@ -140,8 +137,7 @@ export function itemGroupStatements(
         ),
       );
     // Then the order's rows: one per chunk, none when it holds nothing.
-    const kept = groups.holds ? chunks : [];
-    for (const [i, chunk] of kept.entries())
+    for (const [i, chunk] of chunks.entries())
       statements.push(
         statement(
           `INSERT INTO order_reserved (order_reference, chunk, skus) SELECT ?1, ?3, ?4 WHERE ${newest}
@@ -154,7 +150,7 @@ export function itemGroupStatements(
     statements.push(
       statement(
         `DELETE FROM order_reserved WHERE order_reference = ?1 AND chunk >= ?3 AND ${newest}`,
-        kept.length,
+        chunks.length,
       ),
     );
   }
@@ -162,7 +158,7 @@ export function itemGroupStatements(
   if (unchanged.waiting) return statements;
   // At most one group per item (10,000, each under 100 bytes): one row's worth.
   statements.push(
-    groups.idle
+    groups.waiting === "[]"
       ? statement(`DELETE FROM order_waiting_groups WHERE order_reference = ?1 AND ${newest}`)
       : statement(
           `INSERT INTO order_waiting_groups (order_reference, process, groups)
