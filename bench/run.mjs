@@ -21,6 +21,7 @@
 //   BENCH_PAGE_RUNS              cold loads of the 10,000-line order page      5
 //   CHROMIUM_PATH                Chromium for the back-office page       /usr/bin/chromium
 //   BENCH_PROFILE                0 skips the CPU profile at the end            1
+//   BENCH_PROFILE_DIR            also writes each raw .cpuprofile there (DevTools)  -
 //   BENCH_LOG_LEVEL              wrangler dev --log-level                      warn
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -64,6 +65,7 @@ const config = {
     .filter(Boolean),
   logLevel: process.env.BENCH_LOG_LEVEL || "warn",
   profile: process.env.BENCH_PROFILE !== "0",
+  profileDir: process.env.BENCH_PROFILE_DIR || "",
 };
 const runs = (scenario) => config.only.includes(scenario);
 
@@ -1376,6 +1378,10 @@ async function profileScenario() {
         load({ url: server.url, connections, duration, request }),
       );
       profiled.push({ label, result, ...attribute(profile, sourceOf) });
+      if (config.profileDir) {
+        const file = `${label.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`;
+        await writeFile(join(config.profileDir, file), JSON.stringify(profile));
+      }
     }
     const cpu = (p) => p.busyMs / Math.max(1, p.result.requests);
     out(

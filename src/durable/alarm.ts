@@ -16,7 +16,8 @@ export class AlarmScheduler {
 
   constructor(
     private readonly storage: DurableObjectStorage,
-    private readonly nextWakeUp: (notBefore?: number) => number | null,
+    /** When to wake, given what the caller may have just read (`known`, else read it now). */
+    private readonly nextWakeUp: (notBefore?: number, known?: number | null) => number | null,
   ) {}
 
   /** The platform consumed the alarm that woke us: whatever comes next must be armed anew. */
@@ -27,10 +28,11 @@ export class AlarmScheduler {
   /**
    * Arms the alarm for the next wake-up (not before the backoff after a failure). `notBefore`
    * (service time): a drain is about to deliver what is due now, so the alarm is only its
-   * safety net and must not wake the object alongside it.
+   * safety net and must not wake the object alongside it. `known`: the next wake-up as the
+   * caller has just read it (saves reading it again).
    */
-  async arm(notBefore?: number): Promise<void> {
-    let next = this.nextWakeUp(notBefore);
+  async arm(notBefore?: number, known?: number | null): Promise<void> {
+    let next = this.nextWakeUp(notBefore, known);
     if (next !== null && this.failures > 0) next = Math.max(next, this.notBefore);
     if (next === this.armedAt) return;
     if (next === null) await this.storage.deleteAlarm();

@@ -130,8 +130,8 @@ export class OrderObject extends DurableObject<Env> {
       exportUrl: () => this.seam.erpExportUrl,
       settled: () => this.alarms.arm(),
     });
-    this.alarms = new AlarmScheduler(ctx.storage, (notBefore) => {
-      let next = this.store.nextWakeUp(IDEMPOTENCY_TTL_MS);
+    this.alarms = new AlarmScheduler(ctx.storage, (notBefore, known) => {
+      let next = known !== undefined ? known : this.store.nextWakeUp(IDEMPOTENCY_TTL_MS);
       // Only what is due now is the drain's; a later moment (a spaced projection) stays exact.
       if (next !== null && notBefore !== undefined && next <= this.now())
         next = Math.max(next, notBefore);
@@ -558,12 +558,15 @@ export class OrderObject extends DurableObject<Env> {
   private async afterWrite() {
     // An object without an order has nothing to wake for, and must not write even that.
     if (!this.pipeline.order()) return;
-    // The drain below delivers what is due now; the alarm waits in case it cannot (the object
-    // restarts meanwhile), and the drain re-arms it for what comes next when it is done.
-    // On a whole second, so a burst of commands arms the same moment (storage is touched once).
-    await this.alarms.arm(Math.ceil((this.now() + DRAIN_GRACE_MS) / 1000) * 1000);
+    // One read tells both what is due now and when to wake next. The drain delivers what is
+    // due now; the alarm waits in case it cannot (the object restarts meanwhile), and the drain
+    // re-arms it for what comes next when it is done. On a whole second, so a burst of commands
+    // arms the same moment (storage is touched once).
+    const schedule = this.store.schedule(IDEMPOTENCY_TTL_MS);
+    await this.alarms.arm(Math.ceil((this.now() + DRAIN_GRACE_MS) / 1000) * 1000, schedule.next);
     await this.reportNextTimer();
-    this.ctx.waitUntil(this.outbox.drain());
+    const now = this.now();
+    if (schedule.rows.some((row) => row.nextAt <= now)) this.ctx.waitUntil(this.outbox.drain());
   }
 
   /** Under CLOCK=adjustable, tells the clock when this order's earliest timer is due. */

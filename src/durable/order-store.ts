@@ -194,6 +194,17 @@ export interface OutboxRow {
   sequence: number | null;
 }
 
+/** An outbox row waiting for its moment. */
+export interface ScheduledRow extends OutboxRow {
+  nextAt: number;
+}
+
+/** What waits for a moment, and the earliest moment anything is due (null: nothing). */
+export interface Schedule {
+  rows: ScheduledRow[];
+  next: number | null;
+}
+
 /** An ERP delivery as D1's index of deliveries keeps it. */
 export interface ExportRow {
   sequence: number;
@@ -463,43 +474,33 @@ export class OrderStore {
   }
 
   /**
-   * One pending projection per order: a newer version replaces the one waiting (and revives a
-   * dead one: a new change deserves a new round of attempts).
+   * One projection row per order, kept for the order's life: a request makes it pending (a
+   * newer version replaces the one waiting; a dead or done row starts a new round of attempts),
+   * delivery marks it `done`. One row rewritten in place, never deleted and inserted anew.
    */
   requestProjection(version: number, dueAt: number, now: number) {
     this.exec(
       `INSERT INTO outbox (kind, dedupe_key, payload, next_at, created_at)
        VALUES ('projection', 'projection', ?, ?, ?)
        ON CONFLICT (dedupe_key) DO UPDATE SET payload = excluded.payload,
-         next_at = CASE WHEN outbox.status = 'dead' THEN excluded.next_at
-                   ELSE MIN(COALESCE(outbox.next_at, excluded.next_at), excluded.next_at) END,
-         attempts = CASE WHEN outbox.status = 'dead' THEN 0 ELSE outbox.attempts END,
+         next_at = CASE WHEN outbox.status = 'pending'
+                   THEN MIN(COALESCE(outbox.next_at, excluded.next_at), excluded.next_at)
+                   ELSE excluded.next_at END,
+         attempts = CASE WHEN outbox.status = 'pending' THEN outbox.attempts ELSE 0 END,
+         created_at = CASE WHEN outbox.status = 'done' THEN excluded.created_at
+                      ELSE outbox.created_at END,
          status = 'pending'`,
       // A fresh payload per request: a projection in flight is then not taken as the last one
-      // (outboxDone deletes the row only if nobody asked again meanwhile).
+      // (outboxDone finishes the row only if nobody asked again meanwhile).
       JSON.stringify({ version, request: crypto.randomUUID() }),
       dueAt,
       now,
     );
   }
 
+  /** Outbox rows due at `now`, in the order they were written. */
   dueOutbox(now: number): OutboxRow[] {
-    if (!this.hasSchema) return [];
-    return this.exec(
-      `SELECT id, kind, payload, attempts, sequence FROM outbox
-       WHERE status = 'pending' AND next_at IS NOT NULL AND next_at <= ?
-         AND (kind != 'erp' OR sequence = ${EXPORT_HEAD})
-       ORDER BY id`,
-      now,
-    )
-      .toArray()
-      .map((r) => ({
-        id: num(r, "id"),
-        kind: outboxKind.parse(str(r, "kind")),
-        payload: str(r, "payload"),
-        attempts: num(r, "attempts"),
-        sequence: optNum(r, "sequence"),
-      }));
+    return this.schedule(0).rows.filter((row) => row.nextAt <= now);
   }
 
   /** An ERP delivery got its 2xx: kept as `delivered` (the sequence goes on from it). */
@@ -572,9 +573,19 @@ export class OrderStore {
     return row ? { id: num(row, "id"), ...exportRow(row) } : null;
   }
 
-  /** Done: removed, unless a newer projection replaced the payload in the meantime. */
+  /**
+   * Done, unless a newer request replaced the payload in the meantime: removed, or for the
+   * projection, whose row stays for the next request, marked `done`.
+   */
   outboxDone(row: OutboxRow) {
-    this.exec(`DELETE FROM outbox WHERE id = ? AND payload = ?`, row.id, row.payload);
+    if (row.kind === "projection")
+      this.exec(
+        `UPDATE outbox SET status = 'done', next_at = NULL, attempts = 0, last_error = NULL,
+           last_attempt_at = NULL WHERE id = ? AND payload = ?`,
+        row.id,
+        row.payload,
+      );
+    else this.exec(`DELETE FROM outbox WHERE id = ? AND payload = ?`, row.id, row.payload);
   }
 
   /** A failed attempt: retried at `nextAt`, or `dead` when `nextAt` is null. */
@@ -608,7 +619,7 @@ export class OrderStore {
     if (!this.hasSchema) return [];
     return this.exec(
       `SELECT id, kind, status, attempts, created_at, last_attempt_at, next_at, last_error
-       FROM outbox WHERE status != 'delivered' ORDER BY id`,
+       FROM outbox WHERE status IN ('pending', 'dead') ORDER BY id`,
     )
       .toArray()
       .map((r) => ({
@@ -624,20 +635,41 @@ export class OrderStore {
   }
 
   /**
-   * The earliest moment something is due: a timer, an outbox attempt, or the expiry of an
-   * idempotency record (`idempotencyTtl` after it was written).
+   * What waits for a moment, in one read: the outbox rows that may be attempted (of the ERP
+   * deliveries only the head of the stream), in the order they were written, and the earliest
+   * moment anything is due: one of them, a timer, or the expiry of an idempotency record
+   * (`idempotencyTtl` after it was written).
    */
-  nextWakeUp(idempotencyTtl: number): number | null {
-    if (!this.hasSchema) return null;
-    const row = this.exec(
-      `SELECT MIN(t) AS t FROM (
-         SELECT MIN(due_at) AS t FROM timers
-         UNION ALL SELECT MIN(next_at) FROM outbox WHERE status = 'pending' AND next_at IS NOT NULL
-           AND (kind != 'erp' OR sequence = ${EXPORT_HEAD})
-         ${this.hasIdempotency ? "UNION ALL SELECT MIN(at) + ? FROM idempotency" : ""})`,
+  schedule(idempotencyTtl: number): Schedule {
+    if (!this.hasSchema) return { rows: [], next: null };
+    const rows: ScheduledRow[] = [];
+    let next: number | null = null;
+    for (const r of this.exec(
+      `SELECT id, kind, payload, attempts, sequence, next_at FROM outbox
+       WHERE status = 'pending' AND next_at IS NOT NULL AND (kind != 'erp' OR sequence = ${EXPORT_HEAD})
+       UNION ALL SELECT NULL, 'timer', NULL, NULL, NULL, MIN(due_at) FROM timers
+       ${this.hasIdempotency ? "UNION ALL SELECT NULL, 'idempotency', NULL, NULL, NULL, MIN(at) + ? FROM idempotency" : ""}
+       ORDER BY 1`,
       ...(this.hasIdempotency ? [idempotencyTtl] : []),
-    ).one();
-    return optNum(row, "t");
+    )) {
+      const at = optNum(r, "next_at");
+      if (at !== null && (next === null || at < next)) next = at;
+      if (r.id === null || at === null) continue;
+      rows.push({
+        id: num(r, "id"),
+        kind: outboxKind.parse(str(r, "kind")),
+        payload: str(r, "payload"),
+        attempts: num(r, "attempts"),
+        sequence: optNum(r, "sequence"),
+        nextAt: at,
+      });
+    }
+    return { rows, next };
+  }
+
+  /** The earliest moment something is due (see `schedule`). */
+  nextWakeUp(idempotencyTtl: number): number | null {
+    return this.schedule(idempotencyTtl).next;
   }
 
   /**

@@ -55,7 +55,7 @@ export interface OutboxContext {
   db(): D1Database;
   /** Where ERP events go (`env.ERP_EXPORT_URL` in production); empty: they wait. */
   exportUrl(): string;
-  /** Called after every drain: the next attempt needs an alarm. */
+  /** Called after a drain that delivered or attempted something: the next attempt needs an alarm. */
   settled(): Promise<void>;
 }
 
@@ -135,7 +135,11 @@ export class Outbox {
   private async drainRounds() {
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
       const due = this.store.dueOutbox(this.context.now());
-      if (due.length === 0) break;
+      if (due.length === 0) {
+        // Nothing delivered, nothing changed: the alarm stays as it was armed.
+        if (round === 0) return;
+        break;
+      }
       // Mails the capture store keeps in D1 ride in the projection's batch: one D1 call.
       const riders =
         due.some((row) => row.kind === "projection") && this.env.MAIL_TRANSPORT === "capture"
