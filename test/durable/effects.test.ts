@@ -83,3 +83,48 @@ describe("effects that keep failing", () => {
     expect((refused as Error).message).toContain("is not dead");
   });
 });
+
+describe("the projection's outbox row", () => {
+  it("is one row for the order's life: done once D1 has the order, pending again (a fresh start) when it changes", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const order = await checkout.orders.place.mutate(orderInput());
+    const stub = env.ORDERS.getByName(order.reference);
+    const projectionRows = () =>
+      runInDurableObject(stub, (_o, state) =>
+        state.storage.sql
+          .exec<{ id: number; status: string; attempts: number; next_at: number | null }>(
+            `SELECT id, status, attempts, next_at FROM outbox WHERE kind = 'projection'`,
+          )
+          .toArray(),
+      );
+    const d1Version = async () =>
+      (
+        await env.DB.prepare(`SELECT version FROM orders WHERE reference = ?`)
+          .bind(order.reference)
+          .first<{ version: number }>()
+      )?.version;
+
+    await vi.waitFor(async () => {
+      expect(await d1Version()).toBe(order.version);
+      expect(await projectionRows()).toEqual([
+        expect.objectContaining({ status: "done", attempts: 0, next_at: null }),
+      ]);
+    });
+    const [first] = await projectionRows();
+    // Done is not an effect anyone waits for: operators do not see it.
+    expect((await effectsOf(stub)).map((e) => e.kind)).not.toContain("projection");
+
+    const backoffice = await clientAs("backoffice", "ops");
+    const paid = await backoffice.orders.trigger.mutate({
+      reference: order.reference,
+      event: "pay",
+      target: { all: true },
+    });
+    await vi.waitFor(async () => {
+      expect(await d1Version()).toBe(paid.order.version);
+      expect(await projectionRows()).toEqual([
+        { id: first!.id, status: "done", attempts: 0, next_at: null },
+      ]);
+    });
+  });
+});
