@@ -36,10 +36,12 @@ function originOf(entry: string): string {
 /**
  * CORS for the tRPC API. Callers authenticate with a bearer token, never cookies, so credentials
  * stay off; a preflight is answered for the methods and headers the typed client sends, and
- * cached by the browser for ten minutes.
+ * cached by the browser for ten minutes. A call without an Origin header is no browser's
+ * cross-origin call (servers, the typed client in Node, ERP tools): it gets no CORS headers,
+ * and is spared the middleware's copies of the response; the answer still varies by Origin.
  */
-export const apiCors = (): MiddlewareHandler<{ Bindings: Env }> =>
-  cors({
+export const apiCors = (): MiddlewareHandler<{ Bindings: Env }> => {
+  const browsers = cors({
     origin: (origin, c) => {
       const allowed = parseCorsOrigins(c.env.CORS_ORIGINS);
       return allowed.has("*") || allowed.has(origin) ? origin : null;
@@ -48,3 +50,9 @@ export const apiCors = (): MiddlewareHandler<{ Bindings: Env }> =>
     allowHeaders: ["authorization", "content-type"],
     maxAge: 600,
   });
+  return async (c, next) => {
+    if (c.req.header("origin") !== undefined) return browsers(c, next);
+    await next();
+    c.res.headers.append("Vary", "Origin");
+  };
+};

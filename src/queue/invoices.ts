@@ -141,7 +141,7 @@ export async function issueInvoice(
   deps: InvoiceDeps = {},
 ): Promise<IssuedInvoice> {
   const now = deps.now ?? dates(await serviceClock(env));
-  const db = drizzle(env.DB, { schema });
+  const db = drizzle(env.DB);
   const order = env.ORDERS.getByName(orderReference);
 
   // Stored invoices are immutable: a redelivery uses the row as it is, never re-renders.

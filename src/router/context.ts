@@ -1,7 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import { verify } from "hono/jwt";
 import { z } from "zod";
-import * as schema from "../db/schema";
 import { parseDuration } from "../domain/duration";
 import { type Role, roles } from "../domain/principal";
 import { wellFormed } from "../domain/text";
@@ -44,7 +43,12 @@ export async function authenticate(
   let payload: unknown;
   try {
     // The signature only; every time claim is judged below, with one clock and one skew.
-    payload = await verify(match[1], secret, { alg: "HS256", exp: false, nbf: false, iat: false });
+    payload = await verify(match[1], await hmacKey(secret), {
+      alg: "HS256",
+      exp: false,
+      nbf: false,
+      iat: false,
+    });
   } catch {
     return refuse("the token is malformed or its signature does not verify");
   }
@@ -66,7 +70,30 @@ export async function authenticate(
   return { principal: { sub, role } };
 }
 
-export const createDb = (d1: D1Database) => drizzle(d1, { schema });
+/** Query builders only: no relational queries, so no schema to walk per request. */
+/**
+ * JWT_SECRET's HMAC key, imported once per isolate and value: importing it per request would cost
+ * as much as the verification. Kept as keys, not promises, so no request awaits another's work.
+ */
+const hmacKeys = new Map<string, CryptoKey>();
+async function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["verify"],
+    );
+    // A handful of values at most (a rotation); never a cache that grows with traffic.
+    if (hmacKeys.size >= 4) hmacKeys.clear();
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
+export const createDb = (d1: D1Database) => drizzle(d1);
 export type Db = ReturnType<typeof createDb>;
 
 /**

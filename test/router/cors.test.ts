@@ -79,6 +79,19 @@ describe("CORS on /trpc", () => {
     expect(answer.headers.get("access-control-allow-origin")).toBe("http://localhost:5173");
   });
 
+  it("answers a call without Origin (a server, the typed client in Node) with no CORS headers, varying by Origin", async () => {
+    const input = encodeURIComponent(JSON.stringify({}));
+    const call = await request(
+      `/trpc/orders.list?input=${input}`,
+      { headers: { authorization: `Bearer ${await tokenFor("backoffice", "ops")}` } },
+      "*",
+    );
+    expect(call.status).toBe(200);
+    expect(call.headers.get("access-control-allow-origin")).toBeNull();
+    expect(call.headers.get("vary")).toContain("Origin");
+    expect(await call.json()).toMatchObject({ result: { data: { orders: expect.any(Array) } } });
+  });
+
   it("gives the ERP webhook no CORS headers: it is called server to server", async () => {
     const { path, init } = preflight(SHOP, "/webhooks/erp");
     const answer = await request(path, init, SHOP);
