@@ -498,7 +498,7 @@ export class OrderStore {
     );
   }
 
-  /** Outbox rows due at `now`, in the order they were written. */
+  /** Outbox rows due at `now`, in the order `schedule` gives them. */
   dueOutbox(now: number): OutboxRow[] {
     return this.schedule(0).rows.filter((row) => row.nextAt <= now);
   }
@@ -636,7 +636,8 @@ export class OrderStore {
 
   /**
    * What waits for a moment, in one read: the outbox rows that may be attempted (of the ERP
-   * deliveries only the head of the stream), in the order they were written, and the earliest
+   * deliveries only the head of the stream), in the order they were written but the projection
+   * last (so it carries what the others' attempts changed to D1 in the same drain), and the earliest
    * moment anything is due: one of them, a timer, or the expiry of an idempotency record
    * (`idempotencyTtl` after it was written).
    */
@@ -664,7 +665,10 @@ export class OrderStore {
         nextAt: at,
       });
     }
-    return { rows, next };
+    // The projection's row is older than the effects of the change it is due for (it is
+    // kept for the order's life): written order alone would send it first.
+    const projection = rows.filter((row) => row.kind === "projection");
+    return { rows: [...rows.filter((row) => row.kind !== "projection"), ...projection], next };
   }
 
   /** The earliest moment something is due (see `schedule`). */

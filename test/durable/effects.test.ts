@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { OrderObject } from "../../src/durable/order-object";
+import { OrderStore } from "../../src/durable/order-store";
 import { retryPolicies } from "../../src/durable/outbox";
 import { orderReferenceFor } from "../../src/router/orders";
 import { clientAs, effectsOf, flakyD1, orderInput } from "../helpers";
@@ -126,5 +127,33 @@ describe("the projection's outbox row", () => {
         { id: first!.id, status: "done", attempts: 0, next_at: null },
       ]);
     });
+  });
+
+  it("goes after the effects due with it, so D1 hears in the same drain what their attempts changed", async () => {
+    const object = env.ORDERS.getByName(`SCHEDULE-${crypto.randomUUID()}`);
+    const due = await runInDurableObject(object, (_o, state) => {
+      const store = new OrderStore(state.storage);
+      const now = Date.now();
+      store.transaction(() => {
+        store.create();
+        // The projection's row is written first and kept: it has the oldest id.
+        store.requestProjection(1, now, now);
+        store.write(
+          {
+            items: [],
+            timers: [],
+            deletedTimers: [],
+            history: [],
+            effects: [{ kind: "mail", template: "order-confirmation" }],
+          },
+          1,
+          now,
+        );
+        store.requestProjection(2, now, now);
+      });
+      return store.dueOutbox(now).map((row) => ({ kind: row.kind, id: row.id }));
+    });
+    expect(due.map((row) => row.kind)).toEqual(["mail", "projection"]);
+    expect(due[1]!.id).toBeLessThan(due[0]!.id);
   });
 });
