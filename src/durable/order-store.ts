@@ -153,6 +153,10 @@ export const IDEMPOTENCY_TABLE = `CREATE TABLE IF NOT EXISTS idempotency (key TE
 /** The ERP delivery that goes next: the lowest sequence not yet delivered or given up. */
 const EXPORT_HEAD = `(SELECT MIN(sequence) FROM outbox WHERE kind = 'erp' AND status = 'pending')`;
 
+/** The schedule's row for the earliest expiry of an idempotency record (the TTL bound). */
+const IDEMPOTENCY_EXPIRY = `UNION ALL SELECT NULL, 'idempotency', NULL, NULL, NULL, MIN(at) + ?
+  FROM idempotency`;
+
 /** SQLite allows few bound parameters per statement (100 on D1): stay under them. */
 const MAX_PARAMS = 99;
 /** A stored error message is for a person: long enough to read, never a large value. */
@@ -637,9 +641,9 @@ export class OrderStore {
   /**
    * What waits for a moment, in one read: the outbox rows that may be attempted (of the ERP
    * deliveries only the head of the stream), in the order they were written but the projection
-   * last (so it carries what the others' attempts changed to D1 in the same drain), and the earliest
-   * moment anything is due: one of them, a timer, or the expiry of an idempotency record
-   * (`idempotencyTtl` after it was written).
+   * last (so it carries to D1 what the others' attempts changed, in the same drain), and the
+   * earliest moment anything is due: one of them, a timer, or the expiry of an idempotency
+   * record (`idempotencyTtl` after it was written).
    */
   schedule(idempotencyTtl: number): Schedule {
     if (!this.hasSchema) return { rows: [], next: null };
@@ -647,9 +651,10 @@ export class OrderStore {
     let next: number | null = null;
     for (const r of this.exec(
       `SELECT id, kind, payload, attempts, sequence, next_at FROM outbox
-       WHERE status = 'pending' AND next_at IS NOT NULL AND (kind != 'erp' OR sequence = ${EXPORT_HEAD})
+       WHERE status = 'pending' AND next_at IS NOT NULL
+         AND (kind != 'erp' OR sequence = ${EXPORT_HEAD})
        UNION ALL SELECT NULL, 'timer', NULL, NULL, NULL, MIN(due_at) FROM timers
-       ${this.hasIdempotency ? "UNION ALL SELECT NULL, 'idempotency', NULL, NULL, NULL, MIN(at) + ? FROM idempotency" : ""}
+       ${this.hasIdempotency ? IDEMPOTENCY_EXPIRY : ""}
        ORDER BY 1`,
       ...(this.hasIdempotency ? [idempotencyTtl] : []),
     )) {

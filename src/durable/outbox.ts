@@ -57,7 +57,7 @@ export interface OutboxContext {
   db(): D1Database;
   /** Where ERP events go (`env.ERP_EXPORT_URL` in production); empty: they wait. */
   exportUrl(): string;
-  /** Called after a drain that delivered or attempted something: the next attempt needs an alarm. */
+  /** Called after a drain that attempted something: the next attempt needs an alarm. */
   settled(): Promise<void>;
 }
 

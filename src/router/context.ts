@@ -70,7 +70,6 @@ export async function authenticate(
   return { principal: { sub, role } };
 }
 
-/** Query builders only: no relational queries, so no schema to walk per request. */
 /**
  * JWT_SECRET's HMAC key, imported once per isolate and value: importing it per request would cost
  * as much as the verification. Kept as keys, not promises, so no request awaits another's work.
@@ -93,6 +92,7 @@ async function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
+/** Query builders only: nothing uses relational queries, so no schema to walk per request. */
 export const createDb = (d1: D1Database) => drizzle(d1);
 export type Db = ReturnType<typeof createDb>;
 
