@@ -2,7 +2,7 @@ import { useState } from "react";
 import type { ManualEvent, OrderView, Target, TriggerResult } from "../api";
 import { plural } from "../format";
 import type { OrderActions } from "../order-actions";
-import { Dialog } from "./dialog";
+import { Dialog, DialogActions } from "./dialog";
 
 interface DryRun {
   event: ManualEvent;
@@ -118,17 +118,14 @@ function DryRunDialog({
           </ul>
         </>
       )}
-      <div className="actions">
+      <DialogActions onDismiss={onClose} dismiss={moved.length > 0 ? "Cancel" : "Close"}>
         {moved.length > 0 && (
           // biome-ignore lint/a11y/noAutofocus: a dialog puts focus on its main action
           <button type="button" autoFocus onClick={onConfirm}>
             Confirm {run.event}
           </button>
         )}
-        <button type="button" className="quiet" onClick={onClose}>
-          {moved.length > 0 ? "Cancel" : "Close"}
-        </button>
-      </div>
+      </DialogActions>
     </Dialog>
   );
 }

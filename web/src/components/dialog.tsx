@@ -41,3 +41,26 @@ export function Dialog({
     </dialog>
   );
 }
+
+/**
+ * A dialog's row of buttons: its main action(s) first, then the quiet button that leaves the
+ * dialog without doing anything (`dismiss`, "Cancel" unless said otherwise).
+ */
+export function DialogActions({
+  onDismiss,
+  dismiss = "Cancel",
+  children,
+}: {
+  onDismiss: () => void;
+  dismiss?: string;
+  children?: ReactNode;
+}) {
+  return (
+    <div className="actions">
+      {children}
+      <button type="button" className="quiet" onClick={onDismiss}>
+        {dismiss}
+      </button>
+    </div>
+  );
+}

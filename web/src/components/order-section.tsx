@@ -3,7 +3,7 @@ import type { Address, ManualEvent, OrderView } from "../api";
 import { dateTime, duration, money } from "../format";
 import type { OrderActions } from "../order-actions";
 import { BulkEvents } from "./bulk-events";
-import { Dialog } from "./dialog";
+import { Dialog, DialogActions } from "./dialog";
 import { StateCounts } from "./state-counts";
 
 export function AddressLines({ address }: { address: Address }) {
@@ -198,7 +198,7 @@ function CancellationWindow({ view, actions }: { view: OrderView; actions: Order
             The customer will no longer be able to cancel order {view.reference}, and confirmed
             items move on at once.
           </p>
-          <div className="actions">
+          <DialogActions onDismiss={() => setConfirming(false)} dismiss="Keep it open">
             <button
               type="button"
               // biome-ignore lint/a11y/noAutofocus: a dialog puts focus on its main action
@@ -210,10 +210,7 @@ function CancellationWindow({ view, actions }: { view: OrderView; actions: Order
             >
               Close the window
             </button>
-            <button type="button" className="quiet" onClick={() => setConfirming(false)}>
-              Keep it open
-            </button>
-          </div>
+          </DialogActions>
         </Dialog>
       )}
     </>

@@ -12,7 +12,7 @@ import {
   methodFrom,
 } from "./address-fields";
 import { BulkEvents } from "./bulk-events";
-import { Dialog } from "./dialog";
+import { Dialog, DialogActions } from "./dialog";
 import { AddressLines } from "./order-section";
 
 const isShipped = (item: ItemView) => item.flags.includes("shipped");
@@ -335,14 +335,11 @@ function EditShipmentDialog({
           Requested delivery date
           <input type="date" value={date} onChange={(e) => setDate(e.target.value)} />
         </label>
-        <div className="actions">
+        <DialogActions onDismiss={onClose}>
           <button type="submit" disabled={actions.busy}>
             Save shipment
           </button>
-          <button type="button" className="quiet" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        </DialogActions>
       </form>
     </Dialog>
   );
@@ -434,14 +431,11 @@ function MoveDialog({
             </label>
           </>
         )}
-        <div className="actions">
+        <DialogActions onDismiss={onClose}>
           <button type="submit" disabled={actions.busy}>
             {into === NEW ? "Create shipment and move" : "Move"}
           </button>
-          <button type="button" className="quiet" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        </DialogActions>
       </form>
     </Dialog>
   );
