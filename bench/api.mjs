@@ -1,6 +1,6 @@
 // Talking to the worker as its callers do: HS256 tokens, plain-JSON tRPC over HTTP.
 import { sign } from "hono/jwt";
-import { address } from "../test/order-input.ts";
+import { customer, orderInput, orderLines } from "../test/order-input.ts";
 
 export async function mintToken(secret, role, sub, ttlSeconds = 4 * 3600) {
   const iat = Math.floor(Date.now() / 1000);
@@ -72,8 +72,8 @@ export function api(baseUrl) {
 }
 
 /**
- * A valid placement (the shape of test/helpers.ts `orderInput`): one shipment, `lines` lines,
- * prepayment, so the order runs payment@1.
+ * A valid placement (test/order-input.ts `orderInput`): one shipment, `lines` lines of `quantity`
+ * units, prepayment, so the order runs payment@1.
  */
 export function placement({
   idempotencyKey,
@@ -82,35 +82,11 @@ export function placement({
   quantity = 2,
   splittable = true,
 }) {
-  return {
+  return orderInput({
     idempotencyKey,
-    customer: {
-      reference: customerReference,
-      email: "ada@example.com",
-      firstName: "Ada",
-      lastName: "Lovelace",
-    },
-    currency: "EUR",
-    priceMode: "gross",
-    paymentMethod: "prepayment",
-    billingAddress: address,
-    shipments: [
-      {
-        key: "home",
-        address,
-        method: { id: "dhl", name: "DHL Paket", carrier: "DHL", price: 490 },
-      },
-    ],
-    lines: Array.from({ length: lines }, (_, i) => ({
-      sku: `SKU-${i + 1}`,
-      name: `Product ${i + 1}`,
-      quantity,
-      unitPrice: 1190,
-      taxRate: 19,
-      isQuantitySplittable: splittable,
-      shipment: "home",
-    })),
-  };
+    customer: { ...customer, reference: customerReference },
+    lines: orderLines(lines, { quantity, splittable }),
+  });
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
