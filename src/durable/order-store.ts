@@ -504,7 +504,7 @@ export class OrderStore {
 
   /** Outbox rows due at `now`, in the order `schedule` gives them. */
   dueOutbox(now: number): OutboxRow[] {
-    return this.schedule(0).rows.filter((row) => row.nextAt <= now);
+    return this.schedule().rows.filter((row) => row.nextAt <= now);
   }
 
   /** An ERP delivery got its 2xx: kept as `delivered` (the sequence goes on from it). */
@@ -642,11 +642,12 @@ export class OrderStore {
    * What waits for a moment, in one read: the outbox rows that may be attempted (of the ERP
    * deliveries only the head of the stream), in the order they were written but the projection
    * last (so it carries to D1 what the others' attempts changed, in the same drain), and the
-   * earliest moment anything is due: one of them, a timer, or the expiry of an idempotency
-   * record (`idempotencyTtl` after it was written).
+   * earliest moment anything is due: one of them, a timer, or (given `idempotencyTtl`) the
+   * expiry of an idempotency record, that long after it was written.
    */
-  schedule(idempotencyTtl: number): Schedule {
+  schedule(idempotencyTtl?: number): Schedule {
     if (!this.hasSchema) return { rows: [], next: null };
+    const expiring = this.hasIdempotency && idempotencyTtl !== undefined;
     const rows: ScheduledRow[] = [];
     let next: number | null = null;
     for (const r of this.exec(
@@ -654,9 +655,9 @@ export class OrderStore {
        WHERE status = 'pending' AND next_at IS NOT NULL
          AND (kind != 'erp' OR sequence = ${EXPORT_HEAD})
        UNION ALL SELECT NULL, 'timer', NULL, NULL, NULL, MIN(due_at) FROM timers
-       ${this.hasIdempotency ? IDEMPOTENCY_EXPIRY : ""}
+       ${expiring ? IDEMPOTENCY_EXPIRY : ""}
        ORDER BY 1`,
-      ...(this.hasIdempotency ? [idempotencyTtl] : []),
+      ...(expiring ? [idempotencyTtl] : []),
     )) {
       const at = optNum(r, "next_at");
       if (at !== null && (next === null || at < next)) next = at;
