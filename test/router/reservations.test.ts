@@ -41,9 +41,6 @@ async function d1Reserved(sku: string): Promise<number> {
   return sum?.n ?? 0;
 }
 
-/** An order's summary row (only the version matters here). */
-const summary = (reference: string, version: number) => summaryRowFor(reference, version);
-
 describe("reservations.get", () => {
   it("counts units in reserved states across orders; cancels and shipping release them", async () => {
     const checkout = await clientAs("checkout", "shop");
@@ -102,7 +99,7 @@ describe("reservations.get", () => {
       reserved: quantity > 0 ? [{ sku: "RES-LATE", quantity }] : [],
       waiting: [{ state: "paid", since: 1_000, quantity }],
     });
-    const row = (version: number) => summary("ORD-LATE", version);
+    const row = (version: number) => summaryRowFor("ORD-LATE", version);
     const project = (version: number, quantity: number) =>
       projectOrder(env.DB, row(version), {
         exports: [],
@@ -133,7 +130,7 @@ describe("reservations.get", () => {
     );
     const reference = "ORD-CHUNKS";
     const project = (version: number, quantityOf: (i: number) => number) =>
-      projectOrder(env.DB, summary(reference, version), {
+      projectOrder(env.DB, summaryRowFor(reference, version), {
         exports: [],
         itemGroups: storedItemGroups({
           process: "payment@1",
