@@ -1058,9 +1058,11 @@ async function largeScenario() {
     for (const s of life.steps) rows.push(largeRow(`  ${s.step}`, s, s.requests, ""));
   }
   const [one, many] = byQuantity;
-  // Confirm exports the order: whether its ERP event is delivered before the step's projection
-  // or after it (then a second projection updates the delivery's row) is a race of the drain
-  // that has nothing to do with quantity, so confirm's D1 rows are shown, not compared.
+  // Confirm exports the order, and its D1 rows once depended on whether its ERP event was
+  // delivered before the step's projection or after it (then a second projection updated the
+  // delivery's row). The drain now sends the projection last, so that race is gone; confirm's
+  // rows are still shown apart, so a comeback shows as a difference there, not as a quantity
+  // effect.
   const d1Compared = (life) =>
     life.steps.filter((s) => s.step !== "confirm").reduce((n, s) => n + s.d1Rows, 0);
   const d1Confirm = (life) => life.steps.find((s) => s.step === "confirm")?.d1Rows;
