@@ -162,8 +162,9 @@ const jsonHeaders = (token) => ({
   "content-type": "application/json",
 });
 
-const floorQuery = ({ alarm = false, d1 = false, rows = 1 } = {}) =>
-  `${alarm ? "&alarm=1" : ""}${d1 ? "&d1=1" : ""}${rows > 1 ? `&rows=${rows}` : ""}`;
+/** The floor's options (bench/worker.ts FloorOptions); d1: statements in one D1 batch. */
+const floorQuery = ({ alarm = false, d1 = 0, rows = 1, mail = false } = {}) =>
+  `${alarm ? "&alarm=1" : ""}${d1 ? `&d1=${d1}` : ""}${rows > 1 ? `&rows=${rows}` : ""}${mail ? "&mail=1" : ""}`;
 
 const floorRequest = (key = "floor", options = {}) => ({
   method: "POST",
@@ -505,12 +506,12 @@ async function floorAndEventsScenario() {
     floorAlarmD1: {
       connections: 1,
       duration: extra,
-      request: floorRequest("floor-alarm-d1", { alarm: true, d1: true }),
+      request: floorRequest("floor-alarm-d1", { alarm: true, d1: 1 }),
     },
     floorIo: {
       connections: 1,
       duration: extra,
-      request: floorRequest("floor-io", { alarm: true, d1: true, rows: eventRows }),
+      request: floorRequest("floor-io", { alarm: true, d1: 1, rows: eventRows }),
     },
     get: {
       connections: 1,
@@ -648,6 +649,15 @@ async function placementsScenario() {
       `3. Placements across many orders: 1-5 lines, ${config.placementConcurrency} connections, ${config.placements} orders`,
     ),
   );
+  // What a 3-line placement writes (DO rows, D1 statements), for the floors that do as much.
+  const replay = placement({ idempotencyKey: `replay-${runId}`, lines: 3 });
+  const replayed = await client.mutate("orders.place", replay, tokens.checkout);
+  await settled(replayed.reference);
+  const placedStats = await client.stats(replayed.reference);
+  const placeRows = placedStats.doRowsWritten - schemaRows;
+  // A placement's I/O, the order's own work left out: a new object, its rows, the alarm, one
+  // D1 batch of the projection's statements, the confirmation mail over HTTP.
+  const placementIo = { alarm: true, d1: placedStats.d1Statements, rows: placeRows, mail: true };
   const slices = 4;
   const r = await measureTogether(
     "placements",
@@ -656,6 +666,11 @@ async function placementsScenario() {
         connections: config.placementConcurrency,
         duration: Math.max(1, config.duration / slices),
         request: floorNewObjectRequest(`floor-new-${runId}`),
+      },
+      io: {
+        connections: config.placementConcurrency,
+        duration: Math.max(1, config.duration / slices),
+        request: floorNewObjectRequest(`floor-new-io-${runId}`, placementIo),
       },
       place: {
         connections: config.placementConcurrency,
@@ -669,15 +684,17 @@ async function placementsScenario() {
   results.floor.newObjects = strip(r.floor);
   const rows = [
     loadRow("floor, a new object per request", r.floor, r.floor),
+    loadRow(
+      `floor + a placement's I/O (${placeRows} rows, alarm, ${placementIo.d1} D1 statements, mail)`,
+      r.io,
+      r.floor,
+    ),
     loadRow("orders.place, a new order each", r.place, r.floor),
   ];
   printLoad(rows);
+  results.placementIo = { ...placementIo, rpsRatio: rows[1].rpsRatio };
 
   out("\nWhere the time of one placement goes (sequential, interleaved with the floor):");
-  const replay = placement({ idempotencyKey: `replay-${runId}`, lines: 3 });
-  const replayed = await client.mutate("orders.place", replay, tokens.checkout);
-  await settled(replayed.reference);
-  const placeRows = (await client.stats(replayed.reference)).doRowsWritten - schemaRows;
   const extra = config.duration / 6;
   const seq = await measureTogether("placement breakdown", {
     floor: {
@@ -693,11 +710,7 @@ async function placementsScenario() {
     floorIo: {
       connections: 1,
       duration: extra,
-      request: floorNewObjectRequest(`floor-io-${runId}`, {
-        alarm: true,
-        d1: true,
-        rows: placeRows,
-      }),
+      request: floorNewObjectRequest(`floor-io-${runId}`, placementIo),
     },
     replay: {
       connections: 1,
@@ -721,7 +734,7 @@ async function placementsScenario() {
     ["floor: a new DO, one table, one INSERT", seq.floor, "1 table + 1 row"],
     ["a new OrderObject: its schema only (stats())", seq.schema, String(schemaRows)],
     [
-      `floor: a new DO + setAlarm + D1 write + ${placeRows} rows (a 3-line placement's I/O)`,
+      `floor: a new DO + ${placeRows} rows + setAlarm + D1 batch (${placementIo.d1}) + mail (a 3-line placement's I/O)`,
       seq.floorIo,
       `${placeRows}`,
     ],
@@ -755,8 +768,8 @@ async function placementsScenario() {
   target(
     "placement throughput",
     ">= 60% of floor req/s (stretch 75%)",
-    fmt.pct(rows[1].rpsRatio),
-    rows[1].rpsRatio >= 0.6,
+    fmt.pct(rows[2].rpsRatio),
+    rows[2].rpsRatio >= 0.6,
   );
 }
 

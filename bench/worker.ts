@@ -6,8 +6,9 @@
  *     whose one RPC does one INSERT;
  *   - bench-only routes, answered before the app sees the request:
  *       POST /bench/floor?key=K     one RPC to the FloorObject named K (default "floor");
- *                                   &alarm=1, &d1=1, &rows=N add an alarm, a D1 write, rows
- *                                   (FloorOptions: the pieces of an order command's I/O)
+ *                                   &alarm=1, &d1=N, &rows=N, &mail=1 add an alarm, a D1
+ *                                   batch of N rows, rows, a mail (FloorOptions: the pieces of
+ *                                   an order command's I/O)
  *       GET  /bench/stats?reference=R  the order object's stats() (DO rows it wrote, D1 rows
  *                                      its projections wrote) and all D1 rows it wrote
  *       GET  /bench/outbox?reference=R  the order object's outbox rows (effects())
@@ -37,6 +38,7 @@ import app, {
   AdjustableClock as ProductionAdjustableClock,
   OrderObject as ProductionOrderObject,
 } from "../src/index";
+import { mailTransportFromEnv } from "../src/mail/transport";
 
 export * from "../src/index";
 
@@ -97,10 +99,12 @@ export class OrderObject extends ProductionOrderObject {
     doRowsWritten: number;
     d1RowsWritten: number;
     d1AllRowsWritten: number;
+    d1Statements: number;
   }> {
     return {
       doRowsWritten: this.counters.doRows,
       d1RowsWritten: this.counters.projection.rowsWritten,
+      d1Statements: this.counters.projection.statements,
       d1AllRowsWritten: this.counters.d1.rowsWritten,
     };
   }
@@ -176,19 +180,30 @@ interface BenchEnv extends Omit<Env, "ORDERS"> {
 export interface FloorOptions {
   /** Also (re)arm an alarm, as every order command does. */
   alarm?: boolean;
-  /** Also write one D1 row after answering (ctx.waitUntil), as the projection does. */
-  d1?: boolean;
+  /**
+   * Also write D1 after answering (ctx.waitUntil), as the projection does: one batch of this
+   * many single-row INSERTs (0: none).
+   */
+  d1?: number;
   /** Rows to insert (one transaction, 99 per statement) instead of one. */
   rows?: number;
+  /**
+   * Also send one mail after answering, through the production HTTP transport (MAIL_API_URL),
+   * as a placement's confirmation does.
+   */
+  mail?: boolean;
 }
+
+/** A confirmation mail's size: the HTML of a 3-line order's confirmation is about 1.2 kB. */
+const FLOOR_MAIL_HTML = "x".repeat(1_200);
 
 /**
  * One RPC, one SQLite write: what any Durable Object request costs at least. The options add
  * the platform work an order command does besides its own writes, one piece at a time.
  */
 export class FloorObject extends DurableObject<BenchEnv> {
-  // Per object: a Durable Object's requests may share I/O, a worker's may not.
-  private d1Table: Promise<unknown> | null = null;
+  /** Whether this object's D1 batches found the bench table (its first one creates it). */
+  private d1TableKnown = false;
 
   constructor(ctx: DurableObjectState, env: BenchEnv) {
     super(ctx, env);
@@ -215,7 +230,17 @@ export class FloorObject extends DurableObject<BenchEnv> {
         }
       });
     if (options.alarm) await this.ctx.storage.setAlarm(now + 3_600_000);
-    if (options.d1) this.ctx.waitUntil(this.d1Write(now));
+    if (options.d1) this.ctx.waitUntil(this.d1Write(now, options.d1));
+    if (options.mail)
+      this.ctx.waitUntil(
+        mailTransportFromEnv(this.env).send({
+          to: "floor@bench.example",
+          bcc: [],
+          subject: "floor",
+          html: FLOOR_MAIL_HTML,
+          idempotencyKey: crypto.randomUUID(),
+        }),
+      );
     return { rowsWritten };
   }
 
@@ -223,13 +248,24 @@ export class FloorObject extends DurableObject<BenchEnv> {
     // Armed an hour ahead and re-armed by every write: never due during a run.
   }
 
-  /** One row into a bench-only D1 table (created on first use; the bench's D1 is temporary). */
-  private async d1Write(at: number) {
-    this.d1Table ??= this.env.DB.prepare(
-      "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, at INTEGER)",
-    ).run();
-    await this.d1Table;
-    await this.env.DB.prepare("INSERT INTO bench_floor (at) VALUES (?)").bind(at).run();
+  /**
+   * `statements` single-row INSERTs into a bench-only D1 table, in one batch (one D1 call, as a
+   * projection is); the first batch of an object creates the table if needed (the bench's D1 is
+   * temporary), in the same call.
+   */
+  private async d1Write(at: number, statements: number) {
+    const db = this.env.DB;
+    const inserts = Array.from({ length: statements }, () =>
+      db.prepare("INSERT INTO bench_floor (at) VALUES (?)").bind(at),
+    );
+    if (this.d1TableKnown) await db.batch(inserts);
+    else {
+      await db.batch([
+        db.prepare("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, at INTEGER)"),
+        ...inserts,
+      ]);
+      this.d1TableKnown = true;
+    }
   }
 }
 
@@ -339,8 +375,9 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
     const key = url.searchParams.get("key") || "floor";
     const options: FloorOptions = {
       alarm: url.searchParams.get("alarm") === "1",
-      d1: url.searchParams.get("d1") === "1",
+      d1: Number(url.searchParams.get("d1") || 0),
       rows: Number(url.searchParams.get("rows") || 1),
+      mail: url.searchParams.get("mail") === "1",
     };
     return json(await env.FLOOR.getByName(key).write(options));
   }
