@@ -132,7 +132,10 @@ export class Outbox {
 
   /**
    * Rounds until nothing is due: rows that became due while a delivery was awaited (a newer
-   * projection, say) go out in the same drain.
+   * projection, say) go out in the same drain. What a round delivered is marked done in one
+   * write at its end, with the alarm re-armed in the same turn: one storage commit for the
+   * round instead of one per effect (a placement's mail and projection, an invoice job and its
+   * projection). ERP deliveries are recorded at once: the projection after them reports them.
    */
   private async drainRounds() {
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
@@ -147,20 +150,24 @@ export class Outbox {
         due.some((row) => row.kind === "projection") && this.env.MAIL_TRANSPORT === "capture"
           ? due.filter((row) => row.kind === "mail")
           : [];
+      const delivered: OutboxRow[] = [];
       for (const row of due) {
         if (riders.includes(row)) continue;
         if (row.kind === "projection" && riders.length > 0) {
           // Delivered together, or (the batch failed) each attempted on its own as usual.
-          if (await this.projectWith(row, riders)) continue;
-          await this.attempt(row);
-          for (const rider of riders) await this.attempt(rider);
-        } else await this.attempt(row);
+          if (await this.projectWith(row, riders)) delivered.push(row, ...riders);
+          else for (const each of [row, ...riders]) await this.attempt(each, delivered);
+        } else await this.attempt(row, delivered);
       }
+      if (delivered.length > 0)
+        this.store.transaction(() => {
+          for (const row of delivered) this.store.outboxDone(row);
+        });
     }
     await this.context.settled();
   }
 
-  /** The projection with mails in its batch; false (nothing changed) when the batch failed. */
+  /** The projection with mails in its batch; false (nothing sent) when the batch failed. */
   private async projectWith(row: OutboxRow, mails: OutboxRow[]): Promise<boolean> {
     const state = this.context.order();
     if (!state) return false;
@@ -174,10 +181,6 @@ export class Outbox {
     } catch {
       return false;
     }
-    this.store.transaction(() => {
-      this.store.outboxDone(row);
-      for (const mail of mails) this.store.outboxDone(mail);
-    });
     return true;
   }
 
@@ -187,7 +190,11 @@ export class Outbox {
       : retryPolicies[kind];
   }
 
-  private async attempt(row: OutboxRow) {
+  /**
+   * One attempt. A delivered ERP event is recorded at once; any other delivered row joins
+   * `delivered`, which the round marks done.
+   */
+  private async attempt(row: OutboxRow, delivered: OutboxRow[]) {
     try {
       if (row.kind === "erp") {
         if (!this.context.exportUrl()) return this.parkExport(row);
@@ -197,7 +204,7 @@ export class Outbox {
         return;
       }
       await this.deliver(row);
-      this.store.outboxDone(row);
+      delivered.push(row);
     } catch (error) {
       const now = this.context.now();
       const attempts = row.attempts + 1;
