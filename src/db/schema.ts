@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
 import {
   index,
   integer,
@@ -7,6 +8,9 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+
+/** A drizzle D1 instance over these tables (query builders only: no relational queries). */
+export type Db = DrizzleD1Database;
 
 /** An attachment as the capture transport records it. */
 export interface CapturedAttachment {

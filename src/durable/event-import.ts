@@ -1,6 +1,6 @@
 import { asc, eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { eventImportReports, eventImports, orders } from "../db/schema";
+import { type Db, eventImportReports, eventImports, orders } from "../db/schema";
 import { sha256Hex } from "../domain/hash";
 import {
   type ImportEventsInput,
@@ -164,8 +164,6 @@ function countsOf(rows: ImportRowReport[]): ImportReport["counts"] {
   }
   return counts;
 }
-
-type Db = ReturnType<typeof drizzle>;
 
 /** Custom reference -> the orders that carry it (more than one: the row is ambiguous). */
 async function lookUpCustomReferences(db: Db, values: string[]) {

@@ -1,9 +1,6 @@
 import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
 
-/** A drizzle D1 instance (query builders only: nothing here uses relational queries). */
-export type Db = DrizzleD1Database;
-
 export interface Mail {
   to: string;
   bcc: string[];

@@ -1,6 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
+import type { Db } from "../db/schema";
 import * as schema from "../db/schema";
 import { parseDuration } from "../domain/duration";
 import type { Result } from "../domain/result";
@@ -10,7 +11,7 @@ import { serviceClock } from "../durable/service-clock";
 import type { InvoiceTotalsJson } from "../engine/commands";
 import { escapeHtml } from "../mail/html";
 import { INVOICE_CONTENT_TYPE, invoiceMail } from "../mail/invoice";
-import { type Db, type MailTransport, mailTransportFromEnv, parseBcc } from "../mail/transport";
+import { type MailTransport, mailTransportFromEnv, parseBcc } from "../mail/transport";
 import { type InvoiceTotals, parseSeller, renderInvoice, TEMPLATE_VERSION } from "./render";
 
 /** The body of a message on the `invoices` queue. */
