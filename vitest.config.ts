@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { startErpReceiver } from "./test/e2e/erp-receiver.ts";
@@ -27,7 +29,7 @@ const secrets = {
   ...TEST_ERP_SECRETS,
   MAIL_API_KEY: "",
   FC_SEED: process.env.FC_SEED ?? "",
-  // Explicit, so a developer's .dev.vars (CLOCK="adjustable" for npm run dev) never leaks in.
+  // wrangler.toml's value too; the projects below that need another set it over this one.
   CLOCK: "system",
   // Production sends mails (wrangler.toml); tests read them from the capture store.
   MAIL_TRANSPORT: "capture",
@@ -47,9 +49,29 @@ const OTHER_VARS = {
 // them with the standardwebhooks package; tests steer and read it per order over HTTP.
 const erpReceiver = () => startErpReceiver({ secret: TEST_ERP_SECRETS.ERP_EXPORT_SECRET });
 
+/**
+ * wrangler.toml, copied where no `.dev.vars` lies beside it, with its paths made absolute.
+ * The plugin reads the `.dev.vars` next to the config it is given, so a developer's local values
+ * (another SELLER, INVOICE_PREFIX, CLOCK ...) would otherwise reach the tests: `npm test` is
+ * hermetic, every value a test sees is wrangler.toml's or set below. A path key this does not
+ * know fails loudly (a file not found), never silently.
+ */
+function hermeticWranglerConfig(): string {
+  const root = import.meta.dirname;
+  const text = readFileSync(join(root, "wrangler.toml"), "utf8").replace(
+    /^(\s*(?:main|migrations_dir|directory)\s*=\s*)"([^"]+)"/gm,
+    (_, key: string, path: string) => `${key}${JSON.stringify(resolve(root, path))}`,
+  );
+  const configPath = join(root, "node_modules", ".cache", "edge-oms-tests", "wrangler.toml");
+  mkdirSync(dirname(configPath), { recursive: true });
+  writeFileSync(configPath, text);
+  return configPath;
+}
+
 export default defineConfig(async () => {
   const { url: ERP_EXPORT_URL } = await erpReceiver();
   const TEST_MIGRATIONS = await readD1Migrations("./migrations");
+  const configPath = hermeticWranglerConfig();
   /** A project inside workerd: its tests, with `vars` over the common bindings. */
   const workersProject = (
     name: string,
@@ -59,7 +81,7 @@ export default defineConfig(async () => {
   ) => ({
     plugins: [
       cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
+        wrangler: { configPath },
         miniflare: {
           bindings: { TEST_MIGRATIONS, ...secrets, ERP_EXPORT_URL, ...vars },
           // wrangler.toml's D1 (named again: these take the place of its list) and an empty one
