@@ -1,4 +1,4 @@
-import { address, expect, itemRow, openOrder, test, unique } from "./fixtures";
+import { address, docsScreenshot, expect, itemRow, openOrder, test, unique } from "./fixtures";
 
 const line = (sku: string, shipment: string, quantity = 2) => ({
   sku,
@@ -61,12 +61,12 @@ test("pay one item, then a shipment, then the whole order after its dry run", as
   await expect(all).toContainText("MUG-1");
   await expect(all).toContainText("2 items would be skipped");
   await expect(all).toContainText(/SHIRT-M.*paid/);
-  await page.screenshot({ path: "docs/backoffice-dry-run.png" });
+  await docsScreenshot(page, "backoffice-dry-run");
   await all.getByRole("button", { name: "Confirm pay" }).click();
   await expect(itemRow(page, "S1", "MUG-1")).toContainText("paid");
   await expect(page.getByRole("region", { name: "Order", exact: true })).toContainText("5 paid");
   await expect(page.getByRole("region", { name: "History" })).toContainText(
     "pay: payment pending → paid",
   );
-  await page.screenshot({ path: "docs/backoffice-order.png", fullPage: true });
+  await docsScreenshot(page, "backoffice-order", { fullPage: true });
 });

@@ -1,4 +1,4 @@
-import { expect, test, unique } from "./fixtures";
+import { docsScreenshot, expect, test, unique } from "./fixtures";
 
 test("finds an order by custom reference and by email, with its units per state", async ({
   page,
@@ -51,7 +51,7 @@ test("finds an order by custom reference and by email, with its units per state"
   await expect(results.getByRole("row", { name: cancelled.reference })).toContainText(
     "4 cancelled",
   );
-  await page.screenshot({ path: "docs/backoffice-orders.png" });
+  await docsScreenshot(page, "backoffice-orders");
 
   await results.getByRole("link", { name: wanted.reference }).click();
   await expect(page.getByRole("heading", { name: `Order ${wanted.reference}` })).toBeVisible();

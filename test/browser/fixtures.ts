@@ -65,6 +65,19 @@ export const test = base.extend<Fixtures>({
   ],
 });
 
+/**
+ * A screenshot for the docs: `docs/<name>.png` under `npm run screenshots`, otherwise into
+ * test-results/ (ignored by git), so `npm test` leaves the working tree as it found it.
+ */
+export async function docsScreenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<void> {
+  const dir = process.env.EDGE_OMS_SCREENSHOTS ? "docs" : "test-results/screenshots";
+  await page.screenshot({ path: `${dir}/${name}.png`, ...options });
+}
+
 /** The table row of an item, by its SKU, inside the region of its shipment. */
 export const itemRow = (page: Page, shipmentId: string, sku: string) =>
   page

@@ -1,4 +1,4 @@
-import { expect, openOrder, test, unique } from "./fixtures";
+import { docsScreenshot, expect, openOrder, test, unique } from "./fixtures";
 
 test("draws the process with this order's quantities, loading Mermaid only there", async ({
   page,
@@ -29,5 +29,5 @@ test("draws the process with this order's quantities, loading Mermaid only there
   const states = page.getByRole("table", { name: /States of payment@1/ });
   await expect(states.getByRole("row", { name: /^payment pending/ })).toContainText("4");
   await expect(states.getByRole("row", { name: /^paid/ })).toContainText("2");
-  await page.screenshot({ path: "docs/backoffice-process.png" });
+  await docsScreenshot(page, "backoffice-process");
 });
