@@ -54,11 +54,29 @@ export const test = base.extend<Fixtures>({
     async ({ page }, use) => {
       const allowed: RegExp[] = [];
       const errors: string[] = [];
+      const violations: string[] = [];
+      const unprotected: string[] = [];
+      // Every page of the app runs under its Content-Security-Policy, and breaks none of it:
+      // a violation is reported to the page (and logged by Chromium), whatever a test allows.
+      await page.addInitScript({
+        content: `document.addEventListener("securitypolicyviolation", (e) =>
+          console.error("CSP violation: " + e.effectiveDirective + " blocked " + e.blockedURI));`,
+      });
+      page.on("response", (response) => {
+        const request = response.request();
+        if (request.isNavigationRequest() && request.frame() === page.mainFrame())
+          if (!response.headers()["content-security-policy"]) unprotected.push(response.url());
+      });
       page.on("console", (message) => {
-        if (message.type() === "error") errors.push(message.text());
+        if (message.type() !== "error") return;
+        const text = message.text();
+        if (/CSP violation|Content Security Policy/.test(text)) violations.push(text);
+        else errors.push(text);
       });
       page.on("pageerror", (error) => errors.push(`uncaught: ${error.message}`));
       await use({ allow: (pattern) => allowed.push(pattern) });
+      expect(violations).toEqual([]);
+      expect(unprotected).toEqual([]);
       expect(errors.filter((e) => !allowed.some((p) => p.test(e)))).toEqual([]);
     },
     { auto: true },
