@@ -16,10 +16,17 @@ interface Fixtures {
   api: Client;
   /** Places an order through the API as the checkout does; returns its view. */
   place: (overrides?: Partial<PlaceOrderInput>, lines?: number) => Promise<Order>;
-  /** Signs the page in by link, then opens `path`. */
+  /** Signs the page in by a one-time link, then opens `path`. */
   signIn: (path?: string) => Promise<void>;
   /** Console errors the test expects (a refused request logs one); anything else fails it. */
   consoleErrors: { allow: (pattern: RegExp) => void };
+}
+
+/** A one-time sign-in link as `npm run dev` prints it: a code, valid once, for `sub`. */
+export async function signInLink(omsUrl: string, sub: string): Promise<string> {
+  const client = createOrderClient({ url: omsUrl, token: await mintToken("backoffice", sub) });
+  const { code } = await client.auth.createSignInCode.mutate();
+  return `${omsUrl}/#code=${code}`;
 }
 
 /** A word no other test's orders carry, for searching among everything the server holds. */
@@ -43,9 +50,8 @@ export const test = base.extend<Fixtures>({
     );
   },
   signIn: async ({ page, omsUrl }, use) => {
-    const token = await mintToken("backoffice", "alice");
     await use(async (path = "/") => {
-      await page.goto(`${omsUrl}/#token=${token}`);
+      await page.goto(await signInLink(omsUrl, "alice"));
       await expect(page.getByRole("heading", { name: "Orders", level: 1 })).toBeVisible();
       if (path !== "/") await page.goto(`${omsUrl}${path}`);
     });
