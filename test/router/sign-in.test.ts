@@ -24,7 +24,7 @@ describe("one-time sign-in codes", () => {
 
     const first = await signIn(code);
     expect(first.status).toBe(200);
-    const { token, expiresAt: sessionEnds } = first.body.result?.data as {
+    const { token, expiresAt: sessionEnds } = (first.body.result?.data ?? {}) as {
       token: string;
       expiresAt: string;
     };
