@@ -1319,6 +1319,121 @@ async function erpScenario() {
     `${fmt.ms(deliveredMs)} ms, ${misordered.length} out of order`,
     misordered.length === 0 && unverified.length === 0,
   );
+  await silentErp();
+}
+
+/**
+ * An ERP that never answers (each attempt open until ERP_EXPORT_TIMEOUT, 15 s) beside one that
+ * does: for orders whose export is on the wire, a cancel's time from its answer until
+ * `orders.list` and `reservations.get` show it, and an invoice-generate's until the invoice is
+ * issued (through the invoice queue, whose batches wait up to a second). Neither may wait for
+ * the ERP: with it silent they match the answering ERP's times.
+ */
+async function silentErp(orders = 10) {
+  progress(`silent ERP: ${2 * orders} orders exported, a cancel and an invoice each`);
+  const times = {
+    silent: { readModel: [], invoice: [] },
+    answering: { readModel: [], invoice: [] },
+  };
+  let stillOpen = 0;
+  for (let i = 0; i < 2 * orders; i++) {
+    const mode = i % 2 === 0 ? "silent" : "answering";
+    const input = placement({ idempotencyKey: `erp-silent-${runId}-${i}` });
+    const skus = input.lines.map((_, j) => `SILENT-${runId}-${i}-${j}`);
+    const order = await client.mutate(
+      "orders.place",
+      {
+        ...input,
+        paymentMethod: "none",
+        lines: input.lines.map((l, j) => ({ ...l, sku: skus[j] })),
+      },
+      tokens.checkout,
+    );
+    const { reference } = order;
+    await settled(reference);
+    erp.behave(reference, mode === "silent" ? { hang: true } : {});
+    await client.mutate("orders.closeCancellationWindow", { reference }, tokens.backoffice);
+    await until(
+      `the export of ${reference} on the wire`,
+      () => erp.log(reference).attempts.length > 0,
+    );
+    const item = order.items[0];
+    const cancelled = await client.mutate(
+      "orders.trigger",
+      { reference, event: "cancel", target: { items: [{ id: item.id, quantity: 1 }] } },
+      tokens.backoffice,
+    );
+    const cancelAnswered = performance.now();
+    await client.mutate(
+      "orders.trigger",
+      { reference, event: "invoice-generate", target: { all: true } },
+      tokens.backoffice,
+    );
+    const invoiceAnswered = performance.now();
+    const wanted = skus.map((sku, j) => ({ sku, reserved: j === 0 ? item.quantity - 1 : 2 }));
+    await until(
+      `${reference}: the cancel in orders.list and reservations.get`,
+      async () => {
+        const [list, reserved] = await Promise.all([
+          client.query("orders.list", { reference }, tokens.backoffice),
+          client.query("reservations.get", { skus }, tokens.backoffice),
+        ]);
+        return (
+          (list.orders[0]?.version ?? 0) >= cancelled.order.version &&
+          JSON.stringify(reserved) === JSON.stringify(wanted)
+        );
+      },
+      { timeoutMs: 60_000, intervalMs: 5 },
+    );
+    times[mode].readModel.push(performance.now() - cancelAnswered);
+    await until(
+      `${reference}: the invoice`,
+      async () => {
+        const view = await client.query("orders.get", { reference }, tokens.backoffice);
+        return view.invoice !== null;
+      },
+      { timeoutMs: 60_000, intervalMs: 5 },
+    );
+    times[mode].invoice.push(performance.now() - invoiceAnswered);
+    // Measured while the silent ERP's attempt was still open (no second attempt yet).
+    if (mode === "silent") {
+      if (erp.log(reference).attempts.every((a) => a.status === "hung")) stillOpen += 1;
+      erp.behave(reference, {});
+    }
+  }
+  const max = (values) => Math.max(...values);
+  const p50 = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const { silent, answering } = times;
+  results.silentErp = { orders, ...times, stillOpen };
+  out(
+    table(
+      [
+        "<ms from the command's answer",
+        "silent p50",
+        "silent max",
+        "answering p50",
+        "answering max",
+      ],
+      [
+        ["a cancel -> orders.list and reservations.get show it", "readModel"],
+        ["invoice-generate -> the invoice issued", "invoice"],
+      ].map(([label, key]) => [
+        label,
+        fmt.ms(p50(silent[key])),
+        fmt.ms(max(silent[key])),
+        fmt.ms(p50(answering[key])),
+        fmt.ms(max(answering[key])),
+      ]),
+    ),
+  );
+  target(
+    "silent ERP: the read model within a second, the invoice as with an answering ERP",
+    "read model <= 1 s; invoice p50 <= answering p50 + 250 ms; ERP attempt open",
+    `read model ${fmt.ms(max(silent.readModel))} ms, invoice ${fmt.ms(p50(silent.invoice))} ms (answering ${fmt.ms(p50(answering.invoice))} ms), ${stillOpen}/${orders} open`,
+    max(silent.readModel) <= 1_000 &&
+      p50(silent.invoice) <= p50(answering.invoice) + 250 &&
+      stillOpen === orders,
+  );
 }
 
 /**

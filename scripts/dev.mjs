@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { buildWeb } from "./build-web.mjs";
-import { projectRoot, signToken } from "./env.mjs";
+import { projectRoot, signInLink } from "./env.mjs";
 
 const port = process.env.PORT || "8787";
 const host = "127.0.0.1";
@@ -56,9 +56,9 @@ async function announceWhenReady(url) {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) {
         log(`worker listening on ${url}`);
-        // A working day: long enough to work in, short enough not to linger in a history.
-        const token = await signToken({ role: "backoffice", sub: "dev", ttlSeconds: 8 * 3600 });
-        log(`back office:    ${url}/#token=${token}`);
+        // One-time: what lingers in a browser's history is a used code, never a token.
+        const link = await signInLink({ url, sub: "dev" }).catch((error) => error.message);
+        log(`back office:    ${link} (once, within 5 minutes; another: npm run -s sign-in)`);
         log("get a token:    TOKEN=$(npm run -s token -- --role backoffice --sub alice)");
         log(
           `call it:        curl -H "Authorization: Bearer $TOKEN" "${url}/trpc/processes.list?input=%7B%7D"`,

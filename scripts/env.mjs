@@ -93,3 +93,24 @@ export async function signToken({ role, sub, ttlSeconds = 3600 }) {
   const iat = Math.floor(Date.now() / 1000);
   return sign({ sub, role, iat, exp: iat + ttlSeconds }, requireSecret("JWT_SECRET"), "HS256");
 }
+
+/**
+ * A one-time sign-in link for the back office at `url`: the worker makes a code (valid once,
+ * for five minutes) for a short-lived token signed here; the link carries only the code, which
+ * the app exchanges for its session token with a POST. No token ever travels in a URL.
+ */
+export async function signInLink({ url, sub }) {
+  const token = await signToken({ role: "backoffice", sub, ttlSeconds: 60 });
+  const res = await fetch(`${url}/trpc/auth.createSignInCode`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: "{}",
+  });
+  const body = await res.json().catch(() => null);
+  const code = body?.result?.data?.code;
+  if (!res.ok || typeof code !== "string")
+    throw new Error(
+      `${url} made no sign-in code (${res.status}): ${body?.error?.message ?? "no answer"}`,
+    );
+  return `${url}/#code=${code}`;
+}

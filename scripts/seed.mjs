@@ -8,7 +8,7 @@
 // (CLOCK="adjustable" in .dev.vars, as .dev.vars.example has it): the seed moves the clock past
 // its payment deadline, once.
 import { api, mintToken, until } from "../bench/api.mjs";
-import { fail, parseCli, requireSecret } from "./env.mjs";
+import { fail, parseCli, requireSecret, signInLink } from "./env.mjs";
 
 const usage = `usage: npm run seed [-- --url <service url>]
 
@@ -432,8 +432,8 @@ for (const r of rows)
     `  ${r.reference}  ${r.process.padEnd(12)}  ${states(r.itemStates).padEnd(width)}  ${r.shows}${r.invoice ? ` (${r.invoice.reference})` : ""}\n`,
   );
 for (const note of notes) process.stdout.write(`note: ${note}\n`);
-const signIn = await token("backoffice", "seed", 8 * 3600);
+const signIn = await signInLink({ url, sub: "seed" });
 process.stdout.write(
-  `\nsign in to the back office (8 hours): ${url}/#token=${signIn}\n` +
+  `\nsign in to the back office (once, within 5 minutes; another: npm run -s sign-in): ${signIn}\n` +
     `customers: seed-ada, seed-grace, seed-edsger, seed-kiosk (npm run -s token -- --role customer --sub seed-ada)\n`,
 );

@@ -23,6 +23,15 @@ export type { AppRouter } from "./router";
 
 const app = new Hono<{ Bindings: Env }>();
 
+// Every answer the Worker gives is the API's (the back office's files are static assets, whose
+// headers web/public/_headers sets): errors and CORS preflights included, none is kept in a
+// browser's or a proxy's cache (orders, e-mails, invoices), and none is content-sniffed.
+app.use(async (c, next) => {
+  await next();
+  c.header("Cache-Control", "no-store");
+  c.header("X-Content-Type-Options", "nosniff");
+});
+
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.get("/openapi.json", (c) => c.json(openApiDocument()));
 

@@ -1,5 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import { ordersToWake } from "./db/exports";
+import { pruneSignInCodes } from "./db/sign-in-codes";
 import { Receipts } from "./webhooks/receipts";
 
 /** A pending delivery this much past its due time counts as one whose object never woke. */
@@ -10,8 +11,8 @@ const WAKES_AT_ONCE = 10;
 
 /**
  * The Cron Trigger: wakes order objects whose next ERP delivery waits for no reason (a URL was
- * set since it parked, or its alarm never came), and forgets inbound webhook ids past their
- * time. With `ERP_EXPORT_URL` empty there is nothing to send, so no object is woken.
+ * set since it parked, or its alarm never came), and forgets inbound webhook ids and sign-in
+ * codes past their time. With `ERP_EXPORT_URL` empty there is nothing to send, so no object is woken.
  * Deliveries are dated by the service's clock (`serviceNow`: the adjustable clock's reading
  * under CLOCK=adjustable), inbound webhook ids by the real time (`now`).
  */
@@ -43,6 +44,7 @@ export async function sweep(
     }
   }
   const forgotten = await new Receipts(env.DB).prune(now);
-  console.log(JSON.stringify({ message: "sweep done", woken, forgotten }));
+  const expiredCodes = await pruneSignInCodes(drizzle(env.DB), now.getTime());
+  console.log(JSON.stringify({ message: "sweep done", woken, forgotten, expiredCodes }));
   return { woken, forgotten };
 }

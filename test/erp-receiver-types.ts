@@ -11,6 +11,8 @@ export interface Behaviour {
   stallMs?: number;
   /** Set by the receiver once it stalled. */
   stalled?: boolean;
+  /** Never answers: every attempt stays open until the sender gives up (its timeout). */
+  hang?: boolean;
 }
 
 export interface Attempt {
@@ -19,7 +21,7 @@ export interface Attempt {
   sequence: number;
   /** 1 for the first attempt of this webhook-id. */
   attempt: number;
-  status: number | "stalled";
+  status: number | "stalled" | "hung";
   /** The standardwebhooks package accepted the signature. */
   verified: boolean;
   error?: string;

@@ -229,13 +229,24 @@ export const orderWaiting = sqliteTable(
   // work), while every projection writes here, and each index would be one more row written.
 );
 
-/** Bulk status imports, by import id: the first report is kept and returned to every replay. */
+/**
+ * Bulk status imports, by import id. The row is the import's claim, written before any of its
+ * rows runs (src/durable/event-import.ts); the report is kept once it finished and returned to
+ * every replay.
+ */
 export const eventImports = sqliteTable("event_imports", {
   importId: text("import_id").primaryKey(),
-  /** SHA-256 of the rows: the same id with other rows is a conflict. */
+  /** SHA-256 of the rows: the same id with other rows is refused. */
   requestHash: text("request_hash").notNull(),
   rows: integer("rows").notNull(),
   createdAt: text("created_at").notNull(),
+  /** When the report was stored; null while the import runs (or after it failed halfway). */
+  finishedAt: text("finished_at"),
+  /**
+   * While it runs: the orders D1 listed under each row's custom reference when the import was
+   * claimed (JSON), so a resumed import sends each row where the first attempt did.
+   */
+  resolved: text("resolved"),
 });
 
 /** An import's report in chunks of rows (JSON), so no value comes near D1's 2 MB limit. */
@@ -248,3 +259,14 @@ export const eventImportReports = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.importId, t.chunk] })],
 );
+
+/**
+ * One-time sign-in codes for the back office (the link `npm run dev` prints): a hash of the
+ * code, whom it signs in, and until when (ms). Taken once: the exchange deletes the row.
+ */
+export const signInCodes = sqliteTable("sign_in_codes", {
+  codeHash: text("code_hash").primaryKey(),
+  sub: text("sub").notNull(),
+  role: text("role").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});

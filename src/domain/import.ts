@@ -43,6 +43,8 @@ export type ImportEventsInput = z.infer<typeof importEventsInput>;
 /** A row as its order object receives it: the order already found. */
 export interface OrderImportRow {
   index: number;
+  /** The row named the order by this custom reference: the object confirms it still has it. */
+  customOrderReference?: string | undefined;
   item?: z.infer<typeof importItem> | undefined;
   event: string;
   quantity?: number | undefined;

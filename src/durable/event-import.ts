@@ -1,4 +1,4 @@
-import { asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { type Db, eventImportReports, eventImports, orders } from "../db/schema";
 import { sha256Hex } from "../domain/hash";
@@ -12,7 +12,7 @@ import {
 } from "../domain/import";
 import type { Actor } from "../domain/principal";
 import { fail, type Result } from "../domain/result";
-import type { SequenceOutcome } from "./pipeline";
+import { IDEMPOTENCY_TTL_MS, type SequenceOutcome } from "./pipeline";
 import { serviceClock } from "./service-clock";
 
 /** Order objects called at once during an import. */
@@ -22,15 +22,36 @@ const REPORT_CHUNK = 1_000;
 /** Custom references looked up per D1 query (under its 100 bound parameters). */
 const LOOKUP_CHUNK = 90;
 
+/** Orders D1 listed under one row's custom reference: how many, and the first five. */
+interface Found {
+  count: number;
+  references: string[];
+}
+
+/** Per row index (rows that name their order by custom reference): what D1 listed at the claim. */
+type Resolution = Record<number, Found>;
+
+/** An import's claim as D1 keeps it. */
+interface Claim {
+  requestHash: string;
+  createdAt: string;
+  finishedAt: string | null;
+  resolved: string | null;
+}
+
 /**
  * A bulk status import: rows of events for many orders, as a warehouse or ERP sends them. The
  * rows are grouped per order and each order applies its rows in its own object, in one
- * transaction. The report is kept in D1 under the import id, so the same import sent again gets
- * the first report, for the whole service and for good.
+ * transaction, idempotently by the import id.
  *
- * Nothing is reported before every order has answered: if an order object fails, the import
- * fails and may be sent again; orders that applied their rows already answer from their
- * idempotency record (24 hours), the others apply theirs now.
+ * All or nothing per import id: the first write is the claim, one unique insert in D1 of the
+ * import id with the hash of its rows (and where each row's custom reference pointed), before
+ * any row runs. Another import with that id and other rows is refused and changes nothing. The
+ * same rows again join the claimed import: once it finished they get its report; while it runs
+ * (sent twice at once) or after it failed halfway (sent again), they run its rows where the
+ * claim sends them, and every order answers a row it already applied from its own record, so
+ * each row is applied once and every caller gets the same report. The order objects keep those
+ * records for 24 hours: an import left unfinished for longer is refused rather than resumed.
  */
 export async function importEvents(
   env: Env,
@@ -39,69 +60,32 @@ export async function importEvents(
 ): Promise<Result<{ report: ImportReport }>> {
   const db = drizzle(env.DB);
   const requestHash = await sha256Hex(JSON.stringify(input.rows));
-  const known = await db
-    .select({ requestHash: eventImports.requestHash })
-    .from(eventImports)
-    .where(eq(eventImports.importId, input.importId))
-    .get();
-  if (known) {
-    if (known.requestHash !== requestHash)
-      return fail("CONFLICT", "importId was already used for other rows; use a new importId", {
-        importId: input.importId,
-      });
+  const rows = parseRows(input.rows);
+  const now = (await serviceClock(env))();
+  const claim =
+    (await readClaim(db, input.importId)) ??
+    (await claimImport(db, {
+      importId: input.importId,
+      requestHash,
+      rows: input.rows.length,
+      createdAt: new Date(now).toISOString(),
+      resolved: JSON.stringify(await resolve(db, rows)),
+    }));
+  if (claim.requestHash !== requestHash)
+    return fail("CONFLICT", "importId was already used for other rows; use a new importId", {
+      importId: input.importId,
+    });
+  if (claim.finishedAt !== null)
     return { ok: true, report: await storedReport(db, input.importId) };
-  }
+  if (now - Date.parse(claim.createdAt) > IDEMPOTENCY_TTL_MS)
+    return fail(
+      "PRECONDITION_FAILED",
+      `importId ${input.importId} started at ${claim.createdAt} and never finished; its orders no longer remember which rows they applied, so it cannot resume: check the orders' histories and send what is missing under a new importId`,
+      { importId: input.importId },
+    );
 
-  const reports: ImportRowReport[] = [];
-  const byOrder = new Map<string, OrderImportRow[]>();
-  const valid: { index: number; row: ImportRow }[] = [];
-  for (const [index, raw] of input.rows.entries()) {
-    const parsed = importRow.safeParse(raw);
-    if (parsed.success) valid.push({ index, row: parsed.data });
-    else {
-      const issue = parsed.error.issues[0];
-      const path = ["rows", index, ...(issue?.path ?? [])].join(".");
-      reports.push({
-        index,
-        status: "invalid",
-        message: `${path}: ${issue?.message ?? "invalid"}`,
-      });
-    }
-  }
-  const custom = await lookUpCustomReferences(
-    db,
-    valid.flatMap(({ row }) =>
-      "customOrderReference" in row.order ? [row.order.customOrderReference] : [],
-    ),
-  );
-  for (const { index, row } of valid) {
-    let reference: string;
-    if ("reference" in row.order) reference = row.order.reference;
-    else {
-      const found = custom.get(row.order.customOrderReference) ?? [];
-      if (found.length !== 1) {
-        reports.push(
-          found.length === 0
-            ? {
-                index,
-                status: "unknown-order",
-                message: "order.customOrderReference: no order has this reference",
-              }
-            : {
-                index,
-                status: "invalid",
-                message: `order.customOrderReference: ${found.length} orders have this reference (${found.slice(0, 5).join(", ")})`,
-              },
-        );
-        continue;
-      }
-      reference = found[0] ?? "";
-    }
-    const rows = byOrder.get(reference) ?? [];
-    rows.push({ index, event: row.event, item: row.item, quantity: row.quantity });
-    byOrder.set(reference, rows);
-  }
-
+  const resolution = JSON.parse(claim.resolved ?? "{}") as Resolution;
+  const { byOrder, reports } = route(rows, resolution);
   const orderResults = await inBatches([...byOrder], CONCURRENCY, async ([reference, rows]) => ({
     reference,
     rows,
@@ -111,6 +95,7 @@ export async function importEvents(
     ),
   }));
   for (const { reference, rows, result } of orderResults) {
+    // Only if the order took rows under this id that the claim never had (the claim was lost).
     if (!result.ok && result.code === "CONFLICT")
       return fail("CONFLICT", "importId was already used for other rows; use a new importId", {
         importId: input.importId,
@@ -135,9 +120,105 @@ export async function importEvents(
     counts: countsOf(reports),
     rows: reports,
   };
-  const createdAt = new Date((await serviceClock(env))()).toISOString();
-  await storeReport(db, { importId: input.importId, requestHash, createdAt }, reports);
+  const finishedAt = new Date((await serviceClock(env))()).toISOString();
+  await storeReport(db, input.importId, finishedAt, reports);
   return { ok: true, report };
+}
+
+type ParsedRow = { index: number; row: ImportRow } | { index: number; report: ImportRowReport };
+
+/** Each row checked alone: a malformed row is `invalid`, the others go on. */
+function parseRows(rows: unknown[]): ParsedRow[] {
+  return rows.map((raw, index) => {
+    const parsed = importRow.safeParse(raw);
+    if (parsed.success) return { index, row: parsed.data };
+    const issue = parsed.error.issues[0];
+    const path = ["rows", index, ...(issue?.path ?? [])].join(".");
+    return {
+      index,
+      report: { index, status: "invalid", message: `${path}: ${issue?.message ?? "invalid"}` },
+    };
+  });
+}
+
+/** The rows per order (in row order) and the reports of rows that reach no order. */
+function route(rows: ParsedRow[], resolution: Resolution) {
+  const reports: ImportRowReport[] = [];
+  const byOrder = new Map<string, OrderImportRow[]>();
+  for (const parsed of rows) {
+    if ("report" in parsed) {
+      reports.push(parsed.report);
+      continue;
+    }
+    const { index, row } = parsed;
+    let reference: string;
+    let customOrderReference: string | undefined;
+    if ("reference" in row.order) reference = row.order.reference;
+    else {
+      const found = resolution[index] ?? { count: 0, references: [] };
+      if (found.count !== 1) {
+        reports.push(
+          found.count === 0
+            ? {
+                index,
+                status: "unknown-order",
+                message: "order.customOrderReference: no order has this reference",
+              }
+            : {
+                index,
+                status: "invalid",
+                message: `order.customOrderReference: ${found.count} orders have this reference (${found.references.join(", ")})`,
+              },
+        );
+        continue;
+      }
+      reference = found.references[0] ?? "";
+      customOrderReference = row.order.customOrderReference;
+    }
+    const orderRows = byOrder.get(reference) ?? [];
+    orderRows.push({
+      index,
+      event: row.event,
+      item: row.item,
+      quantity: row.quantity,
+      ...(customOrderReference === undefined ? {} : { customOrderReference }),
+    });
+    byOrder.set(reference, orderRows);
+  }
+  return { byOrder, reports };
+}
+
+async function readClaim(db: Db, importId: string): Promise<Claim | null> {
+  const claim = await db
+    .select(claimColumns)
+    .from(eventImports)
+    .where(eq(eventImports.importId, importId))
+    .get();
+  return claim ?? null;
+}
+
+const claimColumns = {
+  requestHash: eventImports.requestHash,
+  createdAt: eventImports.createdAt,
+  finishedAt: eventImports.finishedAt,
+  resolved: eventImports.resolved,
+};
+
+/**
+ * The claim: inserted unless the id is taken, then read back, in one D1 batch (a transaction).
+ * Of imports sent at once with one id, the first insert wins and every one reads the winner.
+ */
+async function claimImport(
+  db: Db,
+  claim: typeof eventImports.$inferInsert & { resolved: string },
+): Promise<Claim> {
+  const [, read] = await db.batch([
+    db.insert(eventImports).values(claim).onConflictDoNothing(),
+    db.select(claimColumns).from(eventImports).where(eq(eventImports.importId, claim.importId)),
+  ]);
+  const stored = read[0];
+  if (!stored) throw new Error(`import ${claim.importId}: the claim was not stored`);
+  return stored;
 }
 
 function rowReport(
@@ -149,7 +230,12 @@ function rowReport(
   const states = outcome.details?.states;
   return {
     index,
-    status: outcome.code === "PRECONDITION_FAILED" ? "skipped" : "invalid",
+    status:
+      outcome.code === "PRECONDITION_FAILED"
+        ? "skipped"
+        : outcome.code === "NOT_FOUND"
+          ? "unknown-order"
+          : "invalid",
     orderReference,
     message: outcome.message,
     ...(Array.isArray(states) ? { states: states as ImportRowReport["states"] } : {}),
@@ -165,9 +251,14 @@ function countsOf(rows: ImportRowReport[]): ImportReport["counts"] {
   return counts;
 }
 
-/** Custom reference -> the orders that carry it (more than one: the row is ambiguous). */
-async function lookUpCustomReferences(db: Db, values: string[]) {
-  const distinct = [...new Set(values)];
+/** Where each row that names its order by custom reference points in D1 now. */
+async function resolve(db: Db, rows: ParsedRow[]): Promise<Resolution> {
+  const custom = rows.flatMap((parsed) =>
+    "row" in parsed && "customOrderReference" in parsed.row.order
+      ? [{ index: parsed.index, value: parsed.row.order.customOrderReference }]
+      : [],
+  );
+  const distinct = [...new Set(custom.map((c) => c.value))];
   const found = new Map<string, string[]>();
   for (let i = 0; i < distinct.length; i += LOOKUP_CHUNK) {
     const rows = await db
@@ -179,27 +270,27 @@ async function lookUpCustomReferences(db: Db, values: string[]) {
       found.set(custom, [...(found.get(custom) ?? []), reference]);
     }
   }
-  return found;
+  const resolution: Resolution = {};
+  for (const { index, value } of custom) {
+    const references = found.get(value) ?? [];
+    resolution[index] = { count: references.length, references: references.slice(0, 5) };
+  }
+  return resolution;
 }
 
-async function storeReport(
-  db: Db,
-  {
-    importId,
-    requestHash,
-    createdAt,
-  }: { importId: string; requestHash: string; createdAt: string },
-  rows: ImportRowReport[],
-) {
+/**
+ * The report, and the claim marked finished, in one D1 batch. Imports that ran the same claim
+ * at once computed the same report (the orders answer the later one from their records): the
+ * first to land is kept.
+ */
+async function storeReport(db: Db, importId: string, finishedAt: string, rows: ImportRowReport[]) {
   const chunks = [];
   for (let i = 0; i < rows.length; i += REPORT_CHUNK) chunks.push(rows.slice(i, i + REPORT_CHUNK));
-  // Two imports with the same id at once compute the same report (the orders answer the second
-  // from their idempotency records): whichever lands first is kept.
   await db.batch([
     db
-      .insert(eventImports)
-      .values({ importId, requestHash, rows: rows.length, createdAt })
-      .onConflictDoNothing(),
+      .update(eventImports)
+      .set({ finishedAt, resolved: null })
+      .where(and(eq(eventImports.importId, importId), isNull(eventImports.finishedAt))),
     ...chunks.map((chunk, i) =>
       db
         .insert(eventImportReports)

@@ -129,6 +129,7 @@ export class OrderObject extends DurableObject<Env> {
       db: () => this.seam.db,
       exportUrl: () => this.seam.erpExportUrl,
       settled: () => this.alarms.arm(),
+      beside: (work) => ctx.waitUntil(work),
     });
     this.alarms = new AlarmScheduler(ctx.storage, (notBefore, known) => {
       let next = known !== undefined ? known : this.store.nextWakeUp(IDEMPOTENCY_TTL_MS);
@@ -485,10 +486,8 @@ export class OrderObject extends DurableObject<Env> {
     // Due now, whatever the spacing of projections: advance returns only once D1 shows it.
     this.store.transaction(() => this.store.requestProjection(state.version, now, now));
     await this.alarms.arm();
-    await this.outbox.drain();
-    // A drain already under way may have looked before the request: one more makes sure.
-    if (this.store.dueOutbox(this.now()).some((row) => row.kind === "projection"))
-      await this.outbox.drain();
+    // Both drains, so what the timers sent (ERP deliveries too) is in D1 before time moves on.
+    await this.outbox.drainAll();
     const nextDueAt = nextTimerDue(state);
     this.adjustable?.recorded(state.version, nextDueAt);
     return { version: state.version, nextDueAt };

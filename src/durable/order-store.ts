@@ -533,6 +533,15 @@ export class OrderStore {
     );
   }
 
+  /**
+   * An ERP attempt is on the wire until `until` at the latest (its timeout and a margin): the
+   * delivery is not due before then, so nothing wakes for it meanwhile, and if the object goes
+   * away mid-attempt the alarm tries again then. Not a change D1 needs to see.
+   */
+  leaseExport(row: OutboxRow, until: number) {
+    this.exec(`UPDATE outbox SET next_at = ? WHERE id = ?`, until, row.id);
+  }
+
   /** No place to send it to: the delivery waits (not an attempt) until an ERP URL is set. */
   parkExport(row: OutboxRow, reason: string) {
     this.exec(

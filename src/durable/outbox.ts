@@ -46,6 +46,8 @@ export function nextAttemptAt(policy: RetryPolicy, attempts: number, now: number
 const PROJECTION_SPACING_MS = 250;
 /** A bound on delivery rounds per drain; whatever is left waits for the alarm. */
 const MAX_DRAIN_ROUNDS = 10;
+/** How long after an ERP attempt's timeout the alarm takes over if the attempt never ended. */
+const EXPORT_LEASE_MARGIN_MS = 5_000;
 
 /** What the outbox reads from the order object to deliver an effect. */
 export interface OutboxContext {
@@ -59,6 +61,8 @@ export interface OutboxContext {
   exportUrl(): string;
   /** Called after a drain that attempted something: the next attempt needs an alarm. */
   settled(): Promise<void>;
+  /** Keeps work going after the caller returns (the object's `waitUntil`). */
+  beside(work: Promise<unknown>): void;
 }
 
 /**
@@ -67,7 +71,10 @@ export interface OutboxContext {
  * in `outbox.list`, and in D1 through the projection) once out of attempts, until retried.
  */
 export class Outbox {
-  private draining: Promise<void> | null = null;
+  /** The projection, mails and invoice jobs: what the read model and the invoice wait for. */
+  private readonly effects = new OneAtATime(() => this.drainRounds());
+  /** ERP deliveries, one at a time in sequence, each up to its timeout: never in their way. */
+  private readonly exports = new OneAtATime(() => this.exportRounds());
   private lastProjectionAt = Number.NEGATIVE_INFINITY;
   /** What the last projection D1 took said besides the summary row (null: not known). */
   private lastProjected: ProjectedParts | null = null;
@@ -86,12 +93,28 @@ export class Outbox {
     );
   }
 
-  /** Delivers what is due; one drain at a time. */
+  /**
+   * Delivers what is due: the effects and the ERP deliveries in two drains side by side, so a
+   * slow or silent ERP holds back neither the projection nor an invoice job nor the alarm.
+   * Resolves when the effects are done; the ERP drain goes on beside them.
+   */
   drain(): Promise<void> {
-    this.draining ??= this.drainRounds().finally(() => {
-      this.draining = null;
-    });
-    return this.draining;
+    this.context.beside(
+      this.exports.run().catch((error) =>
+        console.error(
+          JSON.stringify({
+            message: "ERP drain failed",
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        ),
+      ),
+    );
+    return this.effects.run();
+  }
+
+  /** Both drains, to the end: what the adjustable clock's advance waits for. */
+  async drainAll(): Promise<void> {
+    await Promise.all([this.effects.run(), this.exports.run()]);
   }
 
   entries(): OutboxEntry[] {
@@ -139,7 +162,7 @@ export class Outbox {
    */
   private async drainRounds() {
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
-      const due = this.store.dueOutbox(this.context.now());
+      const due = this.store.dueOutbox(this.context.now()).filter((row) => row.kind !== "erp");
       if (due.length === 0) {
         // Nothing delivered, nothing changed: the alarm stays as it was armed.
         if (round === 0) return;
@@ -164,6 +187,27 @@ export class Outbox {
           for (const row of delivered) this.store.outboxDone(row);
         });
     }
+    await this.context.settled();
+  }
+
+  /**
+   * The ERP deliveries that are due, one attempt at a time: per order only the next event in
+   * sequence is ever due, so they go out in order. After each attempt the effects drain sends
+   * the projection it asked for (D1 shows every attempt).
+   */
+  private async exportRounds() {
+    let projected: Promise<void> | null = null;
+    for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      const now = this.context.now();
+      const row = this.store.dueOutbox(now).find((r) => r.kind === "erp");
+      if (!row) break;
+      const { timeoutMs } = exportConfig(this.env, this.context.exportUrl());
+      this.store.leaseExport(row, now + timeoutMs + EXPORT_LEASE_MARGIN_MS);
+      await this.attempt(row, []);
+      projected = this.effects.run();
+    }
+    if (!projected) return;
+    await projected;
     await this.context.settled();
   }
 
@@ -296,6 +340,36 @@ export class Outbox {
         return;
       }
     }
+  }
+}
+
+/**
+ * Runs `work` one at a time. A call while it runs gets the running promise and asks for one more
+ * run after it, since the running one may have looked for due rows before the caller added one.
+ */
+class OneAtATime {
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(private readonly work: () => Promise<void>) {}
+
+  run(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    const loop = async () => {
+      try {
+        do {
+          this.again = false;
+          await this.work();
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+    };
+    this.running = loop();
+    return this.running;
   }
 }
 

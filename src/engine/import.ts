@@ -10,11 +10,21 @@ import { acceptedEvents } from "./step";
  * One row of a bulk status import as a command on its order: the event goes to the row's item,
  * the items of its SKU, or the whole order, like `orders.trigger`. A row the order's state does
  * not accept is refused alone (PRECONDITION_FAILED naming the states and what they accept), a
- * row that names what the order does not have is BAD_REQUEST. Refusals are kept small: an
+ * row that names what the order does not have is BAD_REQUEST, a row addressed by a custom
+ * reference the order no longer has is NOT_FOUND (and changes nothing). Refusals are kept small: an
  * import remembers up to 10,000 of them.
  */
 export function importRowCommand(row: OrderImportRow, actor: string): Command {
   return (state, stepper, now) => {
+    // D1 found the order by this reference, and D1 lags behind the order: the order decides.
+    if (
+      row.customOrderReference !== undefined &&
+      state.header.customOrderReference !== row.customOrderReference
+    )
+      return fail(
+        "NOT_FOUND",
+        "order.customOrderReference: the order no longer has this reference",
+      );
     const target = rowTarget(state, stepper, row);
     if ("ok" in target) return target;
     const result = triggerEvent({ event: row.event, target }, actor)(state, stepper, now);

@@ -1,3 +1,4 @@
+import { authRouter } from "./auth";
 import { clockRouter } from "./clock";
 import { exportsRouter } from "./exports";
 import { invoicesRouter } from "./invoices";
@@ -11,6 +12,7 @@ import { shipmentsRouter } from "./shipments";
 import { mergeRouters, router } from "./trpc";
 
 export const appRouter = router({
+  auth: authRouter,
   orders: mergeRouters(ordersRouter, orderOperationsRouter),
   exports: exportsRouter,
   invoices: invoicesRouter,

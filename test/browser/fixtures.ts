@@ -16,10 +16,17 @@ interface Fixtures {
   api: Client;
   /** Places an order through the API as the checkout does; returns its view. */
   place: (overrides?: Partial<PlaceOrderInput>, lines?: number) => Promise<Order>;
-  /** Signs the page in by link, then opens `path`. */
+  /** Signs the page in by a one-time link, then opens `path`. */
   signIn: (path?: string) => Promise<void>;
   /** Console errors the test expects (a refused request logs one); anything else fails it. */
   consoleErrors: { allow: (pattern: RegExp) => void };
+}
+
+/** A one-time sign-in link as `npm run dev` prints it: a code, valid once, for `sub`. */
+export async function signInLink(omsUrl: string, sub: string): Promise<string> {
+  const client = createOrderClient({ url: omsUrl, token: await mintToken("backoffice", sub) });
+  const { code } = await client.auth.createSignInCode.mutate();
+  return `${omsUrl}/#code=${code}`;
 }
 
 /** A word no other test's orders carry, for searching among everything the server holds. */
@@ -43,9 +50,8 @@ export const test = base.extend<Fixtures>({
     );
   },
   signIn: async ({ page, omsUrl }, use) => {
-    const token = await mintToken("backoffice", "alice");
     await use(async (path = "/") => {
-      await page.goto(`${omsUrl}/#token=${token}`);
+      await page.goto(await signInLink(omsUrl, "alice"));
       await expect(page.getByRole("heading", { name: "Orders", level: 1 })).toBeVisible();
       if (path !== "/") await page.goto(`${omsUrl}${path}`);
     });
@@ -54,11 +60,29 @@ export const test = base.extend<Fixtures>({
     async ({ page }, use) => {
       const allowed: RegExp[] = [];
       const errors: string[] = [];
+      const violations: string[] = [];
+      const unprotected: string[] = [];
+      // Every page of the app runs under its Content-Security-Policy, and breaks none of it:
+      // a violation is reported to the page (and logged by Chromium), whatever a test allows.
+      await page.addInitScript({
+        content: `document.addEventListener("securitypolicyviolation", (e) =>
+          console.error("CSP violation: " + e.effectiveDirective + " blocked " + e.blockedURI));`,
+      });
+      page.on("response", (response) => {
+        const request = response.request();
+        if (request.isNavigationRequest() && request.frame() === page.mainFrame())
+          if (!response.headers()["content-security-policy"]) unprotected.push(response.url());
+      });
       page.on("console", (message) => {
-        if (message.type() === "error") errors.push(message.text());
+        if (message.type() !== "error") return;
+        const text = message.text();
+        if (/CSP violation|Content Security Policy/.test(text)) violations.push(text);
+        else errors.push(text);
       });
       page.on("pageerror", (error) => errors.push(`uncaught: ${error.message}`));
       await use({ allow: (pattern) => allowed.push(pattern) });
+      expect(violations).toEqual([]);
+      expect(unprotected).toEqual([]);
       expect(errors.filter((e) => !allowed.some((p) => p.test(e)))).toEqual([]);
     },
     { auto: true },

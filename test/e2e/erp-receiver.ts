@@ -2,7 +2,7 @@
  * An ERP as the service meets it: a real HTTP server (Node) that receives order events, checks
  * every delivery with the `standardwebhooks` package (code no one here wrote), deduplicates by
  * `webhook-id`, and misbehaves on request: 500 to the first attempts of each message, one stall
- * past the sender's timeout, or a whole outage.
+ * past the sender's timeout, no answer at all (hang), or a whole outage.
  *
  * Used by the e2e tests (next to `wrangler dev`) and by vitest.config.ts, which starts one for
  * the workers project (ERP_EXPORT_URL points at it). Tests steer and read it over HTTP, per order
@@ -77,7 +77,7 @@ export async function startErpReceiver(options: { secret: string }): Promise<Erp
     const attempt = (attemptsById.get(id) ?? 0) + 1;
     attemptsById.set(id, attempt);
     const behaviour = behaviours.get(orderReference) ?? {};
-    const record = (status: number | "stalled") =>
+    const record = (status: number | "stalled" | "hung") =>
       log.attempts.push({
         id,
         type: event.type,
@@ -94,6 +94,11 @@ export async function startErpReceiver(options: { secret: string }): Promise<Erp
       if (!log.received.some((r) => r.id === id))
         log.received.push({ id, type: event.type, sequence, body: JSON.parse(raw) });
     };
+    if (verified && behaviour.hang) {
+      // No answer at all: the request stays open until the sender's timeout aborts it.
+      record("hung");
+      return;
+    }
     if (verified && behaviour.stallSequence === sequence && !behaviour.stalled) {
       // Once: answer long after the sender gave up, so its next attempt is the one that counts.
       // The ERP takes it, but answers too late: the sender retries, and the retry is a duplicate.

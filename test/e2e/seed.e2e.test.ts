@@ -33,7 +33,18 @@ describe("npm run seed", () => {
     const references = [...first.matchAll(/^ {2}(ORD-[0-9A-Z]{16}) /gm)].map(([, r = ""]) => r);
     expect(first).toContain(`${references.length} sample orders`);
     expect(first).toContain(`(${references.length} new,`);
-    expect(first).toMatch(/sign in to the back office \(8 hours\): http:\/\/\S+\/#token=ey\S+/);
+    // A one-time link: a code, no token; it signs in once.
+    const code =
+      /sign in to the back office \(once, within 5 minutes; another: npm run -s sign-in\): http:\/\/\S+\/#code=([A-Za-z0-9_-]+)\n/.exec(
+        first,
+      )?.[1];
+    expect(code).toBeDefined();
+    const anonymous = createOrderClient({ url: server.url });
+    const session = await anonymous.auth.signIn.mutate({ code: code ?? "" });
+    expect(session.token).toMatch(/^ey/);
+    await expect(anonymous.auth.signIn.mutate({ code: code ?? "" })).rejects.toThrow(
+      /used already/,
+    );
 
     const backoffice = createOrderClient({
       url: server.url,

@@ -1,9 +1,10 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ImportRow } from "../../src/domain/import";
 import type { OrderView } from "../../src/domain/view";
-import { call, clientAs, orderInput, tokenFor } from "../helpers";
+import type { OrderObject } from "../../src/durable/order-object";
+import { call, clientAs, flakyD1, orderInput, tokenFor } from "../helpers";
 
 async function placeOrders(n: number, tag: string, custom = (_i: number) => `PO-${tag}-${_i}`) {
   const checkout = await clientAs("checkout", "shop");
@@ -41,6 +42,29 @@ async function projected(orders: OrderView[]) {
       return results[0]?.n;
     })
     .toBe(orders.length);
+}
+
+/**
+ * Pins a stored order to another process (one that is not registered breaks every call into
+ * its object, as if a version had been removed); returns the process it had.
+ */
+async function pinToProcess(reference: string, process: string): Promise<string> {
+  const stub = env.ORDERS.getByName(reference);
+  const before = await runInDurableObject(stub, (_object, state) => {
+    const [row] = state.storage.sql
+      .exec<{ process: string }>(
+        "SELECT json_extract(data, '$.process') AS process FROM order_header",
+      )
+      .toArray();
+    state.storage.sql.exec(
+      "UPDATE order_header SET data = json_set(data, '$.process', ?)",
+      process,
+    );
+    return row!.process;
+  });
+  // The object caches the order in memory: start it afresh from storage.
+  await evictDurableObject(stub);
+  return before;
 }
 
 type Row = ImportRow | Record<string, unknown>;
@@ -213,6 +237,174 @@ describe("orders.importEvents", () => {
         "confirm",
       ]);
     }
+  });
+
+  it("the same importId with other rows, sent at once: one import runs, the other is refused and changes nothing (12 trials)", async () => {
+    const token = await tokenFor("backoffice", "warehouse");
+    const backoffice = await clientAs("backoffice", "warehouse");
+    const orders = await placeOrders(24, "race");
+    for (let trial = 0; trial < 12; trial++) {
+      const [a, b] = [orders[2 * trial]!, orders[2 * trial + 1]!];
+      const rowsOf = (o: OrderView): ImportRow[] => [
+        { order: { reference: o.reference }, item: { sku: "SKU-2" }, event: "cancel", quantity: 1 },
+      ];
+      const importId = `race-${trial}`;
+      const answers = await Promise.all(
+        [a, b].map((o) => call("orders.importEvents", { importId, rows: rowsOf(o) }, { token })),
+      );
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+      const winner = answers[0]!.status === 200 ? a : b;
+      const loser = winner === a ? b : a;
+      const refused = answers.find((r) => r.status === 409);
+      expect(refused?.body.error?.message).toContain("importId was already used for other rows");
+      // The refused import changed nothing: its order is as placed.
+      const [won, lost] = await Promise.all(
+        [winner, loser].map((o) => backoffice.orders.get.query({ reference: o.reference })),
+      );
+      expect(won!.itemStates).toEqual({ "payment-pending": 3, cancelled: 1 });
+      expect(lost!.version).toBe(loser.version);
+      expect(lost!.itemStates).toEqual(loser.itemStates);
+      // Its rows under a new id, as the refusal advises: applied once.
+      const retried = await backoffice.orders.importEvents.mutate({
+        importId: `${importId}-again`,
+        rows: rowsOf(loser),
+      });
+      expect(retried.counts.applied).toBe(1);
+      expect(
+        (await backoffice.orders.get.query({ reference: loser.reference })).itemStates,
+      ).toEqual({ "payment-pending": 3, cancelled: 1 });
+      // And the claimed id still answers its own report.
+      const replay = await call(
+        "orders.importEvents",
+        { importId, rows: rowsOf(winner) },
+        { token },
+      );
+      expect(replay.body).toEqual(answers.find((r) => r.status === 200)?.body);
+    }
+  });
+
+  it("a row by a custom reference its order gave up (D1 still lists it there) is unknown-order and changes nothing", async () => {
+    const [order] = await placeOrders(1, "gone", () => "PO-GONE-1");
+    await projected([order!]);
+    const stub = env.ORDERS.getByName(order!.reference);
+    const { db } = flakyD1(env.DB);
+    await runInDurableObject(stub, (o: OrderObject) => {
+      o.seam.db = db; // the projection of the change below cannot land: D1 lags
+    });
+    try {
+      const backoffice = await clientAs("backoffice", "warehouse");
+      const changed = await backoffice.orders.setCustomReference.mutate({
+        reference: order!.reference,
+        customOrderReference: "PO-GONE-2",
+      });
+      const listed = await env.DB.prepare(
+        "SELECT reference FROM orders WHERE custom_order_reference = ?",
+      )
+        .bind("PO-GONE-1")
+        .first<{ reference: string }>();
+      expect(listed?.reference).toBe(order!.reference);
+      const report = await backoffice.orders.importEvents.mutate({
+        importId: "gone-1",
+        rows: [
+          { order: { customOrderReference: "PO-GONE-1" }, event: "pay" },
+          { order: { reference: order!.reference }, item: { sku: "SKU-1" }, event: "pay" },
+        ],
+      });
+      expect(report.rows).toEqual([
+        {
+          index: 0,
+          status: "unknown-order",
+          orderReference: order!.reference,
+          message: "order.customOrderReference: the order no longer has this reference",
+        },
+        { index: 1, status: "applied", orderReference: order!.reference },
+      ]);
+      const after = await backoffice.orders.get.query({ reference: order!.reference });
+      expect(after.version).toBe(changed.version + 1);
+      expect(after.itemStates).toEqual({ "payment-pending": 2, paid: 2 });
+    } finally {
+      await runInDurableObject(stub, (o: OrderObject) => {
+        o.seam.db = env.DB;
+      });
+    }
+  });
+
+  it("an import that fails halfway resumes under its id: each row applied once, where the claim sent it", async () => {
+    const [a, broken, c] = await placeOrders(3, "resume", (i) => `PO-RESUME-${i}`);
+    await projected([a!, broken!, c!]);
+    const backoffice = await clientAs("backoffice", "warehouse");
+    const token = await tokenFor("backoffice", "warehouse");
+    const rows: ImportRow[] = [
+      { order: { customOrderReference: "PO-RESUME-0" }, item: { sku: "SKU-1" }, event: "pay" },
+      { order: { reference: broken!.reference }, event: "pay" },
+    ];
+    // The second order's object fails on every call (its process is gone): the import fails.
+    const process = await pinToProcess(broken!.reference, "retired-process@7");
+    const failed = await call("orders.importEvents", { importId: "resume-1", rows }, { token });
+    expect(failed.status).toBe(500);
+    await expect
+      .poll(async () => (await backoffice.orders.get.query({ reference: a!.reference })).itemStates)
+      .toEqual({ "payment-pending": 2, paid: 2 });
+    // Meanwhile the custom reference moves to another order, and D1 follows.
+    await backoffice.orders.setCustomReference.mutate({
+      reference: a!.reference,
+      customOrderReference: "PO-RESUME-0-OLD",
+    });
+    await backoffice.orders.setCustomReference.mutate({
+      reference: c!.reference,
+      customOrderReference: "PO-RESUME-0",
+    });
+    await expect
+      .poll(async () =>
+        env.DB.prepare("SELECT reference FROM orders WHERE custom_order_reference = ?")
+          .bind("PO-RESUME-0")
+          .first<{ reference: string }>(),
+      )
+      .toEqual({ reference: c!.reference });
+    const [aBefore, cBefore] = await Promise.all(
+      [a!, c!].map((o) => backoffice.orders.get.query({ reference: o.reference })),
+    );
+
+    // Healed, the same import again: the first row is answered by the order it reached first.
+    await pinToProcess(broken!.reference, process);
+    const report = await backoffice.orders.importEvents.mutate({ importId: "resume-1", rows });
+    expect(report.rows).toEqual([
+      { index: 0, status: "applied", orderReference: a!.reference },
+      { index: 1, status: "applied", orderReference: broken!.reference },
+    ]);
+    const [aAfter, cAfter] = await Promise.all(
+      [a!, c!].map((o) => backoffice.orders.get.query({ reference: o.reference })),
+    );
+    expect(aAfter!.version).toBe(aBefore!.version);
+    expect(cAfter!.version).toBe(cBefore!.version);
+    expect(
+      (await backoffice.orders.get.query({ reference: broken!.reference })).itemStates,
+    ).toEqual({ paid: 4 });
+    // Finished: the report from now on, also for the same rows sent again.
+    expect(await backoffice.orders.importEvents.mutate({ importId: "resume-1", rows })).toEqual(
+      report,
+    );
+  });
+
+  it("an import left unfinished longer than its orders remember it is refused, not resumed", async () => {
+    const [order] = await placeOrders(1, "stale");
+    const rows: ImportRow[] = [{ order: { reference: order!.reference }, event: "pay" }];
+    const process = await pinToProcess(order!.reference, "retired-process@7");
+    const token = await tokenFor("backoffice", "warehouse");
+    expect(
+      (await call("orders.importEvents", { importId: "stale-1", rows }, { token })).status,
+    ).toBe(500);
+    await pinToProcess(order!.reference, process);
+    await env.DB.prepare("UPDATE event_imports SET created_at = ? WHERE import_id = ?")
+      .bind(new Date(Date.now() - 25 * 3_600_000).toISOString(), "stale-1")
+      .run();
+    const stale = await call("orders.importEvents", { importId: "stale-1", rows }, { token });
+    expect(stale.status).toBe(412);
+    expect(stale.body.error?.message).toContain("never finished");
+    const backoffice = await clientAs("backoffice", "warehouse");
+    expect((await backoffice.orders.get.query({ reference: order!.reference })).version).toBe(
+      order!.version,
+    );
   });
 
   it("is for the back office, takes at most 10,000 rows and names a bad field", async () => {

@@ -8,31 +8,38 @@ import {
   readToken,
   storedToken,
   storeToken,
-  takeTokenFromAddress,
+  takeSignInFromAddress,
 } from "./auth";
 import { describeError, errorCode } from "./errors";
 import { OrderPage } from "./pages/order-page";
 import { OrdersPage } from "./pages/orders-page";
-import { SignInPage, verifyToken } from "./pages/sign-in-page";
+import { exchangeSignInCode, SignInPage } from "./pages/sign-in-page";
 import { type Session, SessionContext, useSession } from "./session";
 import { createClient, TRPCProvider } from "./trpc";
 
 // Mermaid is large: the diagram page and its library load only when someone opens it.
 const ProcessPage = lazy(() => import("./pages/process-page"));
 
+type SignInResult = { token: string; claims: Claims } | { problem: string };
+
 type State =
   | { kind: "signed-in"; token: string; claims: Claims }
-  | { kind: "checking"; token: string }
+  | { kind: "checking"; exchange: Promise<SignInResult> }
   | { kind: "signed-out"; message: string | null };
 
+// The address is read once, when the app loads, and a link's code exchanged once (React may
+// run the first render and its effects twice; a code works only once).
+const fromLink = takeSignInFromAddress();
+const linkExchange = fromLink && "code" in fromLink ? exchangeSignInCode(fromLink.code) : null;
+
 function initialState(): State {
-  const fromLink = takeTokenFromAddress();
-  if (fromLink !== null) {
-    const read = readToken(fromLink);
-    return "problem" in read
-      ? { kind: "signed-out", message: read.problem }
-      : { kind: "checking", token: fromLink };
-  }
+  if (linkExchange) return { kind: "checking", exchange: linkExchange };
+  if (fromLink)
+    return {
+      kind: "signed-out",
+      message:
+        "Sign-in links no longer carry a token. Paste the token below, or open a new link (npm run -s sign-in).",
+    };
   const stored = storedToken();
   if (stored !== null) {
     const read = readToken(stored);
@@ -54,14 +61,14 @@ export function App() {
     setState({ kind: "signed-in", token, claims });
   }, []);
 
-  // A sign-in link is checked with the service once, like the form.
+  // A sign-in link's code is exchanged for a token (once), then the tab keeps the token.
   useEffect(() => {
     if (state.kind !== "checking") return;
     let current = true;
-    void verifyToken(state.token).then((result) => {
+    void state.exchange.then((result) => {
       if (!current) return;
       if ("problem" in result) setState({ kind: "signed-out", message: result.problem });
-      else signIn(state.token, result.claims);
+      else signIn(result.token, result.claims);
     });
     return () => {
       current = false;

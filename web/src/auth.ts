@@ -1,5 +1,6 @@
 // Sign-in: the token lives in sessionStorage (this tab only, gone when it closes), never in the
-// address bar, where it would end up in history, screenshots and referrers.
+// address bar, where it would end up in history, screenshots and referrers. A sign-in link
+// carries a one-time code instead, which the app exchanges for the token with a POST.
 
 const KEY = "edge-oms.backoffice.token";
 
@@ -9,12 +10,17 @@ export interface Claims {
   exp: number | null;
 }
 
-/** Takes `#token=<JWT>` out of the address bar; returns it, or null when there is none. */
-export function takeTokenFromAddress(): string | null {
+/**
+ * Takes a sign-in link's `#code=…` out of the address bar (and a `#token=…` of an old link,
+ * which is not taken: links carry no tokens); returns what it found.
+ */
+export function takeSignInFromAddress(): { code: string } | { token: true } | null {
   if (!location.hash.startsWith("#")) return null;
   const params = new URLSearchParams(location.hash.slice(1));
-  const token = params.get("token");
-  if (token === null) return null;
+  const code = params.get("code");
+  const token = params.has("token");
+  if (code === null && !token) return null;
+  params.delete("code");
   params.delete("token");
   const rest = params.toString();
   history.replaceState(
@@ -22,7 +28,7 @@ export function takeTokenFromAddress(): string | null {
     "",
     `${location.pathname}${location.search}${rest ? `#${rest}` : ""}`,
   );
-  return token.trim();
+  return code !== null ? { code: code.trim() } : { token: true };
 }
 
 export const storedToken = (): string | null => sessionStorage.getItem(KEY);

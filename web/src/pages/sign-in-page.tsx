@@ -27,6 +27,31 @@ export async function verifyToken(
   }
 }
 
+/**
+ * Exchanges a sign-in link's one-time code for the session token (a POST: the code works once,
+ * for a few minutes), then reads the token like the form does.
+ */
+export async function exchangeSignInCode(
+  code: string,
+): Promise<{ token: string; claims: Claims } | { problem: string }> {
+  try {
+    const { token } = await createClient(() => "").auth.signIn.mutate({ code });
+    const read = readToken(token);
+    return "problem" in read ? read : { token, claims: read.claims };
+  } catch (error) {
+    switch (errorCode(error)) {
+      case "UNAUTHORIZED":
+      case "BAD_REQUEST":
+        return {
+          problem:
+            "This sign-in link was used already, has expired or is incomplete. Get a new one with npm run -s sign-in, or paste a token.",
+        };
+      default:
+        return { problem: "The service did not answer. Check that it runs, then try again." };
+    }
+  }
+}
+
 export function SignInPage({
   message,
   onSignedIn,
@@ -68,8 +93,9 @@ export function SignInPage({
           />
         </label>
         <p id={hint} className="hint">
-          A back-office JWT: <code>npm run -s token -- --role backoffice --sub you</code>, or open
-          the sign-in link that <code>npm run dev</code> prints.
+          A back-office JWT: <code>npm run -s token -- --role backoffice --sub you</code>. Or open a
+          one-time sign-in link: <code>npm run dev</code> prints one,{" "}
+          <code>npm run -s sign-in</code> another.
         </p>
         {problem && (
           <p id={error} role="alert" className="error">
