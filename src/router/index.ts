@@ -1,4 +1,5 @@
 import { clockRouter } from "./clock";
+import { deadLettersRouter } from "./dead-letters";
 import { exportsRouter } from "./exports";
 import { invoicesRouter } from "./invoices";
 import { mailsRouter } from "./mails";
@@ -20,6 +21,7 @@ export const appRouter = router({
   reservations: reservationsRouter,
   shipments: shipmentsRouter,
   clock: clockRouter,
+  deadLetters: deadLettersRouter,
 });
 
 export type AppRouter = typeof appRouter;
