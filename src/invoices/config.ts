@@ -55,8 +55,9 @@ export const sellerSchema = z.strictObject({
 });
 export type Seller = z.infer<typeof sellerSchema>;
 
-const issuesOf = (error: z.ZodError) =>
-  error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+/** Each issue as `NAME.path: message`, so the error names the field to fix. */
+const issuesOf = (name: string, error: z.ZodError) =>
+  error.issues.map((i) => `${[name, ...i.path].join(".")}: ${i.message}`).join("; ");
 
 /** Reads a JSON variable; a missing or broken one is a configuration error naming it. */
 function readJson(name: string, value: string | undefined): unknown {
@@ -81,7 +82,8 @@ export function parseSeller(value: string | undefined): Seller {
       "SELLER uses the old format (address as one string, taxId): give SELLER.address as { address1, zipCode, city, country }, SELLER.vatId (or taxNumber) and SELLER.electronicAddress { scheme, id } (docs/invoices.md)",
     );
   const parsed = sellerSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigurationError(`SELLER is invalid: ${issuesOf(parsed.error)}`);
+  if (!parsed.success)
+    throw new ConfigurationError(`SELLER is invalid: ${issuesOf("SELLER", parsed.error)}`);
   return parsed.data;
 }
 
@@ -112,7 +114,9 @@ export function parsePaymentMeans(value: string | undefined): Record<string, Pay
   if (value === undefined || value.trim() === "") return DEFAULT_PAYMENT_MEANS;
   const parsed = paymentMeansSchema.safeParse(readJson("PAYMENT_MEANS", value));
   if (!parsed.success)
-    throw new ConfigurationError(`PAYMENT_MEANS is invalid: ${issuesOf(parsed.error)}`);
+    throw new ConfigurationError(
+      `PAYMENT_MEANS is invalid: ${issuesOf("PAYMENT_MEANS", parsed.error)}`,
+    );
   return parsed.data;
 }
 
