@@ -3,7 +3,7 @@ import { TRPCClientError } from "@trpc/client";
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import fc from "fast-check";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as schema from "../../src/db/schema";
 import type { MoneyTotals, OrderView } from "../../src/domain/view";
 import type { ItemEventType } from "../../src/machines/item-process";
