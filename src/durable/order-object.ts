@@ -124,7 +124,7 @@ export class OrderObject extends DurableObject<Env> {
       this.store,
       (id) => this.processById(id),
       (now) => this.outbox.projectionDueAt(now),
-      orderSettings(env),
+      () => orderSettings(env),
     );
     this.outbox = new Outbox(this.store, env, {
       order: () => this.pipeline.order(),

@@ -106,7 +106,8 @@ export class CommandPipeline {
     private readonly processOf: (id: string) => ProcessDefinition,
     /** When a projection requested now is due (the outbox spaces them out). */
     private readonly projectionDueAt: (now: number) => number,
-    private readonly settings: OrderSettings = defaultOrderSettings,
+    /** Read when a stepper is made (a broken value then fails the command, not the object). */
+    private readonly settings: () => OrderSettings = () => defaultOrderSettings,
   ) {}
 
   /** The order (cached after the first read), or null when this object holds none. */
@@ -324,7 +325,7 @@ export class CommandPipeline {
     const process = this.process(state);
     let stepper = this.steppers.get(process.id);
     if (!stepper) {
-      stepper = new Stepper(process, this.settings);
+      stepper = new Stepper(process, this.settings());
       this.steppers.set(process.id, stepper);
     }
     return stepper;

@@ -1,7 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { Db } from "../db/schema";
 import * as schema from "../db/schema";
-import type { DocumentFormat, DocumentType } from "../domain/invoices";
+import type { DocumentType } from "../domain/invoices";
 import type { Result } from "../domain/result";
 import { fail } from "../domain/result";
 import type { OrderView } from "../domain/view";
@@ -16,7 +16,6 @@ import { billedOf, documentContent as contentOf } from "./content";
 import { htmlDocument, TEMPLATE_VERSION } from "./html";
 import { documentMail } from "./mail";
 import {
-  CONTENT_TYPE,
   type DocumentRow,
   documentContent,
   documentInfo,
@@ -364,6 +363,3 @@ function shippedAt(view: OrderView, billed: Billed): string | undefined {
     .sort();
   return times[0];
 }
-
-export type { DocumentFormat };
-export { CONTENT_TYPE };

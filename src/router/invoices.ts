@@ -89,9 +89,9 @@ export const invoicesRouter = router({
     const page = rows.slice(0, input.limit);
     const last = page.at(-1);
     return {
-      invoices: page.map(({ totals, ...row }) => ({
+      invoices: page.map((row) => ({
         ...row,
-        grandTotal: typeof totals.grandTotal === "number" ? totals.grandTotal : null,
+        grandTotal: typeof row.totals.grandTotal === "number" ? row.totals.grandTotal : null,
       })),
       nextCursor:
         rows.length > input.limit && last ? encodeCursor([last.issuedAt, last.reference]) : null,

@@ -201,7 +201,7 @@ describe("e-invoices (EN 16931) from the running service, validated by the offic
       }),
     );
     await confirm(s, placed.reference);
-    const { xml } = await invoice(s, placed.reference);
+    const { view, xml } = await invoice(s, placed.reference);
     await expectValid(xml);
     const noDate = await validate(xml.replace(/<cbc:IssueDate>[^<]*<\/cbc:IssueDate>/, ""));
     expect(noDate.fatal.map((f) => f.id)).toContain("BR-03");
@@ -219,6 +219,8 @@ describe("e-invoices (EN 16931) from the running service, validated by the offic
         `${head}${whole}.${String(Number(cents) + 1).padStart(2, "0")}`,
     );
     expect(cent).not.toBe(xml);
+    expect((await validate(cent)).fatal.map((f) => f.id)).not.toContain("BR-CO-17");
+    expect(() => expectTotals(cent, view.totals.billable)).toThrow();
   });
 
   it("a consumer order, gross prices, awkward amounts (3 x 3.33 at 19 %, 7 x 1.99 at 7 %), prepaid", async () => {
@@ -454,6 +456,26 @@ describe("e-invoices (EN 16931) from the running service, validated by the offic
     await expectValid(xml);
     expectTotals(xml, view.totals.billable, 0);
     expect(xml).toContain('<cbc:TaxInclusiveAmount currencyID="JPY">3500</cbc:TaxInclusiveAmount>');
+  });
+
+  it("a 1,000-line invoice (validating 10,000 lines takes more than a minute: the bench does it)", async () => {
+    const placed = await s.checkout.orders.place.mutate(
+      order({
+        lines: Array.from({ length: 1000 }, (_, i) => ({
+          sku: `SKU-${i + 1}`,
+          name: `Product ${i + 1}`,
+          quantity: 1 + (i % 3),
+          unitPrice: 333 + i,
+          taxRate: i % 2 ? 19 : 7,
+          shipment: "k1",
+        })),
+      }),
+    );
+    await confirm(s, placed.reference);
+    const { view, xml } = await invoice(s, placed.reference);
+    await expectValid(xml);
+    expectTotals(xml, view.totals.billable);
+    expect(xml.match(/<cac:InvoiceLine>/g)).toHaveLength(1000);
   });
 
   it("credit notes: a partial cancel, then a refund with the shipping that went back; invoice − credits = what the order charges", async () => {

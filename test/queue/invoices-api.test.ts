@@ -109,6 +109,7 @@ describe("invoices.list", () => {
       customerReference: "bob",
       issuedAt: seeded[23]?.issuedAt,
       currency: "EUR",
+      totals: seeded[23]?.totals,
       grandTotal: 5010,
       mailedAt: seeded[23]?.issuedAt,
     });
