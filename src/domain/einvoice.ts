@@ -63,11 +63,12 @@ export const unitCode = wellFormed()
     "must be a UN/ECE Recommendation 20/21 unit code such as C62 (piece), KGM, MTR, H87",
   );
 
-export const countryCode = wellFormed().regex(
-  /^[A-Z0-9]{2}$/,
+/** ISO 3166-1 alpha-2 as the rules' code list has it (and 1A, Kosovo). */
+export const isCountry = (code: string) => COUNTRY_CODES.has(code);
+export const countryCode = wellFormed().refine(
+  isCountry,
   "must be an ISO 3166-1 alpha-2 code such as DE",
 );
-export const isCountry = (code: string) => COUNTRY_CODES.has(code);
 
 /** A VAT id with its country prefix (Greece: EL), e.g. DE123456789. */
 export const vatId = wellFormed()

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { countryCode, electronicAddress, isCountry, vatId } from "../domain/einvoice";
+import { countryCode, electronicAddress, vatId } from "../domain/einvoice";
 import { PAYMENT_MEANS_CODES } from "../domain/einvoice-codes";
 import { email, text } from "../domain/text";
 
@@ -22,7 +22,7 @@ export const sellerSchema = z.strictObject({
     address2: line(200).optional(),
     zipCode: line(20),
     city: line(100),
-    country: countryCode.refine(isCountry, "must be an ISO 3166-1 alpha-2 code such as DE"),
+    country: countryCode,
   }),
   /** BT-31: required unless every order is O (not subject to VAT). */
   vatId: vatId.optional(),
