@@ -43,7 +43,6 @@ describe("InvoiceNumbers", () => {
     expect(await numbers().allocate("credit-note", "order-first#7")).toEqual({ number: 1 });
     // The invoice series goes on where it was.
     expect(await numbers().allocate("invoice", "order-after-credit")).toEqual({ number: 54 });
-    await expect(numbers().allocate("receipt", "x")).rejects.toThrow(/unknown series/);
   });
 
   it("carries invoice numbers allocated before the series existed over, once", async () => {
