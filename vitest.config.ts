@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { DEMO_SELLER } from "./src/demo-seller.ts";
 import { startErpReceiver } from "./test/e2e/erp-receiver.ts";
 
 /** Standard Webhooks secrets of the workers project (`whsec_` + base64 of the key). */
@@ -10,7 +11,7 @@ export const TEST_ERP_SECRETS = {
   ERP_EXPORT_SECRET: `whsec_${btoa("test-erp-export-secret-of-32-byt")}`,
 };
 
-// Four projects, because they run in different runtimes or configurations:
+// Five projects, because they run in different runtimes or configurations:
 // - "workers": everything under test/ except e2e, other-vars and clock, inside workerd with real
 //   bindings and the system clock (tests move one order's time through its seam);
 // - "e2e": Node tests that start `wrangler dev` and call it over HTTP (they need child
@@ -19,7 +20,9 @@ export const TEST_ERP_SECRETS = {
 //   deployment could have instead (OTHER_VARS): a mail provider that refuses every mail, short
 //   invoice retry delays, a `default` payment method;
 // - "clock": test/clock/, inside workerd like "workers" but with CLOCK=adjustable, the
-//   deployment's adjustable clock.
+//   deployment's adjustable clock;
+// - "einvoice": Node tests that start `wrangler dev`, have it issue invoices and credit notes and
+//   validate them with the official EN 16931 rules (../shared/einvoice, EN16931_RULES_DIR).
 // Bindings are per worker, so a worker configured otherwise is its own project. The Cloudflare
 // plugin sits inside the workers projects only: at the root it would move the e2e tests into
 // workerd too. Run one with `npx vitest run --project <name>`.
@@ -33,6 +36,8 @@ const secrets = {
   CLOCK: "system",
   // Production sends mails (wrangler.toml); tests read them from the capture store.
   MAIL_TRANSPORT: "capture",
+  // wrangler.toml has no seller (production sets its own): the tests invoice as a demo one.
+  SELLER: DEMO_SELLER,
 };
 
 const OTHER_VARS = {
@@ -104,10 +109,22 @@ export default defineConfig(async () => {
         workersProject(
           "workers",
           ["test/**/*.test.ts"],
-          ["test/e2e/**", "test/other-vars/**", "test/clock/**"],
+          ["test/e2e/**", "test/einvoice/**", "test/other-vars/**", "test/clock/**"],
         ),
         workersProject("workers-other-vars", ["test/other-vars/**/*.test.ts"], [], OTHER_VARS),
         workersProject("clock", ["test/clock/**/*.test.ts"], [], { CLOCK: "adjustable" }),
+        {
+          // The e-invoice documents of every order shape, issued by `wrangler dev` and validated
+          // by the official rules kept beside the repository (test/einvoice/kit.ts): Node, for
+          // the validator's file system access and SaxonJS.
+          test: {
+            name: "einvoice",
+            environment: "node",
+            include: ["test/einvoice/**/*.test.ts"],
+            testTimeout: 180_000,
+            hookTimeout: 120_000,
+          },
+        },
         {
           test: {
             name: "e2e",

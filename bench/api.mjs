@@ -49,6 +49,8 @@ export function api(baseUrl) {
     stats: (reference) => bench(`/bench/stats?reference=${encodeURIComponent(reference)}`),
     /** The order object's pending outbox rows: [{ kind, attempts, nextAt, lastError }]. */
     outbox: (reference) => bench(`/bench/outbox?reference=${encodeURIComponent(reference)}`),
+    /** Order R's invoice documents built in the worker: { lines, ublBytes, htmlBytes, ublMs, htmlMs }. */
+    einvoice: (reference) => bench(`/bench/einvoice?reference=${encodeURIComponent(reference)}`),
     /** D1 rows written by the invoice consumer so far: { rowsWritten, statements }. */
     consumerD1: () => bench("/bench/d1-rows"),
     /** Profiling: the order's projection into a null D1 (off) or back into D1. */

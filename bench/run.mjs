@@ -17,19 +17,23 @@
 //   BENCH_LARGE_QUANTITY         units of the non-splittable line              1000000
 //   BENCH_ERP_ORDERS             orders of the ERP delivery burst              1000
 //   BENCH_ONLY                   comma list of events (with the floor), placements,
-//                                reads, large, cost, erp, capacity, backoffice all
+//                                reads, large, einvoice, cost, erp, capacity,
+//                                backoffice                                    all
 //   BENCH_PAGE_RUNS              cold loads of the 10,000-line order page      5
+//   BENCH_VALIDATE_TIMEOUT       seconds a UBL validation may take (einvoice)  600
 //   CHROMIUM_PATH                Chromium for the back-office page       /usr/bin/chromium
 //   BENCH_PROFILE                0 skips the CPU profile at the end            1
 //   BENCH_PROFILE_DIR            also writes each raw .cpuprofile there (DevTools)  -
 //   BENCH_LOG_LEVEL              wrangler dev --log-level                      warn
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { buildWeb } from "../scripts/build-web.mjs";
 import { startErpReceiver } from "../test/e2e/erp-receiver.ts";
+import { kitDir } from "../test/einvoice/kit.ts";
 import { api, mintToken, placement, until } from "./api.mjs";
 import { orderPageTimes, unavailable } from "./backoffice.mjs";
 import { interleaved, load } from "./load.mjs";
@@ -56,10 +60,13 @@ const config = {
   placements: Math.round(setting("BENCH_PLACEMENTS", 2000)),
   placementConcurrency: Math.round(setting("BENCH_PLACEMENT_CONCURRENCY", 32)),
   largeLines: Math.round(setting("BENCH_LARGE_LINES", 10_000)),
+  validateTimeoutS: setting("BENCH_VALIDATE_TIMEOUT", 600),
   largeQuantity: Math.round(setting("BENCH_LARGE_QUANTITY", 1_000_000)),
   pageRuns: Math.round(setting("BENCH_PAGE_RUNS", 5)),
   erpOrders: Math.round(setting("BENCH_ERP_ORDERS", 1000)),
-  only: (process.env.BENCH_ONLY || "events,placements,reads,large,cost,erp,capacity,backoffice")
+  only: (
+    process.env.BENCH_ONLY || "events,placements,reads,large,einvoice,cost,erp,capacity,backoffice"
+  )
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean),
@@ -1130,6 +1137,89 @@ async function largeScenario() {
   );
 }
 
+/**
+ * The e-invoice of a 1,000-line and of the large order: documents built in the worker (best of
+ * 3), the whole issue (invoice-generate to recorded: render, number, R2, mail, record), and a
+ * receiver's validation of the UBL with the conformance kit (UBL 2.1 schema + EN 16931 rules)
+ * in a Node child process, given up after BENCH_VALIDATE_TIMEOUT seconds.
+ */
+async function einvoiceScenario() {
+  const sizes = [...new Set([1000, config.largeLines])];
+  out(heading(`E-invoices of ${sizes.map((n) => n.toLocaleString("en")).join(" and ")} lines`));
+  const kb = (bytes) => `${(bytes / 1024).toLocaleString("en", { maximumFractionDigits: 0 })} kB`;
+  const rows = [];
+  results.einvoice = [];
+  for (const lines of sizes) {
+    progress(`placing and confirming ${lines} lines for the e-invoice`);
+    const { reference } = await confirmedOrder(lines, `einvoice-${lines}-${runId}`);
+    const built = await client.einvoice(reference);
+    if (built.error) throw new Error(built.error);
+    progress("invoice-generate, waiting for the invoice");
+    const started = performance.now();
+    await client.mutate(
+      "orders.trigger",
+      { reference, event: "invoice-generate", target: { all: true } },
+      tokens.backoffice,
+    );
+    const view = await invoiceIssued(reference, 180_000);
+    const issueMs = performance.now() - started;
+    const number = view.invoice.reference;
+    const document = await client.query(
+      "invoices.document",
+      { reference: number, format: "ubl" },
+      tokens.backoffice,
+    );
+    progress(`validating the ${lines}-line UBL with the conformance kit`);
+    const validation = await validateInChild(document.content, config.validateTimeoutS);
+    const label = `${lines.toLocaleString("en")} lines`;
+    rows.push(
+      [`${label}: build the UBL (in the worker)`, fmt.ms(built.ublMs), kb(built.ublBytes), ""],
+      [`${label}: build the HTML (in the worker)`, fmt.ms(built.htmlMs), kb(built.htmlBytes), ""],
+      [
+        `${label}: invoice-generate to issued`,
+        fmt.ms(issueMs),
+        "",
+        "render, number, R2, mail, record",
+      ],
+      [`${label}: validate the UBL (Node)`, fmt.ms(validation.ms), "", validation.note],
+    );
+    results.einvoice.push({ lines, ...built, issueMs, validation });
+  }
+  out(table(["step", "ms", "size", "note"], rows));
+}
+
+/** Runs the kit's validate.mjs on a document in a child process, killed after `timeoutS`. */
+async function validateInChild(xml, timeoutS) {
+  const script = join(kitDir, "validate.mjs");
+  if (!existsSync(script))
+    return { ms: Number.NaN, ok: null, note: `no conformance kit at ${kitDir}` };
+  const file = join(os.tmpdir(), `einvoice-${runId}-${randomUUID()}.xml`);
+  await writeFile(file, xml);
+  const started = performance.now();
+  const child = spawn(process.execPath, [script, file], {
+    env: { ...process.env, EINVOICE_DEPS_DIR: root },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => {
+    output += chunk;
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutS * 1000);
+  const code = await new Promise((done) => child.on("exit", (c) => done(c)));
+  clearTimeout(timer);
+  const ms = performance.now() - started;
+  await rm(file, { force: true });
+  if (code === null) return { ms: Number.NaN, ok: null, note: `not done within ${timeoutS} s` };
+  const result = JSON.parse(output.trim().split("\n").at(-1) ?? "{}");
+  return {
+    ms,
+    ok: result.ok,
+    note: result.ok
+      ? "schema valid, no fatal EN 16931 rule"
+      : `${result.schemaErrors?.length} schema errors, fatal: ${result.fatal?.map((f) => f.id).join(" ")}`,
+  };
+}
+
 async function costScenario() {
   out(
     heading(
@@ -1693,6 +1783,7 @@ async function main() {
     ["placements", placementsScenario],
     ["reads", readsScenario],
     ["large", largeScenario],
+    ["einvoice", einvoiceScenario],
     ["cost", costScenario],
     ["erp", erpScenario],
     ["capacity", capacityScenario],

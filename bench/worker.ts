@@ -13,6 +13,9 @@
  *                                      its projections wrote) and all D1 rows it wrote
  *       GET  /bench/outbox?reference=R  the order object's outbox rows (effects())
  *       GET  /bench/d1-rows         D1 rows written by the invoice consumer (queue handler)
+ *       GET  /bench/einvoice?reference=R  builds order R's invoice documents (content, UBL,
+ *                                   HTML) in the worker, as the consumer does, without issuing
+ *                                   them: { lines, ublBytes, htmlBytes, ublMs, htmlMs } (best of 3)
  *       GET  /bench/alarms          alarm() invocations of order objects
  *       GET  /bench/clock           calls into the adjustable clock (0 under CLOCK=system)
  *       POST /bench/projection?reference=R&off=1  projection of order R into a null D1, for
@@ -38,6 +41,10 @@ import app, {
   AdjustableClock as ProductionAdjustableClock,
   OrderObject as ProductionOrderObject,
 } from "../src/index";
+import { invoicingConfig, paymentMeansOf } from "../src/invoices/config";
+import { billedOf, documentContent } from "../src/invoices/content";
+import { htmlDocument } from "../src/invoices/html";
+import { type DocumentFacts, ublDocument } from "../src/invoices/ubl";
 import { mailTransportFromEnv } from "../src/mail/transport";
 
 export * from "../src/index";
@@ -363,6 +370,47 @@ const capacityParts = {
   }),
 };
 
+// ------------------------------------------------------------------ e-invoice build time
+
+/** Builds an order's invoice documents three times; the fastest build of each, and sizes. */
+async function buildDocuments(env: BenchEnv, reference: string) {
+  const source = await env.ORDERS.getByName(reference).invoiceSource();
+  if (!source.ok) return { error: source.message };
+  const order = source.order;
+  const config = invoicingConfig(env);
+  const bytes = (text: string) => new TextEncoder().encode(text).byteLength;
+  let ublMs = Number.POSITIVE_INFINITY;
+  let htmlMs = Number.POSITIVE_INFINITY;
+  let ubl = "";
+  let html = "";
+  for (let run = 0; run < 3; run++) {
+    // Date.now() advances only across I/O in workerd: a D1 read brackets each measurement.
+    const tick = async () => {
+      await env.DB.prepare("SELECT 1").first();
+      return Date.now();
+    };
+    const started = await tick();
+    const facts: DocumentFacts = {
+      type: "invoice",
+      reference: "Invoice-BENCH",
+      issuedAt: new Date().toISOString(),
+      order,
+      content: documentContent(order, billedOf(order)),
+      seller: config.seller,
+      paymentMeans: paymentMeansOf(config.paymentMeans, order.paymentMethod),
+      profile: config.profile,
+      prepaid: false,
+    };
+    ubl = ublDocument(facts);
+    const built = await tick();
+    html = htmlDocument(facts);
+    const done = await tick();
+    ublMs = Math.min(ublMs, built - started);
+    htmlMs = Math.min(htmlMs, done - built);
+  }
+  return { lines: order.items.length, ublBytes: bytes(ubl), htmlBytes: bytes(html), ublMs, htmlMs };
+}
+
 // ------------------------------------------------------------------ routes
 
 const json = (body: unknown, status = 200) =>
@@ -393,6 +441,11 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
     return json(effects.ok ? effects.effects : []);
   }
   if (url.pathname === "/bench/d1-rows" && request.method === "GET") return json(consumerD1);
+  if (url.pathname === "/bench/einvoice" && request.method === "GET") {
+    const reference = url.searchParams.get("reference");
+    if (!reference) return json({ error: "reference is required" }, 400);
+    return json(await buildDocuments(env, reference));
+  }
   if (url.pathname === "/bench/alarms" && request.method === "GET") return json(orderAlarms);
   if (url.pathname === "/bench/clock" && request.method === "GET") return json(clockCalls);
   if (url.pathname === "/bench/projection" && request.method === "POST") {
@@ -423,7 +476,7 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
     if (what === "invoice-numbers") {
       const numbers = env.INVOICE_NUMBERS.getByName(`capacity-${runId}`);
       return run(async (i) => {
-        await numbers.allocate(`ORD-CAPACITY-${i}`);
+        await numbers.allocate("invoice", `ORD-CAPACITY-${i}`);
         return 1;
       });
     }

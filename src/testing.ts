@@ -19,6 +19,7 @@ import { join } from "node:path";
 // Kept as an import of the built client entry (external in the build): one copy of the client
 // and of its types, shared with `edge-oms/client`.
 import { createOrderClient, type OrderClient, type Role, type RouterOutputs } from "./client.js";
+import { DEMO_SELLER } from "./demo-seller.js";
 
 export type { OrderClient, Role };
 
@@ -161,7 +162,12 @@ export async function startOms(options: StartOmsOptions = {}): Promise<Oms> {
       {
         configPath: "wrangler.toml",
         prebuiltWorkerDir: "worker",
-        vars: { CLOCK: "adjustable", MAIL_TRANSPORT: "capture", ...options.vars },
+        vars: {
+          CLOCK: "adjustable",
+          MAIL_TRANSPORT: "capture",
+          SELLER: DEMO_SELLER,
+          ...options.vars,
+        },
         secrets: { ...secrets, MAIL_API_KEY: "" },
       },
     ],

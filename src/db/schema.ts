@@ -8,6 +8,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import type { StoredDocument } from "../domain/invoices";
 
 /** A drizzle D1 instance over these tables (query builders only: no relational queries). */
 export type Db = DrizzleD1Database;
@@ -72,33 +73,52 @@ export const orders = sqliteTable(
 );
 
 /**
- * Issued invoices: immutable once written. The document itself is in R2 (INVOICE_DOCUMENTS,
- * `document_key`); a row stays small whatever the order's size. `html` holds the documents of
- * invoices issued before the move to R2, which have no key.
+ * Issued invoices and credit notes: immutable once written. Their documents (HTML and UBL) are
+ * in R2 (INVOICE_DOCUMENTS, `documents`); a row stays small whatever the order's size. Invoices
+ * issued before documents moved to R2 keep their HTML in `html`; those issued before the UBL
+ * twin have only `document_key` (their HTML in R2) and no `documents`.
  */
 export const invoices = sqliteTable(
   "invoices",
   {
     reference: text("reference").primaryKey(),
+    /** `invoice` or `credit-note`: each its own gap-free series of numbers. */
+    type: text("type", { enum: ["invoice", "credit-note"] })
+      .notNull()
+      .default("invoice"),
     number: integer("number").notNull(),
     orderReference: text("order_reference").notNull(),
+    /** A credit note's invoice. */
+    invoiceReference: text("invoice_reference"),
+    /**
+     * The order version the document answers to: what an invoice bills was charged at it; a
+     * credit note credits the money its history entry (this seq) moved. Null for invoices
+     * issued before versions were recorded.
+     */
+    orderVersion: integer("order_version"),
     customerReference: text("customer_reference").notNull(),
     customerEmail: text("customer_email").notNull(),
     issuedAt: text("issued_at").notNull(),
     currency: text("currency").notNull(),
     totals: text("totals", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     html: text("html"),
-    /** R2 key of the document (`invoices/<reference>.html`). */
+    /** R2 key of the HTML document of invoices issued before `documents`. */
     documentKey: text("document_key"),
-    /** Size of the document in bytes. */
+    /** Size of that document in bytes. */
     documentBytes: integer("document_bytes"),
+    /** The stored documents: format, content type, R2 key, size, SHA-256. */
+    documents: text("documents", { mode: "json" }).$type<StoredDocument[]>(),
     templateVersion: integer("template_version").notNull(),
     mailedAt: text("mailed_at"),
   },
   (t) => [
-    uniqueIndex("invoices_order").on(t.orderReference),
-    uniqueIndex("invoices_number").on(t.number),
+    uniqueIndex("invoices_order").on(t.orderReference).where(sql`type = 'invoice'`),
+    uniqueIndex("invoices_credit_note")
+      .on(t.orderReference, t.orderVersion)
+      .where(sql`type = 'credit-note'`),
+    uniqueIndex("invoices_type_number").on(t.type, t.number),
     index("invoices_customer").on(t.customerReference, t.issuedAt),
+    index("invoices_order_issued").on(t.orderReference, t.issuedAt),
   ],
 );
 
@@ -123,7 +143,10 @@ export const mails = sqliteTable(
   (t) => [uniqueIndex("mails_idempotency").on(t.idempotencyKey), index("mails_to").on(t.to)],
 );
 
-/** Messages that exhausted their retries: kept with their payload intact for a person to act on. */
+/**
+ * Jobs that ended in the dead-letter queue (or went there at once: a configuration error), kept
+ * with their payload intact for a person to act on (`deadLetters.list`, `deadLetters.retry`).
+ */
 export const deadLetters = sqliteTable(
   "dead_letters",
   {
@@ -132,6 +155,8 @@ export const deadLetters = sqliteTable(
     body: text("body").notNull(),
     attempts: integer("attempts").notNull(),
     receivedAt: text("received_at").notNull(),
+    /** The last error, when the consumer knew it (configuration errors say what to fix). */
+    lastError: text("last_error"),
   },
   (t) => [index("dead_letters_received").on(t.receivedAt)],
 );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { buyer, taxCategory } from "./einvoice";
 import { address, method } from "./inputs";
 import type { OrderView } from "./view";
 
@@ -14,7 +15,14 @@ const moneyTotals = z.object({
   discountTotal: amount,
   taxTotal: amount,
   grandTotal: amount,
-  taxByRate: z.array(z.object({ rate: z.number(), net: amount, tax: amount })),
+  taxByRate: z.array(
+    z.object({
+      rate: z.number(),
+      category: taxCategory.meta({ description: "UNCL5305 VAT category" }),
+      net: amount,
+      tax: amount,
+    }),
+  ),
 });
 
 /** The order as `orders.get` returns it; more fields may be added (additional properties). */
@@ -63,6 +71,8 @@ export const orderViewSchema = z
         quantity: z.number().int(),
         unitPrice: amount,
         taxRate: z.number(),
+        taxCategory,
+        unitCode: z.string().meta({ description: "UN/ECE Rec. 20/21, e.g. C62" }),
         isQuantitySplittable: z.boolean(),
         shipmentId: z.string(),
         state: z.string(),
@@ -81,14 +91,27 @@ export const orderViewSchema = z
         method: method,
         address: address,
         amount: amount,
-        byRate: z.array(z.object({ rate: z.number(), amount: amount })),
+        byRate: z.array(z.object({ rate: z.number(), category: taxCategory, amount: amount })),
         status: z.enum(["open", "canceled", "refunded"]),
         canceledAmount: amount,
         refundedAmount: amount,
         refundableAmount: amount,
       }),
     ),
-    invoice: z.object({ reference: z.string(), issuedAt: isoTime }).nullable(),
+    buyer: buyer.nullable(),
+    taxExemptions: z.record(
+      z.string(),
+      z.object({ reason: z.string().optional(), code: z.string().optional() }),
+    ),
+    invoice: z
+      .object({
+        reference: z.string(),
+        issuedAt: isoTime,
+        creditNotes: z.array(
+          z.object({ reference: z.string(), issuedAt: isoTime, grandTotal: amount }),
+        ),
+      })
+      .nullable(),
   })
   .meta({ id: "OrderView" });
 
@@ -173,17 +196,65 @@ export const orderItemsRefunded = envelope(
   "Items were refunded (with the shipping of a shipment whose last item it was).",
 ).meta({ id: "OrderItemsRefunded" });
 
+const documentInfo = z.object({
+  format: z.enum(["html", "ubl"]),
+  contentType: z.string(),
+  size: z.number().int().meta({ description: "bytes" }),
+  sha256: z.string().meta({ description: "hex SHA-256 of the document's bytes" }),
+});
+
+const ubl = z.string().optional().meta({
+  description:
+    "the UBL 2.1 (EN 16931) XML, inline when it is at most 256 kB; else fetch it with invoices.document",
+});
+
 export const invoiceIssued = envelope(
   "invoice.issued",
   {
     invoice: z.object({
       reference: z.string(),
+      type: z.literal("invoice"),
       issuedAt: isoTime,
-      totals: z.record(z.string(), z.unknown()).nullable(),
+      totals: moneyTotals.nullable().meta({ description: "what the invoice bills" }),
+      documents: z.array(documentInfo),
+      ubl,
     }),
   },
-  "The order's invoice was issued.",
+  "The order's invoice was issued (HTML and UBL documents).",
 ).meta({ id: "InvoiceIssued" });
+
+export const creditNoteIssued = envelope(
+  "credit-note.issued",
+  {
+    creditNote: z.object({
+      reference: z.string(),
+      invoiceReference: z.string(),
+      issuedAt: isoTime,
+      totals: moneyTotals.meta({ description: "the money credited, per VAT category and rate" }),
+      items: z.array(
+        z.object({
+          lineId: z.string(),
+          sku: z.string(),
+          quantity: z.number().int(),
+          amount: amount.meta({ description: "quantity x unit price, in the order's price mode" }),
+          netAmount: amount,
+        }),
+      ),
+      shipping: z.array(
+        z.object({
+          shipmentId: z.string(),
+          taxCategory,
+          taxRate: z.number(),
+          amount: amount,
+          netAmount: amount,
+        }),
+      ),
+      documents: z.array(documentInfo),
+      ubl,
+    }),
+  },
+  "Money of the issued invoice moved to canceled or refunded: a credit note (381) credits it.",
+).meta({ id: "CreditNoteIssued" });
 
 /** Every outbound event, by type. */
 export const erpEvents = {
@@ -192,4 +263,5 @@ export const erpEvents = {
   "order.custom-reference.changed": orderCustomReferenceChanged,
   "order.items.refunded": orderItemsRefunded,
   "invoice.issued": invoiceIssued,
+  "credit-note.issued": creditNoteIssued,
 } as const;

@@ -1,11 +1,26 @@
 import { z } from "zod";
 import { triggerEvents } from "../machines/registry";
 import { parseDuration } from "./duration";
+import {
+  buyer,
+  categoryFor,
+  categoryRateProblem,
+  currencyExponent,
+  exemptionFields,
+  isCountry,
+  NEEDS_BUYER_VAT_ID,
+  NEEDS_EXEMPTION,
+  type TaxCategory,
+  unitCode,
+} from "./einvoice";
 import { limits } from "./limits";
 import { codePoints, customOrderReference, email, requiredText, text, wellFormed } from "./text";
 
 export const money = z.number().int().min(0).max(limits.maxUnitPrice);
-export const currency = wellFormed().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as EUR");
+export const currency = wellFormed().refine(
+  (c) => currencyExponent(c) !== null,
+  "must be an ISO 4217 code with at most 2 decimals, such as EUR or JPY",
+);
 export const taxRate = z.number().min(0).max(100);
 export const isoDate = z.iso.date();
 export const idempotencyKey = requiredText(limits.maxIdempotencyKeyLength);
@@ -28,7 +43,7 @@ export const address = z.strictObject({
   address2: text(255).optional(),
   zipCode: requiredText(20),
   city: requiredText(100),
-  country: wellFormed().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as DE"),
+  country: wellFormed().refine(isCountry, "must be an ISO 3166-1 alpha-2 code such as DE"),
   phone: text(50).optional(),
   email: email().optional(),
 });
@@ -45,6 +60,11 @@ export const method = z.strictObject({
    * an update of the method later does not re-tax an expense already charged.
    */
   taxRate: taxRate.optional(),
+  /**
+   * VAT category of the shipping (and its exemption): without it, shipping takes the category
+   * of the goods it carries, split per category and rate as it is per rate.
+   */
+  ...exemptionFields,
 });
 export type Method = z.infer<typeof method>;
 
@@ -57,6 +77,9 @@ const lineInput = z.strictObject({
   unitPrice: money,
   taxRate,
   isQuantitySplittable: z.boolean().default(true),
+  /** UN/ECE Recommendation 20/21 unit of the quantity; default C62 (one, a piece). */
+  unitCode: unitCode.optional(),
+  ...exemptionFields,
   shipment: requiredText(100).optional(),
   allocations: z
     .array(z.strictObject({ shipment: requiredText(100), quantity }))
@@ -82,6 +105,8 @@ export const placeOrderInput = z
     priceMode: z.enum(["gross", "net"]).default("gross"),
     paymentMethod: requiredText(50),
     billingAddress: address,
+    /** The buyer's VAT id, buyer reference (BT-10) and electronic address, for the e-invoice. */
+    buyer: buyer.optional(),
     customOrderReference: customOrderReference.optional(),
     shipments: z
       .array(
@@ -191,8 +216,80 @@ export const placeOrderInput = z
           message: "shipment has no lines",
         });
     });
+    checkVat(order, ctx);
   });
 export type PlaceOrderInput = z.infer<typeof placeOrderInput>;
+
+interface Taxed {
+  taxRate?: number | undefined;
+  taxCategory?: TaxCategory | undefined;
+  taxExemptionReason?: string | undefined;
+  taxExemptionReasonCode?: string | undefined;
+}
+
+/**
+ * What EN 16931 demands of VAT categories, checked at placement (docs/invoices.md): a category
+ * fits its rate, 0 % names its category, exempt categories say why (one reason per category in
+ * an order: the reason belongs to the category's VAT breakdown), reverse charge and
+ * intra-community supplies name the buyer's VAT id, "not subject to VAT" is all or nothing.
+ */
+function checkVat(
+  order: {
+    buyer?: { vatId?: string | undefined } | undefined;
+    lines: Taxed[];
+    shipments: { method: Taxed }[];
+  },
+  ctx: z.RefinementCtx,
+) {
+  const reasons = new Map<TaxCategory, string>();
+  const categories = new Set<TaxCategory>();
+  const check = (taxed: Taxed, rate: number | undefined, at: (string | number)[]) => {
+    const issue = (field: string, message: string) =>
+      ctx.addIssue({ code: "custom", path: [...at, field], message });
+    // Shipping without a rate or category follows its goods; nothing to check on its own.
+    if (rate === undefined && taxed.taxCategory === undefined) return;
+    const category = categoryFor(rate ?? 0, taxed.taxCategory);
+    if (category === undefined) {
+      issue("taxCategory", "a 0 % rate needs a VAT category (Z, E, AE, K, G or O)");
+      return;
+    }
+    categories.add(category);
+    const problem = categoryRateProblem(category, rate ?? 0);
+    if (problem) issue("taxRate", problem);
+    const { taxExemptionReason: reason, taxExemptionReasonCode: code } = taxed;
+    if (NEEDS_EXEMPTION.has(category)) {
+      if (!reason && !code)
+        issue(
+          "taxExemptionReason",
+          `category ${category} needs taxExemptionReason or taxExemptionReasonCode`,
+        );
+      const said = JSON.stringify([reason ?? null, code ?? null]);
+      const first = reasons.get(category);
+      if (first === undefined) reasons.set(category, said);
+      else if (first !== said)
+        issue(
+          "taxExemptionReason",
+          `every line and shipping of category ${category} must give the same exemption reason and code`,
+        );
+    } else if (reason || code)
+      issue("taxExemptionReason", `category ${category} takes no exemption reason`);
+    if (NEEDS_BUYER_VAT_ID.has(category) && !order.buyer?.vatId)
+      issue("taxCategory", `category ${category} needs the buyer's VAT id (buyer.vatId)`);
+  };
+  order.lines.forEach((line, i) => {
+    check(line, line.taxRate, ["lines", i]);
+  });
+  order.shipments.forEach((s, i) => {
+    check(s.method, s.method.taxRate, ["shipments", i, "method"]);
+  });
+  if (categories.has("O") && categories.size > 1)
+    ctx.addIssue({
+      code: "custom",
+      path: ["lines"],
+      message:
+        "category O (not subject to VAT) must be the category of every line and of all shipping",
+    });
+}
 
 export const itemSelection = z
   .array(z.strictObject({ id: requiredText(40), quantity: quantity.optional() }))

@@ -1,17 +1,20 @@
 import type { ItemState, ManualEvent, ProcessId } from "../machines/registry";
+import type { Buyer, TaxCategory, TaxExemption } from "./einvoice";
 import type { Address, Method } from "./inputs";
 import type { JsonObject } from "./json";
 
 /** Quantity per state, e.g. `{ "payment-pending": 2, shipped: 1 }`; states without items are absent. */
 export type ItemStates = Partial<Record<ItemState, number>>;
 
+/** Net and tax of one VAT category and rate (Z and E at 0 % are two entries). */
 export interface TaxByRate {
   rate: number;
+  category: TaxCategory;
   net: number;
   tax: number;
 }
 
-/** Totals of a set of amounts: tax once per rate, integers in minor units. */
+/** Totals of a set of amounts: tax once per category and rate, integers in minor units. */
 export interface MoneyTotals {
   subtotal: number;
   expenseTotal: number;
@@ -49,6 +52,8 @@ export interface ItemView {
   quantity: number;
   unitPrice: number;
   taxRate: number;
+  taxCategory: TaxCategory;
+  unitCode: string;
   isQuantitySplittable: boolean;
   shipmentId: string;
   state: ItemState;
@@ -77,8 +82,8 @@ export interface ExpenseView {
   address: Address;
   /** As charged at placement, in the order's price mode. */
   amount: number;
-  /** `amount` split by tax rate (the shipping tax rule); empty for an amount of 0. */
-  byRate: { rate: number; amount: number }[];
+  /** `amount` split by VAT category and rate (the shipping tax rule); empty for an amount of 0. */
+  byRate: { rate: number; category: TaxCategory; amount: number }[];
   status: MoneyStatus;
   canceledAmount: number;
   refundedAmount: number;
@@ -104,10 +109,21 @@ export interface OrderView {
   itemStates: ItemStates;
   totals: Totals;
   billingAddress: Address;
+  /** The buyer's VAT id, reference (BT-10) and electronic address; null when none was given. */
+  buyer: Buyer | null;
+  /** The exemption reason of each exempt VAT category the order uses. */
+  taxExemptions: Partial<Record<TaxCategory, TaxExemption>>;
   shipments: ShipmentView[];
   items: ItemView[];
   expenses: ExpenseView[];
-  invoice: { reference: string; issuedAt: string } | null;
+  invoice: InvoiceSummary | null;
+}
+
+/** The order's invoice and the credit notes issued against it. */
+export interface InvoiceSummary {
+  reference: string;
+  issuedAt: string;
+  creditNotes: { reference: string; issuedAt: string; grandTotal: number }[];
 }
 
 /** A row of `orders.list`, read from D1. */

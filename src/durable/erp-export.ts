@@ -118,8 +118,20 @@ export function renderEvent(
       break;
     }
     case "invoice.issued": {
-      const { invoice, totals } = stored as { invoice: JsonObject; totals: JsonObject | null };
-      Object.assign(data, { invoice: { ...invoice, totals } });
+      // Stored flat (JSON depth); events stored before e-invoices have no type or documents.
+      const { invoice, totals, documents } = stored as {
+        invoice: JsonObject;
+        totals: JsonObject | null;
+        documents?: JsonObject[];
+      };
+      Object.assign(data, {
+        invoice: { type: "invoice", ...invoice, totals, documents: documents ?? [] },
+      });
+      break;
+    }
+    case "credit-note.issued": {
+      const { creditNote, ...rest } = stored as { creditNote: JsonObject };
+      Object.assign(data, { creditNote: { ...creditNote, ...rest } });
       break;
     }
     default:

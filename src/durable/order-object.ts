@@ -17,17 +17,21 @@ import type {
 import { type Actor, actorLabel, isCustomer } from "../domain/principal";
 import { type Failure, fail, type Result } from "../domain/result";
 import type { HistoryView, OrderView } from "../domain/view";
-import type { InvoiceTotalsJson } from "../engine/commands";
+import type { IssuedCreditNoteReport, IssuedInvoiceReport } from "../engine/commands";
 import * as commands from "../engine/commands";
 import {
   compactOutcome,
+  creditOfEntry,
+  defaultOrderSettings,
   expandOutcome,
   type Moved,
   nextTimerDue,
+  type OrderSettings,
   type Skipped,
 } from "../engine/events";
 import { importRowCommand } from "../engine/import";
 import type { Change, OrderState } from "../engine/model";
+import type { Billed } from "../engine/money";
 import { createShipment, moveItems, updateShipment } from "../engine/shipments";
 import { acceptedEvents } from "../engine/step";
 import {
@@ -120,6 +124,7 @@ export class OrderObject extends DurableObject<Env> {
       this.store,
       (id) => this.processById(id),
       (now) => this.outbox.projectionDueAt(now),
+      () => orderSettings(env),
     );
     this.outbox = new Outbox(this.store, env, {
       order: () => this.pipeline.order(),
@@ -363,18 +368,61 @@ export class OrderObject extends DurableObject<Env> {
     return this.get({ type: "system" });
   }
 
-  /** Records the issued invoice (idempotent: a repeated report changes nothing). */
-  async recordInvoice(input: {
-    reference: string;
-    issuedAt: string;
-    mailedAt: string | null;
-    totals?: InvoiceTotalsJson;
-  }): Promise<Result<{ version: number }>> {
+  /** What a credit note credits: the money entry `key`'s content, the order and its invoice. */
+  async creditNoteSource(
+    key: number,
+  ): Promise<Result<{ order: OrderView; credit: Billed; movedAt: string }>> {
+    const got = await this.get({ type: "system" });
+    if (!got.ok) return got;
+    const entry = this.store.historyEntry(key);
+    const credit = creditOfEntry(entry?.data);
+    if (!entry || !credit) return fail("NOT_FOUND", `history entry ${key} credits no money`);
+    if (!got.order.invoice)
+      return fail("PRECONDITION_FAILED", "the order has no invoice to credit");
+    return { ok: true, order: got.order, credit, movedAt: entry.at };
+  }
+
+  /**
+   * Records the issued invoice (idempotent: a repeated report changes nothing), and asks for
+   * the credit notes of money that left the order after the version it bills.
+   */
+  async recordInvoice(input: IssuedInvoiceReport): Promise<Result<{ version: number }>> {
     const result = await this.mutate({
       operation: "invoice",
       actor: { type: "system" },
       options: {},
-      compute: commands.recordInvoice(input),
+      // Inside the command, so no money move can slip between finding them and recording.
+      compute: (state, stepper, now) =>
+        commands.recordInvoice(input, this.store.creditEntriesAfter(input.version))(
+          state,
+          stepper,
+          now,
+        ),
+    });
+    return result.ok ? { ok: true, version: result.order.version } : result;
+  }
+
+  /** Records that an invoice request found nothing billable (no invoice, no number). */
+  async invoiceNotIssued(input: {
+    version: number;
+    reason: string;
+  }): Promise<Result<{ version: number }>> {
+    const result = await this.mutate({
+      operation: "invoice-not-issued",
+      actor: { type: "system" },
+      options: {},
+      compute: commands.invoiceNotIssued(input),
+    });
+    return result.ok ? { ok: true, version: result.order.version } : result;
+  }
+
+  /** Records an issued credit note (idempotent: a repeated report changes nothing). */
+  async recordCreditNote(input: IssuedCreditNoteReport): Promise<Result<{ version: number }>> {
+    const result = await this.mutate({
+      operation: "credit-note",
+      actor: { type: "system" },
+      options: {},
+      compute: commands.recordCreditNote(input),
     });
     return result.ok ? { ok: true, version: result.order.version } : result;
   }
@@ -605,6 +653,12 @@ function foundBy<T extends object>(
     by && state.header.customOrderReference !== by.customOrderReference
       ? fail("NOT_FOUND", "order: no order with this customOrderReference")
       : command(state, stepper, now);
+}
+
+/** The engine's settings from the configuration (a broken value is a server fault). */
+function orderSettings(env: Env): OrderSettings {
+  const timeout = env.INVOICE_REQUEST_TIMEOUT;
+  return timeout ? { invoiceRequestTimeoutMs: parseDuration(timeout) } : defaultOrderSettings;
 }
 
 const outboxView = (e: OutboxEntry): OutboxView => ({

@@ -1,4 +1,10 @@
 import { z } from "zod";
+import {
+  DEFAULT_UNIT_CODE,
+  defaultCategory,
+  type TaxCategory,
+  taxCategory,
+} from "../domain/einvoice";
 import { jsonObject } from "../domain/json";
 import type { HistoryView } from "../domain/view";
 import {
@@ -115,12 +121,23 @@ export const migrations: Record<number, MigrationStep[]> = {
     `DROP INDEX IF EXISTS outbox_next`,
     `DROP INDEX IF EXISTS idempotency_at`,
   ],
+  // Lines carry their VAT category and unit code (e-invoices). Lines stored before have neither:
+  // they read as S above 0 %, Z at 0 %, unit C62.
+  6: [
+    (columns) =>
+      columns("lines").includes("tax_category")
+        ? []
+        : [
+            `ALTER TABLE lines ADD COLUMN tax_category TEXT`,
+            `ALTER TABLE lines ADD COLUMN unit_code TEXT`,
+          ],
+  ],
 };
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 /**
  * A new order's schema in its final form, created in one step with the placement: the tables
- * and columns migrations 1 to 5 make of an older object (test/durable/schema.test.ts holds them
+ * and columns migrations 1 to 6 make of an older object (test/durable/schema.test.ts holds them
  * to that), without their ALTERs. Keyed tables are WITHOUT ROWID (the key is the table: one
  * row written per row, not two); `idempotency` is created by the first command that needs it.
  */
@@ -129,7 +146,8 @@ export const FRESH_SCHEMA = [
   `CREATE TABLE order_header (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)`,
   `CREATE TABLE lines (id TEXT PRIMARY KEY, sku TEXT NOT NULL, name TEXT NOT NULL,
      quantity INTEGER NOT NULL, unit_price INTEGER NOT NULL, tax_rate REAL NOT NULL,
-     splittable INTEGER NOT NULL, no INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
+     splittable INTEGER NOT NULL, no INTEGER NOT NULL DEFAULT 0, tax_category TEXT,
+     unit_code TEXT) WITHOUT ROWID`,
   `CREATE TABLE items (id TEXT PRIMARY KEY, no INTEGER NOT NULL, line_id TEXT NOT NULL,
      quantity INTEGER NOT NULL, shipment_id TEXT NOT NULL, state TEXT NOT NULL, context TEXT NOT NULL,
      state_since INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
@@ -346,6 +364,8 @@ export class OrderStore {
         quantity: num(r, "quantity"),
         unitPrice: num(r, "unit_price"),
         taxRate: num(r, "tax_rate"),
+        taxCategory: storedCategory(optStr(r, "tax_category"), num(r, "tax_rate")),
+        unitCode: optStr(r, "unit_code") ?? DEFAULT_UNIT_CODE,
         isQuantitySplittable: num(r, "splittable") === 1,
       });
     }
@@ -391,8 +411,9 @@ export class OrderStore {
       );
     if (change.lines?.length)
       this.insertMany(
-        `INSERT INTO lines (id, no, sku, name, quantity, unit_price, tax_rate, splittable)`,
-        8,
+        `INSERT INTO lines (id, no, sku, name, quantity, unit_price, tax_rate, splittable,
+           tax_category, unit_code)`,
+        10,
         "",
         change.lines.map((l) => [
           l.id,
@@ -403,6 +424,9 @@ export class OrderStore {
           l.unitPrice,
           l.taxRate,
           l.isQuantitySplittable ? 1 : 0,
+          // The defaults are not stored: a line reads back the same, and stays small.
+          l.taxCategory === defaultCategory(l.taxRate) ? null : l.taxCategory,
+          l.unitCode === DEFAULT_UNIT_CODE ? null : l.unitCode,
         ]),
       );
     if (change.deletedItems?.length) this.deleteMany("items", change.deletedItems);
@@ -442,15 +466,53 @@ export class OrderStore {
         change.timers.map((t) => [t.id, t.itemId, t.event, t.dueAt]),
       );
     let seq = version;
+    const seqOf = new Map<NewHistoryEntry, number>();
     if (change.history.length)
       this.insertMany(
         `INSERT INTO history (seq, at, actor, type, event, item_ids, from_state, to_state, data)`,
         9,
         "",
-        change.history.map((h) => historyRow(++seq, h)),
+        change.history.map((h) => {
+          seqOf.set(h, ++seq);
+          return historyRow(seq, h);
+        }),
       );
-    for (const effect of change.effects) this.enqueue(effect, now, seq);
+    for (const effect of change.effects) {
+      if (effect.kind === "credit-note" && typeof effect.key !== "number") {
+        const key = seqOf.get(effect.key);
+        if (key === undefined) throw new Error("a credit note names an entry outside its change");
+        this.enqueue({ kind: "credit-note", key }, now, seq);
+      } else this.enqueue(effect, now, seq);
+    }
     return seq;
+  }
+
+  /** The history entry with this seq, or null. */
+  historyEntry(seq: number): HistoryView | null {
+    const row = this.exec(`SELECT * FROM history WHERE seq = ?`, seq).toArray()[0];
+    return row ? historyView(row) : null;
+  }
+
+  /**
+   * The seqs of money entries after `version` that carry credit-note content (`data.credit`):
+   * the moves an invoice billed at `version` has not seen.
+   */
+  creditEntriesAfter(version: number): number[] {
+    return this.exec(
+      `SELECT seq FROM history WHERE seq > ? AND type IN ('cancellation', 'refund')
+         AND json_extract(data, '$.credit') IS NOT NULL ORDER BY seq`,
+      version,
+    )
+      .toArray()
+      .map((r) => num(r, "seq"));
+  }
+
+  /** The seq of the history entry that recorded the invoice (invoices recorded before versions). */
+  invoiceEntrySeq(): number | null {
+    const row = this.exec(
+      `SELECT MIN(seq) AS seq FROM history WHERE type = 'invoice-issued'`,
+    ).toArray()[0];
+    return row ? optNum(row, "seq") : null;
   }
 
   private enqueue(effect: Effect, now: number, version: number) {
@@ -736,26 +798,36 @@ export class OrderStore {
           itemId,
         )
       : this.exec(`SELECT * FROM history ORDER BY seq`);
-    return rows.toArray().map((r) => {
-      const event = optStr(r, "event");
-      const from = optStr(r, "from_state");
-      const to = optStr(r, "to_state");
-      return {
-        seq: num(r, "seq"),
-        at: new Date(num(r, "at")).toISOString(),
-        actor: str(r, "actor"),
-        type: str(r, "type"),
-        ...(event === null ? {} : { event }),
-        itemIds: json(stringArray, r, "item_ids"),
-        ...(from === null ? {} : { from }),
-        ...(to === null ? {} : { to }),
-        ...(r.data === null ? {} : { data: json(jsonObject, r, "data") }),
-      };
-    });
+    return rows.toArray().map(historyView);
   }
 }
 
-const outboxKind = z.enum(["projection", "mail", "invoice", "erp"]);
+function historyView(r: Row): HistoryView {
+  const event = optStr(r, "event");
+  const from = optStr(r, "from_state");
+  const to = optStr(r, "to_state");
+  return {
+    seq: num(r, "seq"),
+    at: new Date(num(r, "at")).toISOString(),
+    actor: str(r, "actor"),
+    type: str(r, "type"),
+    ...(event === null ? {} : { event }),
+    itemIds: json(stringArray, r, "item_ids"),
+    ...(from === null ? {} : { from }),
+    ...(to === null ? {} : { to }),
+    ...(r.data === null ? {} : { data: json(jsonObject, r, "data") }),
+  };
+}
+
+/** Lines store their category only when it is not the default for their rate. */
+function storedCategory(stored: string | null, rate: number): TaxCategory {
+  if (stored === null) return defaultCategory(rate);
+  const parsed = taxCategory.safeParse(stored);
+  if (!parsed.success) throw new Error(`a line has an unknown VAT category ${stored}`);
+  return parsed.data;
+}
+
+const outboxKind = z.enum(["projection", "mail", "invoice", "credit-note", "erp"]);
 const outboxStatus = z.enum(["pending", "dead"]);
 const exportStatus = z.enum(["pending", "delivered", "dead"]);
 

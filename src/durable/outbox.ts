@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { storedItemGroups } from "../db/item-groups";
 import { type DeliveryRow, projectOrder } from "../db/projection";
+import type { InvoiceJob } from "../domain/invoices";
 import type { OrderView } from "../domain/view";
 import { itemGroups } from "../engine/item-groups";
 import type { OrderState } from "../engine/model";
@@ -28,6 +30,7 @@ export const retryPolicies: Record<Exclude<OutboxRow["kind"], "erp">, RetryPolic
   projection: { maxAttempts: 60, firstDelayMs: 1_000, maxDelayMs: 10 * MINUTE },
   mail: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
   invoice: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
+  "credit-note": { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
 };
 
 /** When to try again after the `attempts`-th failed attempt, or null when it is time to give up. */
@@ -324,6 +327,15 @@ export class Outbox {
       case "invoice":
         await this.env.INVOICE_QUEUE.send({ orderReference: state.header.reference });
         return;
+      case "credit-note": {
+        // The same queue as invoices: one consumer issues both, in the same gap-free way.
+        const { key } = creditNotePayload.parse(JSON.parse(row.payload));
+        await this.env.INVOICE_QUEUE.send({
+          orderReference: state.header.reference,
+          creditNote: key,
+        } satisfies InvoiceJob);
+        return;
+      }
       case "mail":
         await mailTransportFromEnv({ ...this.env, DB: this.context.db() }).send(
           confirmationMail(this.context.view(state, this.context.now())),
@@ -372,6 +384,9 @@ class OneAtATime {
     return this.running;
   }
 }
+
+/** A credit-note outbox row's payload: the history entry whose money move it credits. */
+const creditNotePayload = z.object({ key: z.number().int().min(1) });
 
 /** An order's projection besides its summary row, as compared between projections. */
 interface ProjectedParts {

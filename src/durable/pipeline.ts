@@ -3,7 +3,13 @@ import { type Actor, actorLabel, isCustomer } from "../domain/principal";
 import { type Failure, fail, type Result } from "../domain/result";
 import type { OrderView } from "../domain/view";
 import type { Command } from "../engine/commands";
-import { applyChange, dueTimers, Stepper } from "../engine/events";
+import {
+  applyChange,
+  defaultOrderSettings,
+  dueTimers,
+  type OrderSettings,
+  Stepper,
+} from "../engine/events";
 import type { Change, OrderState } from "../engine/model";
 import { placeOrder } from "../engine/place";
 import { customerVisible } from "../engine/summary";
@@ -100,6 +106,8 @@ export class CommandPipeline {
     private readonly processOf: (id: string) => ProcessDefinition,
     /** When a projection requested now is due (the outbox spaces them out). */
     private readonly projectionDueAt: (now: number) => number,
+    /** Read when a stepper is made (a broken value then fails the command, not the object). */
+    private readonly settings: () => OrderSettings = () => defaultOrderSettings,
   ) {}
 
   /** The order (cached after the first read), or null when this object holds none. */
@@ -317,7 +325,7 @@ export class CommandPipeline {
     const process = this.process(state);
     let stepper = this.steppers.get(process.id);
     if (!stepper) {
-      stepper = new Stepper(process);
+      stepper = new Stepper(process, this.settings());
       this.steppers.set(process.id, stepper);
     }
     return stepper;

@@ -146,53 +146,177 @@ export function setCustomReference(text: string, actor: string): Command {
   };
 }
 
-/** An invoice's totals: amounts, and lists of amounts (tax per rate). */
-export type InvoiceTotalsJson = Record<string, number | Record<string, number>[]>;
+/** An invoice's totals: amounts, and lists of amounts (tax per category and rate). */
+export type InvoiceTotalsJson = Record<string, number | Record<string, number | string>[]>;
 
-/** Records the issued invoice; a repeated report changes nothing. */
-export function recordInvoice(input: {
+/** A stored document as the ERP hears of it (format, type, size, SHA-256). */
+export type DocumentJson = Record<string, string | number>;
+
+/** What the invoice consumer reports once an invoice is issued (and when mailed). */
+export interface IssuedInvoiceReport {
   reference: string;
   issuedAt: string;
   mailedAt: string | null;
+  /** The order version the invoice bills. */
+  version: number;
   /** The invoice's totals as stored with it, for the ERP's `invoice.issued`. */
   totals?: InvoiceTotalsJson | undefined;
-}): Command {
+  documents?: DocumentJson[] | undefined;
+  /** The UBL document inline for the ERP, when it is small enough. */
+  ubl?: string | undefined;
+}
+
+/**
+ * Records the issued invoice; a repeated report changes nothing. Money that left the order after
+ * the version the invoice bills (`creditKeys`: those money entries, found by the caller) gets
+ * its credit notes now.
+ */
+export function recordInvoice(input: IssuedInvoiceReport, creditKeys: number[] = []): Command {
   return (state, _stepper, now) => {
     const known = state.header.invoice;
     const change = emptyChange();
     if (known?.reference === input.reference && (known.mailedAt || !input.mailedAt))
       return done(change);
-    const { reference, issuedAt, mailedAt } = input;
-    change.header = { ...state.header, invoice: { reference, issuedAt, mailedAt } };
-    if (!known)
+    if (known && known.reference !== input.reference)
+      return fail(
+        "CONFLICT",
+        `the order's invoice is ${known.reference}; ${input.reference} cannot be recorded`,
+      );
+    const { reference, issuedAt, mailedAt, version } = input;
+    change.header = {
+      ...state.header,
+      invoice: { reference, issuedAt, mailedAt, version: known?.version ?? version },
+    };
+    if (!known) {
       change.effects.push(
         erpEvent(state.header, now, "invoice.issued", {
-          invoice: { reference, issuedAt },
+          invoice: {
+            reference,
+            type: "invoice",
+            issuedAt,
+            ...(input.ubl !== undefined ? { ubl: input.ubl } : {}),
+          },
           totals: input.totals ?? null,
+          documents: input.documents ?? [],
         }),
       );
+      for (const key of creditKeys) change.effects.push({ kind: "credit-note", key });
+    }
     change.history.push({
       at: now,
       actor: "system",
       type: known ? "invoice-mailed" : "invoice-issued",
       itemIds: [],
-      data: { reference, issuedAt, mailedAt },
+      data: { reference, issuedAt, mailedAt, ...(known ? {} : { version }) },
     });
     return done(change);
   };
 }
 
-/** Records that the invoice was mailed again, and by whom. */
+/**
+ * An invoice request that found nothing billable (everything canceled or refunded by the time
+ * the job read the order): no invoice, no number; the history says so, and a later request may
+ * ask again. A repeated report changes nothing.
+ */
+export function invoiceNotIssued(input: { version: number; reason: string }): Command {
+  return (state, _stepper, now) => {
+    const change = emptyChange();
+    if (state.header.invoice !== null || state.header.invoiceRequestedAt === null)
+      return done(change);
+    change.header = { ...state.header, invoiceRequestedAt: null };
+    change.history.push({
+      at: now,
+      actor: "system",
+      type: "invoice-not-issued",
+      itemIds: [],
+      data: input,
+    });
+    return done(change);
+  };
+}
+
+/** What the invoice consumer reports once a credit note is issued (and when mailed). */
+export interface IssuedCreditNoteReport {
+  /** The money entry (history seq) it credits. */
+  key: number;
+  reference: string;
+  invoiceReference: string;
+  issuedAt: string;
+  mailedAt: string | null;
+  totals: InvoiceTotalsJson;
+  items: Record<string, string | number>[];
+  shipping: Record<string, string | number>[];
+  documents: DocumentJson[];
+  ubl?: string | undefined;
+}
+
+/** Records an issued credit note; a repeated report changes nothing. */
+export function recordCreditNote(input: IssuedCreditNoteReport): Command {
+  return (state, _stepper, now) => {
+    const list = state.header.creditNotes ?? [];
+    const known = list.find((c) => c.key === input.key);
+    const change = emptyChange();
+    if (known?.reference === input.reference && (known.mailedAt || !input.mailedAt))
+      return done(change);
+    if (known && known.reference !== input.reference)
+      return fail(
+        "CONFLICT",
+        `the money entry ${input.key} was credited by ${known.reference}; ${input.reference} cannot be recorded`,
+      );
+    const { key, reference, invoiceReference, issuedAt, mailedAt } = input;
+    const grandTotal = Number(input.totals.grandTotal ?? 0);
+    const entry = { key, reference, issuedAt, grandTotal, mailedAt };
+    change.header = {
+      ...state.header,
+      creditNotes: known
+        ? list.map((c) => (c.key === key ? entry : c))
+        : [...list, entry].sort((a, b) => a.key - b.key),
+    };
+    if (!known)
+      change.effects.push(
+        erpEvent(state.header, now, "credit-note.issued", {
+          creditNote: {
+            reference,
+            invoiceReference,
+            issuedAt,
+            ...(input.ubl !== undefined ? { ubl: input.ubl } : {}),
+          },
+          totals: input.totals,
+          items: input.items,
+          shipping: input.shipping,
+          documents: input.documents,
+        }),
+      );
+    change.history.push({
+      at: now,
+      actor: "system",
+      type: known ? "credit-note-mailed" : "credit-note-issued",
+      itemIds: [],
+      data: { reference, invoiceReference, key, grandTotal, issuedAt, mailedAt },
+    });
+    return done(change);
+  };
+}
+
+/** Records that the invoice (or one of its credit notes) was mailed again, and by whom. */
 export function invoiceResent(
   input: { reference: string; mailedAt: string },
   actor: string,
 ): Command {
   return (state, _stepper, now) => {
     const invoice = state.header.invoice;
-    if (invoice?.reference !== input.reference)
-      return fail("NOT_FOUND", `invoice ${input.reference} is not this order's`);
+    const creditNotes = state.header.creditNotes ?? [];
     const change = emptyChange();
-    change.header = { ...state.header, invoice: { ...invoice, mailedAt: input.mailedAt } };
+    if (invoice?.reference === input.reference)
+      change.header = { ...state.header, invoice: { ...invoice, mailedAt: input.mailedAt } };
+    else if (creditNotes.some((c) => c.reference === input.reference))
+      change.header = {
+        ...state.header,
+        creditNotes: creditNotes.map((c) =>
+          c.reference === input.reference ? { ...c, mailedAt: input.mailedAt } : c,
+        ),
+      };
+    else return fail("NOT_FOUND", `invoice ${input.reference} is not this order's`);
     change.history.push({ at: now, actor, type: "invoice-resent", itemIds: [], data: input });
     return done(change);
   };

@@ -1,3 +1,5 @@
+import { z } from "zod";
+import { taxCategory } from "../domain/einvoice";
 import { lineText, type Target } from "../domain/inputs";
 import type { JsonObject } from "../domain/json";
 import { limits } from "../domain/limits";
@@ -16,7 +18,7 @@ import {
   type OrderState,
   type Timer,
 } from "./model";
-import { moneySourceOf, orderMoney, statusOf } from "./money";
+import { type Billed, billedDifference, moneySourceOf, orderMoney, statusOf } from "./money";
 import { acceptedEvents, flagsOf, type StepResult, stateInfo, step } from "./step";
 
 export interface Moved {
@@ -163,7 +165,10 @@ export function splitItem(
  */
 export class Stepper {
   private readonly cache = new Map<string, Stepped | null>();
-  constructor(readonly process: ProcessDefinition) {}
+  constructor(
+    readonly process: ProcessDefinition,
+    readonly settings: OrderSettings = defaultOrderSettings,
+  ) {}
 
   step(item: Item, event: string): Stepped | null {
     const context = JSON.stringify(item.context);
@@ -196,6 +201,18 @@ export interface ApplyOptions {
   /** History entry type: `event` for commands, `timer` for a timer firing. */
   type?: string;
 }
+
+/** What the engine takes from the configuration. */
+export interface OrderSettings {
+  /**
+   * INVOICE_REQUEST_TIMEOUT: while an invoice requested this long ago is not issued, another
+   * request is recorded as skipped instead of queuing a second job; after it, a request goes
+   * out again (the first job may be lost).
+   */
+  invoiceRequestTimeoutMs: number;
+}
+
+export const defaultOrderSettings: OrderSettings = { invoiceRequestTimeoutMs: 60 * 60_000 };
 
 /**
  * Applies one event to the selected items: items whose state accepts it move (splitting an item
@@ -301,7 +318,9 @@ export function applyEvent(
         }),
       );
   }
-  addCommandsOf(state.header, stepper.process, change, commands, options);
+  addCommandsOf(state.header, stepper.process, change, commands, options, stepper.settings);
+  // Events only move money out of charged (canceled and refunded states are final), so the
+  // refusal recordMoneyMoved can answer concerns edits, not events.
   if (entered.size > 0) recordMoneyMoved(state, stepper.process, change, options, entered);
   return { change, moved, skipped };
 }
@@ -319,10 +338,22 @@ export function recordMoneyMoved(
   change: Change,
   options: { actor: string; now: number; event: string },
   entered: ReadonlyMap<MoneyStatus, string[]> = new Map(),
-) {
+): Failure | null {
   const after = afterChange(state, change);
   const was = orderMoney(moneySourceOf(state, process));
   const is = orderMoney(moneySourceOf(after, process));
+  // Once an invoice is issued or on its way, what leaves it is credited (a credit note per
+  // change, its content kept with the change's money entry), and nothing may come back.
+  const header = change.header ?? state.header;
+  const invoiced = header.invoice !== null || header.invoiceRequestedAt !== null;
+  const credit = invoiced ? billedDifference(was, is) : null;
+  if (credit === "back")
+    return fail(
+      "PRECONDITION_FAILED",
+      `the order's invoice is ${header.invoice ? `issued (${header.invoice.reference})` : "being issued"}: this change would charge again money that left it (an expense or units of a canceled or refunded part); its invoice and credit notes cannot express that`,
+      { invoice: header.invoice?.reference ?? null },
+    );
+  let last: NewHistoryEntry | undefined;
   for (const status of ["canceled", "refunded"] as const) {
     const total = status === "canceled" ? "canceledTotal" : "refundedTotal";
     const amount = is[total] - was[total];
@@ -345,7 +376,7 @@ export function recordMoneyMoved(
       return moved === 0 ? [] : [{ shipmentId, amount: moved }];
     });
     const currency = state.header.currency;
-    change.history.push({
+    last = {
       at: options.now,
       actor: options.actor,
       type: status === "canceled" ? "cancellation" : "refund",
@@ -358,7 +389,8 @@ export function recordMoneyMoved(
         shipping,
         [total]: is[total],
       },
-    });
+    };
+    change.history.push(last);
     if (status === "refunded")
       change.effects.push(
         erpEvent(change.header ?? state.header, options.now, "order.items.refunded", {
@@ -371,6 +403,51 @@ export function recordMoneyMoved(
         }),
       );
   }
+  if (credit && last && credit.totals.grandTotal > 0) {
+    // One credit note for the change, named by its last money entry. Issued now when the
+    // invoice exists; when it is still on its way, recording it issues those after its version.
+    last.data = { ...last.data, credit: creditJson(credit) };
+    if (header.invoice !== null) change.effects.push({ kind: "credit-note", key: last });
+  }
+  return null;
+}
+
+/** Credit-note content as a history entry keeps it (flat: tax classes as tuples). */
+const creditJson = ({ lines, shipping, totals }: Billed) => {
+  const { taxByRate, ...sums } = totals;
+  return {
+    lines: lines.map((l) => [l.lineId, l.quantity]),
+    shipping,
+    totals: sums,
+    taxByRate: taxByRate.map((r) => [r.category, r.rate, r.net, r.tax]),
+  };
+};
+
+const storedCredit = z.object({
+  lines: z.array(z.tuple([z.string(), z.number()])),
+  shipping: z.array(z.string()),
+  totals: z.object({
+    subtotal: z.number(),
+    expenseTotal: z.number(),
+    discountTotal: z.number(),
+    taxTotal: z.number(),
+    grandTotal: z.number(),
+  }),
+  taxByRate: z.array(z.tuple([taxCategory, z.number(), z.number(), z.number()])),
+});
+
+/** The credit-note content a money entry carries (`data.credit`), or null when it has none. */
+export function creditOfEntry(data: JsonObject | undefined): Billed | null {
+  if (data?.credit === undefined) return null;
+  const { lines, shipping, totals, taxByRate } = storedCredit.parse(data.credit);
+  return {
+    lines: lines.map(([lineId, quantity]) => ({ lineId, quantity })),
+    shipping,
+    totals: {
+      ...totals,
+      taxByRate: taxByRate.map(([category, rate, net, tax]) => ({ category, rate, net, tax })),
+    },
+  };
 }
 
 /** Commands become history entries and effects; per-order commands run once per event. */
@@ -380,6 +457,7 @@ export function addCommandsOf(
   change: Change,
   commands: Map<string, string[]>,
   options: ApplyOptions,
+  settings: OrderSettings = defaultOrderSettings,
 ) {
   for (const [command, itemIds] of commands) {
     const scope = process.commands[command] ?? "item";
@@ -397,21 +475,37 @@ export function addCommandsOf(
       if (header.exportedAt === null) change.header = { ...header, exportedAt: options.now };
     }
     if (command === "generateInvoice") {
-      // One invoice per order: once issued, asking again changes nothing. Requested but not
-      // issued (its job lost or dead-lettered), it is requested again: issuing is idempotent per
-      // order (one number, one document, one mail), so a job that was merely slow does no harm.
+      // One invoice per order: once issued, asking again changes nothing. Requested and on its
+      // way, asking again queues nothing either (a bulk import of the same request is one job).
+      // Requested longer ago than INVOICE_REQUEST_TIMEOUT and still not issued (its job lost or
+      // dead-lettered), it is requested again: issuing is idempotent per order (one number, one
+      // document, one mail), so a job that was merely slow does no harm.
       const header = change.header ?? baseHeader;
-      if (header.invoice !== null) {
-        entry.data = { ...entry.data, skipped: "this order's invoice was already issued" };
+      const skipped = invoiceRequestSkipped(header, options.now, settings);
+      if (skipped) {
+        entry.data = { ...entry.data, skipped };
         change.history.push(entry);
         continue;
       }
       if (header.invoiceRequestedAt !== null) entry.data = { ...entry.data, reissued: true };
-      else change.header = { ...header, invoiceRequestedAt: options.now };
+      change.header = { ...header, invoiceRequestedAt: options.now };
     }
     change.history.push(entry);
     if (effect) change.effects.push(effect);
   }
+}
+
+/** Why a new invoice request queues no job (the history records it as skipped), or null. */
+function invoiceRequestSkipped(
+  header: OrderHeader,
+  now: number,
+  settings: OrderSettings,
+): string | null {
+  if (header.invoice !== null) return "this order's invoice was already issued";
+  const at = header.invoiceRequestedAt;
+  if (at === null || now - at >= settings.invoiceRequestTimeoutMs) return null;
+  const again = new Date(at + settings.invoiceRequestTimeoutMs).toISOString();
+  return `an invoice was requested at ${new Date(at).toISOString()} and is being issued; a request after ${again} asks again if it has not arrived`;
 }
 
 /** An event for the ERP, with the order's custom reference at that moment. */

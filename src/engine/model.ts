@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defaultCategory, type TaxCategory, taxCategory } from "../domain/einvoice";
 import type { Address, Method } from "../domain/inputs";
 import type { JsonObject } from "../domain/json";
 import type { MoneyTotals } from "../domain/view";
@@ -25,6 +26,9 @@ const storedMethod = z.object({
   carrier: z.string().optional(),
   price: z.number(),
   taxRate: z.number().optional(),
+  taxCategory: taxCategory.optional(),
+  taxExemptionReason: z.string().optional(),
+  taxExemptionReasonCode: z.string().optional(),
 }) satisfies z.ZodType<Method>;
 
 const storedTotals = z.object({
@@ -33,8 +37,18 @@ const storedTotals = z.object({
   discountTotal: z.number(),
   taxTotal: z.number(),
   grandTotal: z.number(),
-  taxByRate: z.array(z.object({ rate: z.number(), net: z.number(), tax: z.number() })),
-}) satisfies z.ZodType<MoneyTotals>;
+  taxByRate: z.array(
+    z
+      .object({
+        rate: z.number(),
+        category: taxCategory.optional(),
+        net: z.number(),
+        tax: z.number(),
+      })
+      // Totals stored before categories: S above 0 %, Z at 0 %.
+      .transform((r) => ({ ...r, category: r.category ?? defaultCategory(r.rate) })),
+  ),
+}) satisfies z.ZodType<MoneyTotals, unknown>;
 
 export const shipmentSchema = z.object({
   id: z.string(),
@@ -46,7 +60,9 @@ export const shipmentSchema = z.object({
    * `expense` split by tax rate, fixed at placement (the shipping tax rule in money.ts).
    * Absent on shipments stored before the rule: their expense is taxed at `method.taxRate ?? 0`.
    */
-  expenseByRate: z.array(z.object({ rate: z.number(), amount: z.number() })).optional(),
+  expenseByRate: z
+    .array(z.object({ rate: z.number(), amount: z.number(), category: taxCategory.optional() }))
+    .optional(),
   tracking: z
     .object({ trackingNumber: z.string().nullable(), carrier: z.string().nullable() })
     .nullable(),
@@ -77,12 +93,47 @@ export const orderHeaderSchema = z.object({
    * charged and follows `movedTo`, a shipment that exists. Absent on orders that never had one.
    */
   removedShipments: z.array(removedShipmentSchema).optional(),
+  /** The buyer's identifiers for the e-invoice (placement's `buyer`); absent: none given. */
+  buyer: z
+    .object({
+      vatId: z.string().optional(),
+      reference: z.string().optional(),
+      electronicAddress: z.object({ scheme: z.string(), id: z.string() }).optional(),
+    })
+    .optional(),
+  /** The exemption reason of each exempt category in the order (one per category). */
+  taxExemptions: z
+    .record(z.string(), z.object({ reason: z.string().optional(), code: z.string().optional() }))
+    .optional(),
+  /** When the open invoice request was made: a job is on its way (null: none pending). */
   invoiceRequestedAt: z.number().nullable(),
   /** When the order was first handed to the ERP (`order.exported`); later changes are events. */
   exportedAt: z.number().nullable().default(null),
   invoice: z
-    .object({ reference: z.string(), issuedAt: z.string(), mailedAt: z.string().nullable() })
+    .object({
+      reference: z.string(),
+      issuedAt: z.string(),
+      mailedAt: z.string().nullable(),
+      /**
+       * The order version the invoice bills (what was still charged then); money moved after
+       * it gets credit notes. Absent on invoices recorded before: the version that recorded it.
+       */
+      version: z.number().optional(),
+    })
     .nullable(),
+  /** Credit notes issued for money that left the invoice, oldest first. */
+  creditNotes: z
+    .array(
+      z.object({
+        /** The history entry (seq) whose money move the credit note credits. */
+        key: z.number(),
+        reference: z.string(),
+        issuedAt: z.string(),
+        grandTotal: z.number(),
+        mailedAt: z.string().nullable(),
+      }),
+    )
+    .optional(),
   /** Hash of the placement request, to tell a retry from a conflicting reuse of the key. */
   requestHash: z.string(),
   nextItemNo: z.number(),
@@ -97,6 +148,10 @@ export interface Line {
   quantity: number;
   unitPrice: number;
   taxRate: number;
+  /** UNCL5305 VAT category; lines stored before categories: S above 0 %, Z at 0 %. */
+  taxCategory: TaxCategory;
+  /** UN/ECE Rec. 20/21 unit of the quantity (C62: one). */
+  unitCode: string;
   isQuantitySplittable: boolean;
 }
 
@@ -147,7 +202,18 @@ export interface ErpEffect {
 export type Effect =
   | { kind: "mail"; template: "order-confirmation" }
   | { kind: "invoice" }
+  | CreditNoteEffect
   | ErpEffect;
+
+/**
+ * A credit note to issue for money that left an issued invoice. `key` names the history entry
+ * that moved the money: its seq, or (in the change that adds it) the entry itself, whose seq the
+ * store fills in when it writes the change.
+ */
+export interface CreditNoteEffect {
+  kind: "credit-note";
+  key: number | NewHistoryEntry;
+}
 
 export interface OrderState {
   header: OrderHeader;

@@ -17,6 +17,7 @@
  *   refunded units' share comes next, the rest is refundable, so nothing is ever negative and
  *   a line's parts add up to the line.
  */
+import { defaultCategory, type TaxCategory } from "../domain/einvoice";
 import type { MoneyStatus, MoneyTotals, TaxByRate } from "../domain/view";
 import type { ProcessDefinition } from "../machines/registry";
 import type { OrderHeader, OrderState, Shipment } from "./model";
@@ -24,10 +25,22 @@ import { stateInfo } from "./step";
 
 export type { MoneyStatus };
 
-export interface RateAmount {
+/** A VAT category and rate: totals are kept per such class (Z and E at 0 % are two). */
+export interface TaxClass {
+  category: TaxCategory;
   rate: number;
+}
+
+export interface RateAmount extends TaxClass {
   amount: number;
 }
+
+/** One key per tax class, for maps. */
+export const taxKey = (c: TaxClass) => `${c.category}|${c.rate}`;
+
+/** Tax classes in the order documents list them: higher rates first, then by category. */
+export const byTaxClass = (a: TaxClass, b: TaxClass) =>
+  b.rate - a.rate || (a.category < b.category ? -1 : a.category > b.category ? 1 : 0);
 
 /** What money needs of an item: an `ItemView` is one, and `moneySourceOf` makes them from state. */
 export interface MoneyItem {
@@ -36,6 +49,7 @@ export interface MoneyItem {
   quantity: number;
   unitPrice: number;
   taxRate: number;
+  taxCategory: TaxCategory;
   shipmentId: string;
   flags: readonly string[];
 }
@@ -78,6 +92,8 @@ export interface OrderMoney {
   expenses: Map<string, ExpenseMoney>;
   /** By line id: what events report, exact per line. */
   lines: Map<string, Amounts>;
+  /** By line id: the units still charged (neither canceled nor refunded). */
+  openUnits: Map<string, number>;
 }
 
 export const statusOf = (flags: readonly string[]): MoneyStatus =>
@@ -184,41 +200,59 @@ export const byNumber = (a: string, b: string) =>
 // ---------------------------------------------------------------- shipping tax
 
 /**
- * The shipping tax rule: the method's `taxRate` when the placement gives one; otherwise the
- * rates of the goods the shipment carries, the expense split in proportion to their value (to
- * their quantity when they are all free), as EU VAT treats shipping as part of the supply.
+ * The shipping tax rule: the method's category and rate when the placement gives them; otherwise
+ * the categories and rates of the goods the shipment carries, the expense split in proportion to
+ * their value (to their quantity when they are all free), as EU VAT treats shipping as part of
+ * the supply.
  */
 export function shippingByRate(
   expense: number,
-  methodRate: number | undefined,
-  goods: readonly { rate: number; amount: number; quantity: number }[],
+  method: { taxRate?: number | undefined; taxCategory?: TaxCategory | undefined },
+  goods: readonly (TaxClass & { amount: number; quantity: number })[],
 ): RateAmount[] {
   if (expense === 0) return [];
-  if (methodRate !== undefined) return [{ rate: methodRate, amount: expense }];
-  const value = new Map<number, number>();
-  const units = new Map<number, number>();
-  for (const g of goods) {
-    value.set(g.rate, (value.get(g.rate) ?? 0) + g.amount);
-    units.set(g.rate, (units.get(g.rate) ?? 0) + g.quantity);
+  if (method.taxRate !== undefined || method.taxCategory !== undefined) {
+    const rate = method.taxRate ?? 0;
+    return [{ category: method.taxCategory ?? defaultCategory(rate), rate, amount: expense }];
   }
-  const rates = [...value.keys()].sort((a, b) => b - a);
-  const anyValue = rates.some((r) => (value.get(r) ?? 0) > 0);
+  const classes = new Map<string, TaxClass & { value: number; units: number }>();
+  for (const g of goods) {
+    const key = taxKey(g);
+    const c = classes.get(key) ?? { category: g.category, rate: g.rate, value: 0, units: 0 };
+    c.value += g.amount;
+    c.units += g.quantity;
+    classes.set(key, c);
+  }
+  const sorted = [...classes.values()].sort(byTaxClass);
+  const anyValue = sorted.some((c) => c.value > 0);
   const parts = allocate(
     expense,
-    rates.map((r) => (anyValue ? value.get(r) : units.get(r)) ?? 0),
+    sorted.map((c) => (anyValue ? c.value : c.units)),
   );
-  return rates.map((rate, i) => ({ rate, amount: parts[i] ?? 0 })).filter((p) => p.amount > 0);
+  return sorted
+    .map((c, i) => ({ category: c.category, rate: c.rate, amount: parts[i] ?? 0 }))
+    .filter((p) => p.amount > 0);
 }
 
-/** A stored shipment's expense by rate; shipments stored before the rule used the method's rate or 0. */
+/**
+ * A stored shipment's expense by tax class. Shipments stored before the rule used the method's
+ * rate or 0; parts stored before categories take S above 0 %, Z at 0 %.
+ */
 export const expenseByRate = (s: Shipment): RateAmount[] =>
-  s.expenseByRate ?? (s.expense > 0 ? [{ rate: s.method.taxRate ?? 0, amount: s.expense }] : []);
+  (
+    s.expenseByRate ?? (s.expense > 0 ? [{ rate: s.method.taxRate ?? 0, amount: s.expense }] : [])
+  ).map((p) => ({
+    category: p.category ?? s.method.taxCategory ?? defaultCategory(p.rate),
+    rate: p.rate,
+    amount: p.amount,
+  }));
 
 // ---------------------------------------------------------------- the function
 
 interface LineAcc {
   unitPrice: number;
   taxRate: number;
+  taxCategory: TaxCategory;
   quantity: number;
   /** Units per status. */
   units: Record<MoneyStatus, number>;
@@ -255,6 +289,7 @@ export function orderMoney(source: MoneySource): OrderMoney {
       line = {
         unitPrice: item.unitPrice,
         taxRate: item.taxRate,
+        taxCategory: item.taxCategory,
         quantity: 0,
         units: { canceled: 0, refunded: 0, open: 0 },
         items: { canceled: [], refunded: [], open: [] },
@@ -282,31 +317,39 @@ export function orderMoney(source: MoneySource): OrderMoney {
   const expenseStatus = (e: MoneyExpense): MoneyStatus =>
     statusOfCounts(perShipment.get(e.movedTo ?? e.shipmentId)) ?? statusOfCounts(whole) ?? "open";
 
-  // Net prices: the tax of each rate, once, shared out to its lines and expense parts.
+  // Net prices: the tax of each tax class, once, shared out to its lines and expense parts.
   const partTax = new Map<MoneyExpense, number[]>();
   if (net) {
-    const byRate = new Map<number, { weight: number; set: (tax: number) => void }[]>();
-    const add = (rate: number, weight: number, set: (tax: number) => void) => {
-      const list = byRate.get(rate) ?? [];
+    const byClass = new Map<string, { weight: number; set: (tax: number) => void }[]>();
+    const rateOf = new Map<string, number>();
+    const add = (c: TaxClass, weight: number, set: (tax: number) => void) => {
+      const key = taxKey(c);
+      const list = byClass.get(key) ?? [];
       list.push({ weight, set });
-      byRate.set(rate, list);
+      byClass.set(key, list);
+      rateOf.set(key, c.rate);
     };
     for (const id of lineIds) {
       const line = lines.get(id) as LineAcc;
-      add(line.taxRate, line.unitPrice * line.quantity, (tax) => {
-        line.tax = tax;
-      });
+      add(
+        { category: line.taxCategory, rate: line.taxRate },
+        line.unitPrice * line.quantity,
+        (tax) => {
+          line.tax = tax;
+        },
+      );
     }
     for (const e of expenses) {
       const taxes = e.byRate.map(() => 0);
       partTax.set(e, taxes);
       e.byRate.forEach((part, i) => {
-        add(part.rate, part.amount, (tax) => {
+        add(part, part.amount, (tax) => {
           taxes[i] = tax;
         });
       });
     }
-    for (const [rate, positions] of byRate) {
+    for (const [key, positions] of byClass) {
+      const rate = rateOf.get(key) ?? 0;
       const due = taxOnTop(
         positions.reduce((n, p) => n + p.weight, 0),
         rate,
@@ -325,6 +368,7 @@ export function orderMoney(source: MoneySource): OrderMoney {
   const billable = new RateSums();
   const itemMoney = new Map<string, Amounts>();
   const lineMoney = new Map<string, Amounts>();
+  const openUnits = new Map<string, number>();
   let canceledTotal = 0;
   let refundedTotal = 0;
   let refundableTotal = 0;
@@ -345,9 +389,11 @@ export function orderMoney(source: MoneySource): OrderMoney {
     canceledTotal += amounts.canceled;
     refundedTotal += amounts.refunded;
     refundableTotal += amounts.refundable;
-    all.add(line.taxRate, u * q, tax);
+    const taxClass = { category: line.taxCategory, rate: line.taxRate };
+    all.add(taxClass, u * q, tax);
     const open = line.units.open;
-    if (open > 0) billable.add(line.taxRate, u * open, amounts.refundable - u * open);
+    openUnits.set(id, open);
+    if (open > 0) billable.add(taxClass, u * open, amounts.refundable - u * open);
 
     for (const status of STATUSES) {
       const items = line.items[status];
@@ -377,8 +423,8 @@ export function orderMoney(source: MoneySource): OrderMoney {
     e.byRate.forEach((part, i) => {
       const tax = taxes[i] ?? 0;
       gross += tax;
-      all.add(part.rate, part.amount, tax);
-      if (status === "open") billable.add(part.rate, part.amount, tax);
+      all.add(part, part.amount, tax);
+      if (status === "open") billable.add(part, part.amount, tax);
     });
     expenseTotal += e.amount;
     const amounts = amountsOf(status, gross);
@@ -409,30 +455,96 @@ export function orderMoney(source: MoneySource): OrderMoney {
     items: itemMoney,
     expenses: expenseMoney,
     lines: lineMoney,
+    openUnits,
+  };
+}
+
+/** What an invoice or credit note covers: units per line, shipping expenses, their totals. */
+export interface Billed {
+  /** Units per line, in line order. */
+  lines: { lineId: string; quantity: number }[];
+  /** Shipment ids (removed shipments' included) whose expense is covered, in order. */
+  shipping: string[];
+  totals: MoneyTotals;
+}
+
+/** What an invoice issued now bills: every unit and expense still charged. */
+export function billedNow(money: OrderMoney): Billed {
+  return {
+    lines: [...money.openUnits]
+      .filter(([, units]) => units > 0)
+      .map(([lineId, quantity]) => ({ lineId, quantity })),
+    shipping: [...money.expenses]
+      .filter(([, e]) => e.status === "open" && e.refundable > 0)
+      .map(([id]) => id),
+    totals: money.billable,
   };
 }
 
 /**
- * Amounts summed per tax rate. Net prices bring their tax (already shared out); gross prices
- * contain theirs, taken out once per rate on the sum.
+ * The money that left what an invoice bills between two moments: the billable units and
+ * expenses of `before` no longer billable `after`, and `before.billable - after.billable` per
+ * total and tax class. `back` when money went the other way (an expense or units charged again),
+ * which no credit note can express; null when nothing billable moved.
+ */
+export function billedDifference(before: OrderMoney, after: OrderMoney): Billed | "back" | null {
+  const lines: Billed["lines"] = [];
+  for (const [lineId, was] of before.openUnits) {
+    const is = after.openUnits.get(lineId) ?? 0;
+    if (is > was) return "back";
+    if (is < was) lines.push({ lineId, quantity: was - is });
+  }
+  const shipping: string[] = [];
+  const charged = (e: ExpenseMoney | undefined) => e?.status === "open" && e.refundable > 0;
+  for (const [id, e] of after.expenses)
+    if (charged(e) && !charged(before.expenses.get(id))) return "back";
+  for (const [id, e] of before.expenses)
+    if (charged(e) && !charged(after.expenses.get(id))) shipping.push(id);
+  const totals = subtractTotals(before.billable, after.billable);
+  if (totals.grandTotal === 0 && lines.length === 0 && shipping.length === 0) return null;
+  return { lines, shipping, totals };
+}
+
+/** `a - b`, total by total and tax class by tax class (classes left at 0 are dropped). */
+export function subtractTotals(a: MoneyTotals, b: MoneyTotals): MoneyTotals {
+  const rest = new Map(b.taxByRate.map((r) => [taxKey(r), r]));
+  return {
+    subtotal: a.subtotal - b.subtotal,
+    expenseTotal: a.expenseTotal - b.expenseTotal,
+    discountTotal: a.discountTotal - b.discountTotal,
+    taxTotal: a.taxTotal - b.taxTotal,
+    grandTotal: a.grandTotal - b.grandTotal,
+    taxByRate: a.taxByRate
+      .map((r) => {
+        const other = rest.get(taxKey(r));
+        return { ...r, net: r.net - (other?.net ?? 0), tax: r.tax - (other?.tax ?? 0) };
+      })
+      .filter((r) => r.net !== 0 || r.tax !== 0),
+  };
+}
+
+/**
+ * Amounts summed per tax class (category and rate). Net prices bring their tax (already shared
+ * out); gross prices contain theirs, taken out once per class on the sum.
  */
 class RateSums {
-  private readonly rates = new Map<number, { amount: number; tax: number }>();
+  private readonly classes = new Map<string, TaxClass & { amount: number; tax: number }>();
 
-  add(rate: number, amount: number, netTax: number) {
-    const sum = this.rates.get(rate) ?? { amount: 0, tax: 0 };
+  add(c: TaxClass, amount: number, netTax: number) {
+    const key = taxKey(c);
+    const sum = this.classes.get(key) ?? { category: c.category, rate: c.rate, amount: 0, tax: 0 };
     sum.amount += amount;
     sum.tax += netTax;
-    this.rates.set(rate, sum);
+    this.classes.set(key, sum);
   }
 
   totals(net: boolean, subtotal: number, expenseTotal: number): MoneyTotals {
-    const taxByRate: TaxByRate[] = [...this.rates.entries()]
-      .sort(([a], [b]) => b - a)
-      .map(([rate, { amount, tax }]) => {
-        if (net) return { rate, net: amount, tax };
+    const taxByRate: TaxByRate[] = [...this.classes.values()]
+      .sort(byTaxClass)
+      .map(({ category, rate, amount, tax }) => {
+        if (net) return { rate, category, net: amount, tax };
         const included = taxIncluded(amount, rate);
-        return { rate, net: amount - included, tax: included };
+        return { rate, category, net: amount - included, tax: included };
       });
     const taxTotal = taxByRate.reduce((n, r) => n + r.tax, 0);
     return {
@@ -465,6 +577,7 @@ export function moneySourceOf(
       quantity: item.quantity,
       unitPrice: line.unitPrice,
       taxRate: line.taxRate,
+      taxCategory: line.taxCategory,
       shipmentId: item.shipmentId,
       flags: stateInfo(process, item.state)?.flags ?? [],
     });

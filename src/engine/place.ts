@@ -1,3 +1,10 @@
+import {
+  categoryFor,
+  DEFAULT_UNIT_CODE,
+  defaultCategory,
+  type TaxCategory,
+  type TaxExemption,
+} from "../domain/einvoice";
 import type { PlaceOrderInput } from "../domain/inputs";
 import type { ProcessDefinition } from "../machines/registry";
 import { addCommandsOf } from "./events";
@@ -44,8 +51,23 @@ export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext): Change {
   const first = initialStep(ctx.process);
   const lines: Line[] = [];
   const items: Item[] = [];
-  const goods = new Map<string, { rate: number; amount: number; quantity: number }[]>();
+  const goods = new Map<
+    string,
+    { category: TaxCategory; rate: number; amount: number; quantity: number }[]
+  >();
+  // One exemption per category (placement checked they agree): it goes on the VAT breakdown.
+  const taxExemptions: Partial<Record<TaxCategory, TaxExemption>> = {};
+  const noteExemption = (
+    category: TaxCategory,
+    taxed: { taxExemptionReason?: string | undefined; taxExemptionReasonCode?: string | undefined },
+  ) => {
+    const { taxExemptionReason: reason, taxExemptionReasonCode: code } = taxed;
+    if ((reason || code) && !taxExemptions[category])
+      taxExemptions[category] = { ...(reason ? { reason } : {}), ...(code ? { code } : {}) };
+  };
   input.lines.forEach((l, i) => {
+    const category = categoryFor(l.taxRate, l.taxCategory) ?? defaultCategory(l.taxRate);
+    noteExemption(category, l);
     const line: Line = {
       id: `L${i + 1}`,
       sku: l.sku,
@@ -53,6 +75,8 @@ export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext): Change {
       quantity: l.quantity,
       unitPrice: l.unitPrice,
       taxRate: l.taxRate,
+      taxCategory: category,
+      unitCode: l.unitCode ?? DEFAULT_UNIT_CODE,
       isQuantitySplittable: l.isQuantitySplittable,
     };
     lines.push(line);
@@ -70,6 +94,7 @@ export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext): Change {
       });
       const carried = goods.get(shipmentId) ?? [];
       carried.push({
+        category,
         rate: l.taxRate,
         amount: part.quantity * l.unitPrice,
         quantity: part.quantity,
@@ -78,9 +103,11 @@ export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext): Change {
     }
   });
 
-  // Shipping is taxed as the goods it carries unless the method names its rate.
-  for (const s of shipments)
-    s.expenseByRate = shippingByRate(s.expense, s.method.taxRate, goods.get(s.id) ?? []);
+  // Shipping is taxed as the goods it carries unless the method names its category or rate.
+  for (const s of shipments) {
+    s.expenseByRate = shippingByRate(s.expense, s.method, goods.get(s.id) ?? []);
+    if (s.method.taxCategory) noteExemption(s.method.taxCategory, s.method);
+  }
 
   // The totals as placed come from the same function as every later view and invoice.
   const { totals } = orderMoney(
@@ -112,6 +139,8 @@ export function placeOrder(input: PlaceOrderInput, ctx: PlaceContext): Change {
     cancellableUntil,
     windowClosedAt: null,
     billingAddress: input.billingAddress,
+    ...(input.buyer && Object.keys(input.buyer).length > 0 ? { buyer: input.buyer } : {}),
+    ...(Object.keys(taxExemptions).length > 0 ? { taxExemptions } : {}),
     totals,
     invoiceRequestedAt: null,
     exportedAt: null,

@@ -155,8 +155,12 @@ export function createShipment(
     itemIds: moved,
     data: { shipmentId: id, deletedShipments: change.deletedShipments ?? [] },
   });
-  recordMoneyMoved(state, process, change, { actor, now, event: "shipment-created" });
-  return change;
+  const refused = recordMoneyMoved(state, process, change, {
+    actor,
+    now,
+    event: "shipment-created",
+  });
+  return refused ?? change;
 }
 
 /** Moves items into an existing shipment. */
@@ -186,8 +190,8 @@ export function moveItems(
     itemIds: moved,
     data: { toShipmentId: input.toShipmentId, deletedShipments: change.deletedShipments ?? [] },
   });
-  recordMoneyMoved(state, process, change, { actor, now, event: "items-moved" });
-  return change;
+  const refused = recordMoneyMoved(state, process, change, { actor, now, event: "items-moved" });
+  return refused ?? change;
 }
 
 /** Changes a shipment's address, method or date while none of its items has shipped. */

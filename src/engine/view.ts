@@ -88,6 +88,8 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
       quantity: item.quantity,
       unitPrice: line.unitPrice,
       taxRate: line.taxRate,
+      taxCategory: line.taxCategory,
+      unitCode: line.unitCode,
       isQuantitySplittable: line.isQuantitySplittable,
       shipmentId: item.shipmentId,
       // The engine steps any machine and keeps names as strings; an order served here runs a
@@ -125,6 +127,8 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
       billable: money.billable,
     },
     billingAddress: header.billingAddress,
+    buyer: header.buyer ?? null,
+    taxExemptions: header.taxExemptions ?? {},
     shipments: [...state.shipments.values()].map((s) => ({
       id: s.id,
       address: s.address,
@@ -142,7 +146,15 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
       ),
     ],
     invoice: header.invoice
-      ? { reference: header.invoice.reference, issuedAt: header.invoice.issuedAt }
+      ? {
+          reference: header.invoice.reference,
+          issuedAt: header.invoice.issuedAt,
+          creditNotes: (header.creditNotes ?? []).map(({ reference, issuedAt, grandTotal }) => ({
+            reference,
+            issuedAt,
+            grandTotal,
+          })),
+        }
       : null,
   };
 }

@@ -1,41 +1,20 @@
-import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { z } from "zod";
-import type { Db } from "../db/schema";
-import * as schema from "../db/schema";
 import { parseDuration } from "../domain/duration";
-import type { Result } from "../domain/result";
-import { fail } from "../domain/result";
-import { wellFormed } from "../domain/text";
-import { serviceClock } from "../durable/service-clock";
-import type { InvoiceTotalsJson } from "../engine/commands";
-import { escapeHtml } from "../mail/html";
-import { INVOICE_CONTENT_TYPE, invoiceMail } from "../mail/invoice";
-import { type MailTransport, mailTransportFromEnv, parseBcc } from "../mail/transport";
-import { type InvoiceTotals, parseSeller, renderInvoice, TEMPLATE_VERSION } from "./render";
+import { type InvoiceJob, invoiceJob } from "../domain/invoices";
+import { ConfigurationError } from "../invoices/config";
+import {
+  type IssueDeps,
+  type IssueOutcome,
+  issueCreditNote,
+  issueInvoice,
+} from "../invoices/issue";
+import { storeDeadLetter } from "./dead-letters";
 
-/** The body of a message on the `invoices` queue. */
-export const invoiceJob = z.object({ orderReference: wellFormed().min(1).max(64) });
-export type InvoiceJob = z.infer<typeof invoiceJob>;
+// The `invoices` queue's consumer: a thin adapter that parses jobs and hands them to the
+// invoicing (src/invoices/), then acks, retries with backoff, or dead-letters them.
 
-/** What the order records once its invoice exists (and, when mailed, since when). */
-export interface IssuedInvoice {
-  reference: string;
-  issuedAt: string;
-  mailedAt: string | null;
-}
-
-export interface InvoiceDeps {
-  transport?: MailTransport;
-  now?: () => Date;
-}
-
-type InvoiceRow = typeof schema.invoices.$inferSelect;
-
-type OrderStub = ReturnType<Env["ORDERS"]["getByName"]>;
-
-/** The one sequence of invoice numbers. */
-const numbers = (env: Env) => env.INVOICE_NUMBERS.getByName("global");
+export { type InvoiceJob, invoiceJob };
+export type InvoiceDeps = IssueDeps;
 
 export interface RetryPolicy {
   /** Delay before the first retry; each further retry doubles it. */
@@ -63,16 +42,15 @@ export function retryPolicyFromEnv(env: Partial<Env>): RetryPolicy {
 export const backoffSeconds = (attempts: number, policy: RetryPolicy = defaultRetryPolicy) =>
   Math.ceil(Math.min(policy.firstMs * 2 ** (Math.max(1, attempts) - 1), policy.maxMs) / 1000);
 
-/** Where an invoice's document is kept in INVOICE_DOCUMENTS. */
-export const documentKeyOf = (reference: string) => `invoices/${reference}.html`;
-
-/** The service's clock as dates (issue dates, mailing times). */
-const dates = (clock: () => number) => () => new Date(clock());
+/** One job: the order's invoice, or one of its credit notes. */
+const jobKey = (job: InvoiceJob) =>
+  job.creditNote === undefined ? job.orderReference : `${job.orderReference}#${job.creditNote}`;
 
 /**
  * Consumes the `invoices` queue. Each message is acked or retried on its own: one bad order
  * never holds back the others of the batch. Retries back off and, after `max_retries`, land
- * in the dead-letter queue with the payload intact.
+ * in the dead-letter queue with the payload intact. A configuration error (SELLER ...) cannot
+ * heal by waiting: the job goes to the dead letters at once, with the error, and holds no number.
  */
 export async function handleInvoiceBatch(
   batch: MessageBatch<unknown>,
@@ -80,8 +58,8 @@ export async function handleInvoiceBatch(
   deps: InvoiceDeps = {},
 ): Promise<void> {
   const policy = retryPolicyFromEnv(env);
-  // Duplicates of one order in a batch share one attempt: no point racing against ourselves.
-  const byOrder = new Map<string, Message<unknown>[]>();
+  // Duplicates of one job in a batch share one attempt: no point racing against ourselves.
+  const byJob = new Map<string, { job: InvoiceJob; messages: Message<unknown>[] }>();
   for (const message of batch.messages) {
     const job = invoiceJob.safeParse(message.body);
     if (!job.success) {
@@ -95,272 +73,76 @@ export async function handleInvoiceBatch(
       message.retry({ delaySeconds: 0 });
       continue;
     }
-    const group = byOrder.get(job.data.orderReference);
-    if (group) group.push(message);
-    else byOrder.set(job.data.orderReference, [message]);
+    const key = jobKey(job.data);
+    const group = byJob.get(key);
+    if (group) group.messages.push(message);
+    else byJob.set(key, { job: job.data, messages: [message] });
   }
   await Promise.all(
-    [...byOrder].map(([orderReference, messages]) =>
-      settle(env, orderReference, messages, deps, policy),
-    ),
+    [...byJob.values()].map(({ job, messages }) => settle(env, job, messages, deps, policy)),
   );
 }
 
 async function settle(
   env: Env,
-  orderReference: string,
+  job: InvoiceJob,
   messages: Message<unknown>[],
   deps: InvoiceDeps,
   policy: RetryPolicy,
 ) {
   try {
-    const issued = await issueInvoice(env, orderReference, deps);
+    const outcome: IssueOutcome =
+      job.creditNote === undefined
+        ? await issueInvoice(env, job.orderReference, deps)
+        : await issueCreditNote(env, job.orderReference, job.creditNote, deps);
     for (const message of messages) message.ack();
-    log("info", "invoice issued", { orderReference, ...issued });
+    log("info", outcome.issued ? "document issued" : "no invoice issued", { ...job, ...outcome });
   } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    if (error instanceof ConfigurationError) {
+      await deadLetterNow(env, messages, text);
+      return;
+    }
     for (const message of messages) {
       const delaySeconds = backoffSeconds(message.attempts, policy);
       log("error", "invoice job failed; retrying", {
         messageId: message.id,
-        orderReference,
+        ...job,
         attempts: message.attempts,
         delaySeconds,
-        error: error instanceof Error ? error.message : String(error),
+        error: text,
       });
       message.retry({ delaySeconds });
     }
   }
 }
 
-/**
- * Number, render, store, mail, report: every step is safe to repeat, so a redelivered or
- * concurrently delivered job converges on one invoice and one mail.
- */
-export async function issueInvoice(
-  env: Env,
-  orderReference: string,
-  deps: InvoiceDeps = {},
-): Promise<IssuedInvoice> {
-  const now = deps.now ?? dates(await serviceClock(env));
+/** Keeps the messages as dead letters with the error, and acks them (retried if that fails). */
+async function deadLetterNow(env: Env, messages: Message<unknown>[], error: string) {
   const db = drizzle(env.DB);
-  const order = env.ORDERS.getByName(orderReference);
-
-  // Stored invoices are immutable: a redelivery uses the row as it is, never re-renders.
-  let invoice = await findByOrder(db, orderReference);
-  if (!invoice) invoice = await createInvoice(env, db, order, orderReference, now);
-
-  let mailedAt = invoice.mailedAt;
-  if (mailedAt === null) {
-    const transport = deps.transport ?? mailTransportFromEnv(env);
-    // The invoice reference as the key: the provider (or capture store) drops a repeat.
-    await sendInvoiceMail(env, transport, invoice, invoice.reference);
-    mailedAt = await markMailed(db, invoice.reference, now().toISOString(), "first");
+  for (const message of messages) {
+    try {
+      await storeDeadLetter(db, {
+        messageId: message.id,
+        queue: "invoices",
+        body: message.body,
+        attempts: message.attempts,
+        receivedAt: new Date().toISOString(),
+        lastError: error,
+      });
+      log("error", "invoice job dead-lettered: configuration error", {
+        messageId: message.id,
+        error,
+      });
+      message.ack();
+    } catch (stored) {
+      log("error", "dead letter could not be stored; retrying", {
+        messageId: message.id,
+        error: stored instanceof Error ? stored.message : String(stored),
+      });
+      message.retry({ delaySeconds: 0 });
+    }
   }
-
-  const issued = { reference: invoice.reference, issuedAt: invoice.issuedAt, mailedAt };
-  // The totals go to the ERP with `invoice.issued`.
-  const recorded = await order.recordInvoice({
-    ...issued,
-    totals: invoice.totals as InvoiceTotalsJson,
-  });
-  if (!recorded.ok)
-    throw new Error(
-      `order ${orderReference} refused the invoice: ${recorded.code} ${recorded.message}`,
-    );
-  return issued;
-}
-
-async function createInvoice(
-  env: Env,
-  db: Db,
-  order: OrderStub,
-  orderReference: string,
-  now: () => Date,
-): Promise<InvoiceRow> {
-  // Every step that can fail here comes before the number: a job that fails at them holds no
-  // number, so a dead-lettered job leaves no gap. The order first, then SELLER, then the
-  // document, rendered with a slot for the number that only allocation can fill.
-  const source = await order.invoiceSource();
-  if (!source.ok)
-    throw new Error(
-      `order ${orderReference} has no invoice source: ${source.code} ${source.message}`,
-    );
-  const view = source.order;
-  if (view.reference !== orderReference)
-    throw new Error(`order ${orderReference} answered for ${view.reference}`);
-  const seller = parseSeller(env.SELLER);
-  const issuedAt = now().toISOString();
-  // A random slot: nothing a customer wrote can contain it.
-  const slot = `invoice-number-${crypto.randomUUID()}`;
-  const draft = renderInvoice({ order: view, reference: slot, issuedAt, seller });
-
-  const { number } = await numbers(env).allocate(orderReference);
-  const reference = `${env.INVOICE_PREFIX}${number}`;
-  const document = await storeDocument(env.INVOICE_DOCUMENTS, {
-    key: documentKeyOf(reference),
-    html: draft.html.replaceAll(slot, escapeHtml(reference)),
-    orderReference,
-    issuedAt,
-    totals: draft.totals,
-  });
-  // Two deliveries may race to here: both write the stored document's facts, the first insert
-  // wins and the other reads it back.
-  await db
-    .insert(schema.invoices)
-    .values({
-      reference,
-      number,
-      orderReference,
-      customerReference: view.customerReference,
-      customerEmail: view.customer.email,
-      issuedAt: document.issuedAt,
-      currency: view.currency,
-      totals: { ...document.totals },
-      html: null,
-      documentKey: document.key,
-      documentBytes: document.bytes,
-      templateVersion: TEMPLATE_VERSION,
-      mailedAt: null,
-    })
-    .onConflictDoNothing();
-  const stored = await findByOrder(db, orderReference);
-  if (!stored)
-    throw new Error(
-      `invoice ${reference} for order ${orderReference} was not stored (number taken?)`,
-    );
-  return stored;
-}
-
-interface StoredDocument {
-  key: string;
-  issuedAt: string;
-  totals: InvoiceTotals;
-  bytes: number;
-}
-
-/**
- * Stores the document unless this invoice has one already (documents are immutable), and
- * returns the facts of the one stored: a racing delivery's, if it came first. The facts travel
- * in the object's metadata, so the D1 row always describes the document it points to.
- */
-async function storeDocument(
-  bucket: R2Bucket,
-  document: {
-    key: string;
-    html: string;
-    orderReference: string;
-    issuedAt: string;
-    totals: InvoiceTotals;
-  },
-): Promise<StoredDocument> {
-  const { key, issuedAt, totals } = document;
-  const put = await bucket.put(key, document.html, {
-    onlyIf: { etagDoesNotMatch: "*" },
-    httpMetadata: { contentType: INVOICE_CONTENT_TYPE },
-    customMetadata: {
-      orderReference: document.orderReference,
-      issuedAt,
-      totals: JSON.stringify(totals),
-    },
-  });
-  if (put) return { key, issuedAt, totals, bytes: put.size };
-  const earlier = await bucket.head(key);
-  const facts = earlier?.customMetadata;
-  if (!earlier || !facts?.issuedAt || !facts.totals)
-    throw new Error(`invoice document ${key} exists but cannot be read back`);
-  return {
-    key,
-    issuedAt: facts.issuedAt,
-    totals: JSON.parse(facts.totals) as InvoiceTotals,
-    bytes: earlier.size,
-  };
-}
-
-/** An invoice's document: from R2, or from D1 for invoices issued before documents moved there. */
-export async function invoiceDocument(
-  env: Pick<Env, "INVOICE_DOCUMENTS">,
-  invoice: Pick<InvoiceRow, "reference" | "documentKey" | "html">,
-): Promise<string> {
-  if (invoice.documentKey === null) {
-    if (invoice.html === null) throw new Error(`invoice ${invoice.reference} has no document`);
-    return invoice.html;
-  }
-  const object = await env.INVOICE_DOCUMENTS.get(invoice.documentKey);
-  if (!object)
-    throw new Error(`invoice ${invoice.reference}: document ${invoice.documentKey} is missing`);
-  return object.text();
-}
-
-const findByOrder = (db: Db, orderReference: string) =>
-  db.select().from(schema.invoices).where(eq(schema.invoices.orderReference, orderReference)).get();
-
-async function sendInvoiceMail(
-  env: Env,
-  transport: MailTransport,
-  invoice: InvoiceRow,
-  idempotencyKey: string,
-) {
-  const grandTotal = invoice.totals.grandTotal;
-  const mail = invoiceMail(
-    {
-      reference: invoice.reference,
-      orderReference: invoice.orderReference,
-      customerEmail: invoice.customerEmail,
-      currency: invoice.currency,
-      grandTotal: typeof grandTotal === "number" ? grandTotal : null,
-      document: {
-        content: await invoiceDocument(env, invoice),
-        ...(invoice.documentKey ? { storageKey: invoice.documentKey } : {}),
-      },
-    },
-    parseBcc(env.INVOICE_BCC),
-    idempotencyKey,
-  );
-  await transport.send(mail);
-}
-
-/**
- * Sets `mailed_at` and returns the stored value. The first mailing only fills an empty
- * column, so of two racing deliveries the first writer's time stays; a resend overwrites it.
- */
-async function markMailed(
-  db: Db,
-  reference: string,
-  at: string,
-  mode: "first" | "resend",
-): Promise<string> {
-  const byReference = eq(schema.invoices.reference, reference);
-  await db
-    .update(schema.invoices)
-    .set({ mailedAt: at })
-    .where(mode === "first" ? and(byReference, isNull(schema.invoices.mailedAt)) : byReference);
-  const row = await db
-    .select({ mailedAt: schema.invoices.mailedAt })
-    .from(schema.invoices)
-    .where(byReference)
-    .get();
-  return row?.mailedAt ?? at;
-}
-
-/** Mails a stored invoice again (fresh idempotency key) and moves `mailed_at` to now. */
-export async function resendInvoice(
-  env: Env,
-  db: Db,
-  reference: string,
-  deps: InvoiceDeps = {},
-): Promise<Result<{ reference: string; orderReference: string; mailedAt: string }>> {
-  const now = (deps.now ?? dates(await serviceClock(env)))();
-  const invoice = await db
-    .select()
-    .from(schema.invoices)
-    .where(eq(schema.invoices.reference, reference))
-    .get();
-  if (!invoice) return fail("NOT_FOUND", `invoice ${reference} does not exist`);
-  const transport = deps.transport ?? mailTransportFromEnv(env);
-  const at = now.toISOString();
-  await sendInvoiceMail(env, transport, invoice, `${reference}:resend:${crypto.randomUUID()}`);
-  const mailedAt = await markMailed(db, reference, at, "resend");
-  return { ok: true, reference, orderReference: invoice.orderReference, mailedAt };
 }
 
 function log(level: "info" | "error", message: string, data: Record<string, unknown>) {

@@ -1,5 +1,6 @@
 import { authRouter } from "./auth";
 import { clockRouter } from "./clock";
+import { deadLettersRouter } from "./dead-letters";
 import { exportsRouter } from "./exports";
 import { invoicesRouter } from "./invoices";
 import { mailsRouter } from "./mails";
@@ -22,6 +23,7 @@ export const appRouter = router({
   reservations: reservationsRouter,
   shipments: shipmentsRouter,
   clock: clockRouter,
+  deadLetters: deadLettersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,10 +4,12 @@ import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../db/cursor";
 import { invoices } from "../db/schema";
 import { orderReference } from "../domain/inputs";
+import { documentFormat, documentType } from "../domain/invoices";
 import { limits } from "../domain/limits";
 import { requiredText, wellFormed } from "../domain/text";
-import { invoiceDocument, resendInvoice } from "../queue/invoices";
-import type { Principal } from "./context";
+import { resendDocument } from "../invoices/issue";
+import { CONTENT_TYPE, documentContent, documentInfo, documentsOf } from "../invoices/store";
+import type { Context, Principal } from "./context";
 import { actorOf } from "./orders";
 import { backofficeProcedure, customerOrBackofficeProcedure, router, unwrap } from "./trpc";
 
@@ -15,6 +17,8 @@ const invoiceReference = requiredText(100);
 
 export const listInvoicesInput = z.strictObject({
   orderReference: orderReference.optional(),
+  /** Only invoices, or only credit notes; both by default. */
+  type: documentType.optional(),
   cursor: wellFormed().max(500).optional(),
   limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
 });
@@ -33,15 +37,28 @@ function invoiceCursor(value: string): { issuedAt: string; reference: string } {
 const ownedBy = (principal: Principal): SQL | undefined =>
   principal.role === "customer" ? eq(invoices.customerReference, principal.sub) : undefined;
 
+/** The invoice or credit note, if the caller may see it; NOT_FOUND otherwise. */
+async function owned(ctx: { db: Context["db"]; principal: Principal }, reference: string) {
+  const row = await ctx.db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.reference, reference), ownedBy(ctx.principal)))
+    .get();
+  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `invoice ${reference} not found` });
+  return row;
+}
+
 export const invoicesRouter = router({
-  /** Issued invoices, newest first, without their documents. */
+  /** Issued invoices and credit notes, newest first, without their documents. */
   list: customerOrBackofficeProcedure.input(listInvoicesInput).query(async ({ ctx, input }) => {
     const cursor = input.cursor === undefined ? undefined : invoiceCursor(input.cursor);
     const rows = await ctx.db
       .select({
         reference: invoices.reference,
+        type: invoices.type,
         number: invoices.number,
         orderReference: invoices.orderReference,
+        invoiceReference: invoices.invoiceReference,
         customerReference: invoices.customerReference,
         issuedAt: invoices.issuedAt,
         currency: invoices.currency,
@@ -55,6 +72,7 @@ export const invoicesRouter = router({
           input.orderReference === undefined
             ? undefined
             : eq(invoices.orderReference, input.orderReference),
+          input.type === undefined ? undefined : eq(invoices.type, input.type),
           cursor === undefined
             ? undefined
             : or(
@@ -71,45 +89,64 @@ export const invoicesRouter = router({
     const page = rows.slice(0, input.limit);
     const last = page.at(-1);
     return {
-      invoices: page.map(({ totals, ...row }) => ({
+      invoices: page.map((row) => ({
         ...row,
-        grandTotal: typeof totals.grandTotal === "number" ? totals.grandTotal : null,
+        grandTotal: typeof row.totals.grandTotal === "number" ? row.totals.grandTotal : null,
       })),
       nextCursor:
         rows.length > input.limit && last ? encodeCursor([last.issuedAt, last.reference]) : null,
     };
   }),
 
-  /** One invoice with its stored document (from R2); another customer's invoice is NOT_FOUND. */
+  /**
+   * One invoice or credit note with its documents' facts (format, type, size, SHA-256) and its
+   * HTML (from R2); another customer's is NOT_FOUND.
+   */
   get: customerOrBackofficeProcedure
     .input(z.strictObject({ reference: invoiceReference }))
     .query(async ({ ctx, input }) => {
-      const row = await ctx.db
-        .select()
-        .from(invoices)
-        .where(and(eq(invoices.reference, input.reference), ownedBy(ctx.principal)))
-        .get();
-      if (!row)
-        throw new TRPCError({ code: "NOT_FOUND", message: `invoice ${input.reference} not found` });
+      const row = await owned(ctx, input.reference);
       return {
         reference: row.reference,
+        type: row.type,
         number: row.number,
         orderReference: row.orderReference,
+        ...(row.invoiceReference ? { invoiceReference: row.invoiceReference } : {}),
         customerReference: row.customerReference,
         issuedAt: row.issuedAt,
         currency: row.currency,
         totals: row.totals,
-        html: await invoiceDocument(ctx.env, row),
+        documents: documentInfo(await documentsOf(ctx.env, row)),
+        html: (await documentContent(ctx.env, row, "html")) ?? "",
         templateVersion: row.templateVersion,
         mailedAt: row.mailedAt,
       };
     }),
 
-  /** Mails a stored invoice to the customer (and the BCC list) again. */
+  /** One document of an invoice or credit note: the HTML or the UBL (EN 16931) XML. */
+  document: customerOrBackofficeProcedure
+    .input(z.strictObject({ reference: invoiceReference, format: documentFormat }))
+    .query(async ({ ctx, input }) => {
+      const row = await owned(ctx, input.reference);
+      const content = await documentContent(ctx.env, row, input.format);
+      if (content === null)
+        throw new TRPCError({
+          code: "NOT_FOUND",
+          message: `format: ${input.reference} was issued before e-invoices and has no ${input.format} document`,
+        });
+      return {
+        reference: row.reference,
+        format: input.format,
+        contentType: CONTENT_TYPE[input.format],
+        content,
+      };
+    }),
+
+  /** Mails a stored invoice or credit note to the customer (and the BCC list) again. */
   resend: backofficeProcedure
     .input(z.strictObject({ reference: invoiceReference }))
     .mutation(async ({ ctx, input }) => {
-      const sent = unwrap(await resendInvoice(ctx.env, ctx.db, input.reference));
+      const sent = unwrap(await resendDocument(ctx.env, input.reference));
       const { reference, mailedAt } = sent;
       const order = ctx.env.ORDERS.getByName(sent.orderReference);
       unwrap(await order.invoiceResent({ reference, mailedAt }, actorOf(ctx.principal)));

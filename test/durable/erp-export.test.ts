@@ -118,8 +118,54 @@ describe("order events to the ERP", () => {
       sequence: 4,
       invoice: {
         reference: final.invoice!.reference,
+        type: "invoice",
         issuedAt: final.invoice!.issuedAt,
         totals: { grandTotal: expect.any(Number) },
+        documents: [
+          { format: "html", contentType: "text/html; charset=utf-8" },
+          { format: "ubl", contentType: "application/xml" },
+        ],
+      },
+    });
+    // The UBL travels inline (it is small), exactly as invoices.document serves it.
+    const ubl = await bo.invoices.document.query({
+      reference: final.invoice!.reference,
+      format: "ubl",
+    });
+    expect((invoiced?.data.invoice as { ubl?: string } | undefined)?.ubl).toBe(ubl.content);
+
+    // Money leaving the invoice: the cancellation, then its credit note, in the order's sequence.
+    const second = order.items[1]!;
+    await bo.orders.trigger.mutate({
+      reference,
+      event: "cancel",
+      target: { items: [{ id: second.id, quantity: 1 }] },
+    });
+    await vi.waitFor(
+      async () =>
+        expect(await received(reference)).toEqual([
+          ...types,
+          "5 order.items.cancelled",
+          "6 credit-note.issued",
+        ]),
+      { timeout: 15_000 },
+    );
+    const after = await erpReceiver.log(reference);
+    const credited = after.received[5]?.body;
+    expect(erpEvents["credit-note.issued"].safeParse(credited).error).toBeUndefined();
+    const withCredit = await bo.orders.get.query({ reference });
+    const creditNote = withCredit.invoice!.creditNotes[0]!;
+    expect(credited?.data).toMatchObject({
+      sequence: 6,
+      creditNote: {
+        reference: creditNote.reference,
+        invoiceReference: final.invoice!.reference,
+        issuedAt: creditNote.issuedAt,
+        totals: { grandTotal: creditNote.grandTotal },
+        items: [{ sku: second.sku, quantity: 1, amount: second.unitPrice }],
+        shipping: [],
+        documents: [{ format: "html" }, { format: "ubl" }],
+        ubl: expect.stringContaining("<CreditNote "),
       },
     });
 
@@ -127,6 +173,8 @@ describe("order events to the ERP", () => {
     await vi.waitFor(async () => {
       const list = await bo.exports.list.query({ orderReference: reference });
       expect(list.deliveries.map((d) => [d.sequence, d.type, d.status, d.attempts])).toEqual([
+        [6, "credit-note.issued", "delivered", 1],
+        [5, "order.items.cancelled", "delivered", 1],
         [4, "invoice.issued", "delivered", 1],
         [3, "order.custom-reference.changed", "delivered", 1],
         [2, "order.items.cancelled", "delivered", 1],

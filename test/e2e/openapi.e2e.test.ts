@@ -21,5 +21,13 @@ it("GET /openapi.json is a valid OpenAPI 3.1 document of the ERP contract in bot
     "order.custom-reference.changed",
     "order.items.refunded",
     "invoice.issued",
+    "credit-note.issued",
   ]);
+  // The e-invoice events carry the documents' facts and the UBL inline (schemas from domain/).
+  const schemas = (document as unknown as { components: { schemas: Record<string, unknown> } })
+    .components.schemas;
+  const creditNote = JSON.stringify(schemas.CreditNoteIssued);
+  for (const field of ["invoiceReference", "documents", "sha256", "ubl", "items", "shipping"])
+    expect(creditNote).toContain(`"${field}"`);
+  expect(JSON.stringify(schemas.InvoiceIssued)).toContain('"documents"');
 });

@@ -17,6 +17,7 @@ import { join, resolve } from "node:path";
 import { sign } from "hono/jwt";
 import { Webhook } from "standardwebhooks";
 import { buildWeb } from "../../scripts/build-web.mjs";
+import { DEMO_SELLER } from "../../src/demo-seller";
 import type { Role } from "../../src/domain/principal";
 
 declare module "vitest" {
@@ -221,11 +222,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<E2E
       "--show-interactive-dev-session=false",
       "--log-level",
       "info",
-      // Mails are captured (mails.list), never sent, whatever production's default is.
-      ...Object.entries({ MAIL_TRANSPORT: "capture", ...options.vars }).flatMap(([name, value]) => [
-        "--var",
-        `${name}:${value}`,
-      ]),
+      // Mails are captured (mails.list), never sent, whatever production's default is; invoices
+      // are issued by a demo seller (production has none by default).
+      ...Object.entries({
+        MAIL_TRANSPORT: "capture",
+        SELLER: DEMO_SELLER,
+        ...options.vars,
+      }).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
     ];
     child = spawnWrangler(args, tmp);
     const output = capture(child);

@@ -26,34 +26,48 @@ describe("allocate", () => {
 });
 
 describe("the shipping tax rule", () => {
-  it("takes the method's rate when given", () => {
-    expect(shippingByRate(490, 7, [{ rate: 19, amount: 1000, quantity: 1 }])).toEqual([
-      { rate: 7, amount: 490 },
+  const S = "S" as const;
+  it("takes the method's rate (and category) when given", () => {
+    const goods = [{ category: S, rate: 19, amount: 1000, quantity: 1 }];
+    expect(shippingByRate(490, { taxRate: 7 }, goods)).toEqual([
+      { category: "S", rate: 7, amount: 490 },
+    ]);
+    expect(shippingByRate(490, { taxRate: 0, taxCategory: "E" }, goods)).toEqual([
+      { category: "E", rate: 0, amount: 490 },
     ]);
   });
 
-  it("otherwise the rates of the goods, split in proportion to their value", () => {
+  it("otherwise the categories and rates of the goods, split in proportion to their value", () => {
     const goods = [
-      { rate: 19, amount: 3000, quantity: 1 },
-      { rate: 7, amount: 1000, quantity: 5 },
-      { rate: 19, amount: 1000, quantity: 1 },
+      { category: S, rate: 19, amount: 3000, quantity: 1 },
+      { category: S, rate: 7, amount: 1000, quantity: 5 },
+      { category: S, rate: 19, amount: 1000, quantity: 1 },
     ];
-    expect(shippingByRate(500, undefined, goods)).toEqual([
-      { rate: 19, amount: 400 },
-      { rate: 7, amount: 100 },
+    expect(shippingByRate(500, {}, goods)).toEqual([
+      { category: "S", rate: 19, amount: 400 },
+      { category: "S", rate: 7, amount: 100 },
+    ]);
+    // Z and E at 0 % are two classes.
+    const zeroes = [
+      { category: "Z" as const, rate: 0, amount: 1000, quantity: 1 },
+      { category: "E" as const, rate: 0, amount: 3000, quantity: 1 },
+    ];
+    expect(shippingByRate(400, {}, zeroes)).toEqual([
+      { category: "E", rate: 0, amount: 300 },
+      { category: "Z", rate: 0, amount: 100 },
     ]);
   });
 
   it("by quantity when every good is free, and nothing for a free shipment", () => {
     const free = [
-      { rate: 19, amount: 0, quantity: 1 },
-      { rate: 7, amount: 0, quantity: 3 },
+      { category: S, rate: 19, amount: 0, quantity: 1 },
+      { category: S, rate: 7, amount: 0, quantity: 3 },
     ];
-    expect(shippingByRate(400, undefined, free)).toEqual([
-      { rate: 19, amount: 100 },
-      { rate: 7, amount: 300 },
+    expect(shippingByRate(400, {}, free)).toEqual([
+      { category: "S", rate: 19, amount: 100 },
+      { category: "S", rate: 7, amount: 300 },
     ]);
-    expect(shippingByRate(0, undefined, free)).toEqual([]);
+    expect(shippingByRate(0, {}, free)).toEqual([]);
   });
 });
 
@@ -109,6 +123,7 @@ const sourceArb = fc
           quantity: part.quantity,
           unitPrice: line.unitPrice,
           taxRate: line.taxRate,
+          taxCategory: line.taxRate > 0 ? "S" : "Z",
           shipmentId: `S${part.shipment}`,
           flags: part.flags,
         });
@@ -125,7 +140,10 @@ const sourceArb = fc
           ? allocate(
               e.amount,
               e.rates.map(() => 1),
-            ).map((amount, r) => ({ rate: e.rates[r] as number, amount }))
+            ).map((amount, r) => {
+              const rate = e.rates[r] as number;
+              return { category: rate > 0 ? ("S" as const) : ("Z" as const), rate, amount };
+            })
           : [],
       };
     });

@@ -5,7 +5,7 @@ import {
   runInDurableObject,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../../src/db/schema";
 import type { PlaceOrderInput } from "../../src/domain/inputs";
@@ -33,8 +33,14 @@ export const job = (orderReference: string, attempts = 1) => ({
   attempts,
 });
 
+/** The order's invoice rows (credit notes not included). */
 export const invoicesOf = (orderReference: string) =>
-  db.select().from(schema.invoices).where(eq(schema.invoices.orderReference, orderReference));
+  db
+    .select()
+    .from(schema.invoices)
+    .where(
+      and(eq(schema.invoices.orderReference, orderReference), eq(schema.invoices.type, "invoice")),
+    );
 
 /** The invoice mails captured for an invoice reference. */
 export const mailsFor = (reference: string) =>
@@ -45,21 +51,25 @@ export const mailsFor = (reference: string) =>
 
 export const numbers = () => env.INVOICE_NUMBERS.getByName("global");
 
-/** The number the sequence holds for an order, read from its storage (never allocates). */
-export const allocatedNumber = (orderReference: string) =>
+/** The invoice number the sequence holds for an order, read from its storage (never allocates). */
+export const allocatedNumber = (orderReference: string, series = "invoice") =>
   runInDurableObject(numbers(), (_o, state) => {
     const row = state.storage.sql
       .exec<{ number: number }>(
-        "SELECT number FROM allocations WHERE order_reference = ?",
+        "SELECT number FROM numbers WHERE series = ? AND key = ?",
+        series,
         orderReference,
       )
       .toArray()[0];
     return row ? { number: row.number } : null;
   });
 
-/** The highest number issued so far: new invoices must continue from it without a gap. */
+/** The highest invoice number issued so far: new invoices must continue from it without a gap. */
 export async function highestNumber(): Promise<number> {
-  const rows = await db.select({ number: schema.invoices.number }).from(schema.invoices);
+  const rows = await db
+    .select({ number: schema.invoices.number })
+    .from(schema.invoices)
+    .where(eq(schema.invoices.type, "invoice"));
   return Math.max(0, ...rows.map((r) => r.number));
 }
 
@@ -115,8 +125,12 @@ export async function consume(
   };
 }
 
-/** The stored document of an invoice row, from R2. */
-export async function documentOf(invoice: { documentKey: string | null } | undefined) {
-  const object = invoice?.documentKey ? await env.INVOICE_DOCUMENTS.get(invoice.documentKey) : null;
+/** A stored document of an invoice row, from R2 (the HTML by default). */
+export async function documentOf(
+  invoice: { documents: { format: string; key: string }[] | null } | undefined,
+  format: "html" | "ubl" = "html",
+) {
+  const key = invoice?.documents?.find((d) => d.format === format)?.key;
+  const object = key ? await env.INVOICE_DOCUMENTS.get(key) : null;
   return object ? object.text() : null;
 }

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { TEMPLATE_VERSION } from "../../src/invoices/html";
 import { captureTransport, type Mail, type MailTransport } from "../../src/mail/transport";
 import { backoffSeconds, retryPolicyFromEnv } from "../../src/queue/invoices";
-import { TEMPLATE_VERSION } from "../../src/queue/render";
 import { clientAs } from "../helpers";
 import { address } from "../order-input";
 import {
@@ -112,11 +112,29 @@ describe("invoice consumer, end to end", () => {
       bcc: BCC,
       subject: `Invoice: Invoice-${before + 1}`,
       idempotencyKey: `Invoice-${before + 1}`,
-      attachments: [expect.objectContaining({ storageKey: invoice?.documentKey })],
+      attachments: [
+        expect.objectContaining({
+          filename: `Invoice-${before + 1}.html`,
+          contentType: "text/html; charset=utf-8",
+          storageKey: invoice?.documents?.[0]?.key,
+        }),
+        expect.objectContaining({
+          filename: `Invoice-${before + 1}.xml`,
+          contentType: "application/xml",
+          storageKey: invoice?.documents?.[1]?.key,
+        }),
+      ],
     });
+    const ubl = await documentOf(invoice, "ubl");
+    expect(ubl).toContain(`<cbc:ID>Invoice-${before + 1}</cbc:ID>`);
+    expect(ubl).toContain(`<cbc:SalesOrderID>${order.reference}</cbc:SalesOrderID>`);
 
     const after = await readOrder(order.reference);
-    expect(after.invoice).toEqual({ reference: invoice?.reference, issuedAt: invoice?.issuedAt });
+    expect(after.invoice).toEqual({
+      reference: invoice?.reference,
+      issuedAt: invoice?.issuedAt,
+      creditNotes: [],
+    });
     const history = await (await clientAs("backoffice")).orders.history.query({
       reference: order.reference,
     });
@@ -223,8 +241,8 @@ describe("invoice consumer, end to end", () => {
       expenseTotal: 490,
       discountTotal: 0,
       taxByRate: [
-        { rate: 19, net: 2870 - 458, tax: 458 },
-        { rate: 7, net: 1000, tax: 70 },
+        { category: "S", rate: 19, net: 2870 - 458, tax: 458 },
+        { category: "S", rate: 7, net: 1000, tax: 70 },
       ],
       taxTotal: 458 + 70,
       grandTotal: 2380 + 1070 + 490,
@@ -302,6 +320,7 @@ describe("invoice consumer, failures", () => {
     expect((await readOrder(order.reference)).invoice).toEqual({
       reference: stored?.reference,
       issuedAt: stored?.issuedAt,
+      creditNotes: [],
     });
   });
 

@@ -2,12 +2,15 @@ import { env } from "cloudflare:workers";
 import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import * as schema from "../../src/db/schema";
+import { sha256Hex } from "../../src/domain/hash";
 import type { Role } from "../../src/domain/principal";
-import { renderInvoice, TEMPLATE_VERSION } from "../../src/queue/render";
+import { billedOf, documentContent } from "../../src/invoices/content";
+import { htmlDocument } from "../../src/invoices/html";
+import { ublDocument } from "../../src/invoices/ubl";
 import { createDb } from "../../src/router/context";
 import { invoicesRouter } from "../../src/router/invoices";
 import { mailsRouter } from "../../src/router/mails";
-import { sampleOrder, seller } from "./fixtures";
+import { sampleOrder, seller, withTotals } from "../invoices/fixtures";
 
 const shopBcc = "books@shop.example";
 const testEnv = { ...env, INVOICE_BCC: ` ${shopBcc} , ` } as unknown as Env;
@@ -24,16 +27,30 @@ const invoicesAs = (role: Role, sub = `${role}-1`, over: Partial<Env> = {}) =>
 const mailsAs = (role: Role, over: Partial<Env> = {}) =>
   mailsRouter.createCaller(contextFor(role, `${role}-1`, over));
 
-// 25 invoices: customers alice (odd numbers) and bob (even), one per order, some sharing an
-// issue time so the cursor's tie-breaker matters.
+// 25 invoices as invoices issued before e-invoices were stored (their HTML in D1, no UBL):
+// customers alice (odd numbers) and bob (even), one per order, some sharing an issue time so the
+// cursor's tie-breaker matters.
+const documentFacts = (reference: string, issuedAt: string, order = withTotals(sampleOrder())) => ({
+  type: "invoice" as const,
+  reference,
+  issuedAt,
+  order,
+  content: documentContent(order, billedOf(order)),
+  seller,
+  paymentMeans: { code: "58", prepaid: false },
+  profile: "en16931" as const,
+  prepaid: false,
+});
 const seeded = Array.from({ length: 25 }, (_, i) => {
   const number = i + 1;
   const customerReference = number % 2 ? "alice" : "bob";
   const orderReference = `ORD-API-${number}`;
   const reference = `Invoice-${number}`;
   const issuedAt = new Date(Date.UTC(2026, 10, 1, 8, Math.floor(number / 3))).toISOString();
-  const order = sampleOrder({ reference: orderReference, customerReference });
-  const { html, totals } = renderInvoice({ order, reference, issuedAt, seller });
+  const order = withTotals(sampleOrder({ reference: orderReference, customerReference }));
+  const facts = documentFacts(reference, issuedAt, order);
+  const html = htmlDocument(facts);
+  const totals = facts.content.totals;
   return {
     reference,
     number,
@@ -44,7 +61,7 @@ const seeded = Array.from({ length: 25 }, (_, i) => {
     currency: "EUR",
     totals: { ...totals },
     html,
-    templateVersion: TEMPLATE_VERSION,
+    templateVersion: 2,
     mailedAt: issuedAt,
   };
 });
@@ -85,11 +102,14 @@ describe("invoices.list", () => {
     expect(invoices.every((i) => i.customerReference === "bob")).toBe(true);
     expect(invoices[0]).toEqual({
       reference: "Invoice-24",
+      type: "invoice",
       number: 24,
       orderReference: "ORD-API-24",
+      invoiceReference: null,
       customerReference: "bob",
       issuedAt: seeded[23]?.issuedAt,
       currency: "EUR",
+      totals: seeded[23]?.totals,
       grandTotal: 5010,
       mailedAt: seeded[23]?.issuedAt,
     });
@@ -113,10 +133,11 @@ describe("invoices.list", () => {
 });
 
 describe("invoices.get", () => {
-  it("returns the stored invoice with its document", async () => {
+  it("returns an invoice issued before e-invoices with its HTML, the only document it has", async () => {
     const invoice = await invoicesAs("customer", "alice").get({ reference: "Invoice-5" });
     expect(invoice).toMatchObject({
       reference: "Invoice-5",
+      type: "invoice",
       orderReference: "ORD-API-5",
       issuedAt: seeded[4]?.issuedAt,
       currency: "EUR",
@@ -124,6 +145,81 @@ describe("invoices.get", () => {
       mailedAt: seeded[4]?.issuedAt,
     });
     expect(invoice.html).toBe(seeded[4]?.html);
+    const html = seeded[4]?.html ?? "";
+    expect(invoice.documents).toEqual([
+      {
+        format: "html",
+        contentType: "text/html; charset=utf-8",
+        size: new TextEncoder().encode(html).byteLength,
+        sha256: await sha256Hex(html),
+      },
+    ]);
+    const alice = invoicesAs("customer", "alice");
+    expect((await alice.document({ reference: "Invoice-5", format: "html" })).content).toBe(html);
+    expect(await code(alice.document({ reference: "Invoice-5", format: "ubl" }))).toBe("NOT_FOUND");
+  });
+
+  it("returns a credit note with both documents from R2, its invoice named; lists filter by type", async () => {
+    const issuedAt = "2026-11-02T09:00:00.000Z";
+    const facts = {
+      ...documentFacts("CreditNote-1", issuedAt),
+      type: "credit-note" as const,
+      invoice: { reference: "Invoice-1", issuedAt: seeded[0]?.issuedAt ?? "" },
+    };
+    const contents = { html: htmlDocument(facts), ubl: ublDocument(facts) };
+    const documents = [];
+    for (const format of ["html", "ubl"] as const) {
+      const key = `invoices/CreditNote-1.v9.${format === "html" ? "html" : "xml"}`;
+      await env.INVOICE_DOCUMENTS.put(key, contents[format]);
+      documents.push({
+        format,
+        contentType: format === "html" ? "text/html; charset=utf-8" : "application/xml",
+        key,
+        size: new TextEncoder().encode(contents[format]).byteLength,
+        sha256: await sha256Hex(contents[format]),
+      });
+    }
+    await db.insert(schema.invoices).values({
+      reference: "CreditNote-1",
+      type: "credit-note",
+      number: 1,
+      orderReference: "ORD-API-1",
+      invoiceReference: "Invoice-1",
+      orderVersion: 9,
+      customerReference: "alice",
+      customerEmail: "alice@example.com",
+      issuedAt,
+      currency: "EUR",
+      totals: { grandTotal: 5010 },
+      documents,
+      templateVersion: 3,
+      mailedAt: null,
+    });
+    const alice = invoicesAs("customer", "alice");
+    const credit = await alice.get({ reference: "CreditNote-1" });
+    expect(credit).toMatchObject({ type: "credit-note", invoiceReference: "Invoice-1" });
+    expect(credit.documents.map((d) => [d.format, d.size, d.sha256])).toEqual(
+      documents.map((d) => [d.format, d.size, d.sha256]),
+    );
+    expect(credit.documents[0]).not.toHaveProperty("key");
+    const ubl = await alice.document({ reference: "CreditNote-1", format: "ubl" });
+    expect(ubl).toEqual({
+      reference: "CreditNote-1",
+      format: "ubl",
+      contentType: "application/xml",
+      content: contents.ubl,
+    });
+    const onlyCredits = await alice.list({ type: "credit-note" });
+    expect(onlyCredits.invoices.map((i) => [i.reference, i.invoiceReference])).toEqual([
+      ["CreditNote-1", "Invoice-1"],
+    ]);
+    const onlyInvoices = await alice.list({ type: "invoice", orderReference: "ORD-API-1" });
+    expect(onlyInvoices.invoices.map((i) => i.reference)).toEqual(["Invoice-1"]);
+    expect(
+      await code(
+        invoicesAs("customer", "bob").document({ reference: "CreditNote-1", format: "ubl" }),
+      ),
+    ).toBe("NOT_FOUND");
   });
 
   it("answers NOT_FOUND for another customer's invoice and for an unknown one", async () => {

@@ -38,7 +38,11 @@ describe("invoice through the real queue", () => {
     expect(mails).toHaveLength(1);
     expect(mails[0]?.to).toBe(order.customer.email);
     const read = await backoffice.orders.get.query({ reference: order.reference });
-    expect(read.invoice).toEqual({ reference: invoice?.reference, issuedAt: invoice?.issuedAt });
+    expect(read.invoice).toEqual({
+      reference: invoice?.reference,
+      issuedAt: invoice?.issuedAt,
+      creditNotes: [],
+    });
   });
 });
 

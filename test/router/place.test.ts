@@ -44,16 +44,16 @@ describe("orders.place", () => {
         shipmentId: "S1",
         amount: 490,
         byRate: [
-          { rate: 19, amount: 377 },
-          { rate: 7, amount: 113 },
+          { category: "S", rate: 19, amount: 377 },
+          { category: "S", rate: 7, amount: 113 },
         ],
         status: "open",
         refundableAmount: 490,
       }),
     ]);
     expect(order.totals.taxByRate).toEqual([
-      { rate: 19, net: 3947 - 630, tax: 630 },
-      { rate: 7, net: 1183 - 77, tax: 77 },
+      { category: "S", rate: 19, net: 3947 - 630, tax: 630 },
+      { category: "S", rate: 7, net: 1183 - 77, tax: 77 },
     ]);
     expect(order.totals.taxTotal).toBe(707);
     expect(order.totals.billable).toEqual({
@@ -141,11 +141,62 @@ describe("orders.place", () => {
       ...input,
       shipments: input.shipments.map((s) => ({ ...s, method: { ...s.method, taxRate: 7 } })),
     });
-    expect(order.expenses[0]?.byRate).toEqual([{ rate: 7, amount: 490 }]);
+    expect(order.expenses[0]?.byRate).toEqual([{ category: "S", rate: 7, amount: 490 }]);
     expect(order.totals.taxByRate).toEqual([
-      { rate: 19, net: 4760 - 760, tax: 760 },
-      { rate: 7, net: 490 - 32, tax: 32 },
+      { category: "S", rate: 19, net: 4760 - 760, tax: 760 },
+      { category: "S", rate: 7, net: 490 - 32, tax: 32 },
     ]);
+  });
+});
+
+describe("e-invoice fields", () => {
+  it("keeps the buyer, unit codes, VAT categories and one exemption per category; shipping follows its goods' classes", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const input = orderInput();
+    const order = await checkout.orders.place.mutate({
+      ...input,
+      buyer: {
+        vatId: "de 123.456.789",
+        reference: "991-01234-56",
+        electronicAddress: { scheme: "0204", id: "991-01234-56" },
+      },
+      lines: [
+        { ...input.lines[0]!, unitCode: "KGM", unitPrice: 1000 },
+        {
+          ...input.lines[1]!,
+          unitPrice: 3000,
+          taxRate: 0,
+          taxCategory: "E",
+          taxExemptionReason: "Exempt under § 4 Nr. 21 UStG",
+          taxExemptionReasonCode: "vatex-eu-132-1i",
+        },
+      ],
+    });
+    expect(order.buyer).toEqual({
+      vatId: "DE123456789",
+      reference: "991-01234-56",
+      electronicAddress: { scheme: "0204", id: "991-01234-56" },
+    });
+    expect(order.items.map((i) => [i.unitCode, i.taxCategory, i.taxRate])).toEqual([
+      ["KGM", "S", 19],
+      ["C62", "E", 0],
+    ]);
+    expect(order.taxExemptions).toEqual({
+      E: { reason: "Exempt under § 4 Nr. 21 UStG", code: "VATEX-EU-132-1I" },
+    });
+    // 490 shipping over 2 x 10.00 (S 19 %) and 2 x 30.00 (E 0 %).
+    expect(order.expenses[0]?.byRate).toEqual([
+      { category: "S", rate: 19, amount: 123 },
+      { category: "E", rate: 0, amount: 367 },
+    ]);
+    expect(order.totals.taxByRate.map((r) => [r.category, r.rate])).toEqual([
+      ["S", 19],
+      ["E", 0],
+    ]);
+    const read = await (await clientAs("backoffice")).orders.get.query({
+      reference: order.reference,
+    });
+    expect(read.items).toEqual(order.items);
   });
 });
 
@@ -176,7 +227,7 @@ describe("totals stay exact integers", () => {
     // Math.round(amount * 19 / 119) says ...219.
     const gross = await atLimit("gross", 19);
     expect(gross.totals.taxByRate).toEqual([
-      { rate: 19, net: amount - 159_663_865_546_218, tax: 159_663_865_546_218 },
+      { category: "S", rate: 19, net: amount - 159_663_865_546_218, tax: 159_663_865_546_218 },
     ]);
     expect(gross.totals.grandTotal).toBe(amount);
     for (const order of [net, gross])
@@ -279,6 +330,127 @@ describe("orders.place rejects bad input with the field path and stores nothing"
       ["billingAddress", "country"],
     ],
     ["a bad currency", (i) => ({ ...i, currency: "euro" }), ["currency"]],
+    ["a currency with 3 decimals", (i) => ({ ...i, currency: "KWD" }), ["currency"]],
+    ["an unknown currency", (i) => ({ ...i, currency: "XYZ" }), ["currency"]],
+    [
+      "a country that does not exist",
+      (i) => ({ ...i, billingAddress: { ...i.billingAddress, country: "XX" } }),
+      ["billingAddress", "country"],
+    ],
+    [
+      "a 0 % rate without a VAT category",
+      (i) => ({ ...i, lines: [{ ...i.lines[0], taxRate: 0 }] }),
+      ["lines", 0, "taxCategory"],
+    ],
+    [
+      "category S at 0 %",
+      (i) => ({ ...i, lines: [{ ...i.lines[0], taxRate: 0, taxCategory: "S" }] }),
+      ["lines", 0, "taxRate"],
+    ],
+    [
+      "category Z above 0 %",
+      (i) => ({ ...i, lines: [{ ...i.lines[0], taxRate: 7, taxCategory: "Z" }] }),
+      ["lines", 0, "taxRate"],
+    ],
+    [
+      "an exempt line without a reason",
+      (i) => ({ ...i, lines: [{ ...i.lines[0], taxRate: 0, taxCategory: "E" }] }),
+      ["lines", 0, "taxExemptionReason"],
+    ],
+    [
+      "a reason on a standard-rated line",
+      (i) => ({ ...i, lines: [{ ...i.lines[0], taxExemptionReason: "why" }] }),
+      ["lines", 0, "taxExemptionReason"],
+    ],
+    [
+      "two different reasons for one exempt category",
+      (i) => ({
+        ...i,
+        lines: ["A", "B"].map((reason, n) => ({
+          ...i.lines[0],
+          sku: `E-${n}`,
+          taxRate: 0,
+          taxCategory: "E",
+          taxExemptionReason: reason,
+        })),
+      }),
+      ["lines", 1, "taxExemptionReason"],
+    ],
+    [
+      "reverse charge without the buyer's VAT id",
+      (i) => ({
+        ...i,
+        lines: [
+          {
+            ...i.lines[0],
+            taxRate: 0,
+            taxCategory: "AE",
+            taxExemptionReasonCode: "VATEX-EU-AE",
+          },
+        ],
+      }),
+      ["lines", 0, "taxCategory"],
+    ],
+    [
+      "an intra-community supply without the buyer's VAT id",
+      (i) => ({
+        ...i,
+        shipments: [
+          {
+            ...i.shipments[0]!,
+            method: {
+              ...i.shipments[0]!.method,
+              taxRate: 0,
+              taxCategory: "K",
+              taxExemptionReasonCode: "VATEX-EU-IC",
+            },
+          },
+        ],
+      }),
+      ["shipments", 0, "method", "taxCategory"],
+    ],
+    [
+      "not subject to VAT (O) beside a taxed line",
+      (i) => ({
+        ...i,
+        lines: [
+          i.lines[0],
+          {
+            ...i.lines[0],
+            sku: "O",
+            taxRate: 0,
+            taxCategory: "O",
+            taxExemptionReasonCode: "VATEX-EU-O",
+          },
+        ],
+      }),
+      ["lines"],
+    ],
+    [
+      "an unknown VATEX code",
+      (i) => ({
+        ...i,
+        lines: [
+          { ...i.lines[0], taxRate: 0, taxCategory: "E", taxExemptionReasonCode: "VATEX-XX-1" },
+        ],
+      }),
+      ["lines", 0, "taxExemptionReasonCode"],
+    ],
+    [
+      "an unknown unit code",
+      (i) => ({ ...i, lines: [{ ...i.lines[0], unitCode: "PIECES" }] }),
+      ["lines", 0, "unitCode"],
+    ],
+    [
+      "a buyer VAT id without its country prefix",
+      (i) => ({ ...i, buyer: { vatId: "123456789" } }),
+      ["buyer", "vatId"],
+    ],
+    [
+      "an electronic address in an unknown scheme",
+      (i) => ({ ...i, buyer: { electronicAddress: { scheme: "XX", id: "a@b.c" } } }),
+      ["buyer", "electronicAddress", "scheme"],
+    ],
     [
       "a bad email",
       (i) => ({ ...i, customer: { ...i.customer, email: "nope" } }),

@@ -1,5 +1,8 @@
+import { DEMO_SELLER } from "../../src/demo-seller";
 import type { Address } from "../../src/domain/inputs";
 import type { ExpenseView, ItemView, OrderView, ShipmentView } from "../../src/domain/view";
+import { orderMoney } from "../../src/engine/money";
+import { parseSeller } from "../../src/invoices/config";
 
 const address = (over: Partial<Address> = {}): Address => ({
   firstName: "Ada",
@@ -17,6 +20,8 @@ const item = (over: Partial<ItemView> & Pick<ItemView, "id" | "lineId">): ItemVi
   quantity: 1,
   unitPrice: 1000,
   taxRate: 19,
+  taxCategory: "S",
+  unitCode: "C62",
   isQuantitySplittable: true,
   shipmentId: "S1",
   state: "confirmed",
@@ -46,7 +51,7 @@ const expense = (s: ShipmentView, over: Partial<ExpenseView> = {}): ExpenseView 
   method: s.method,
   address: s.address,
   amount: s.expense,
-  byRate: [{ rate: s.method.taxRate ?? 0, amount: s.expense }],
+  byRate: [{ category: "S", rate: s.method.taxRate ?? 0, amount: s.expense }],
   status: "open",
   canceledAmount: 0,
   refundedAmount: 0,
@@ -55,9 +60,9 @@ const expense = (s: ShipmentView, over: Partial<ExpenseView> = {}): ExpenseView 
 });
 
 /**
- * A hand-built order view (the renderer reads its items and expenses; its totals are left 0)
- * with two tax rates, a line split into a billed and a cancelled item, a
- * fully cancelled line, and a second shipment whose items are all cancelled.
+ * A hand-built order view with two tax rates, a line split into a billed and a cancelled item, a
+ * fully cancelled line, and a second shipment whose items are all cancelled. Its totals are
+ * computed by `withTotals` (orderMoney, as the order computes them) after any change a test makes.
  */
 export function sampleOrder(over: Partial<OrderView> = {}): OrderView {
   const items = [
@@ -153,14 +158,26 @@ export function sampleOrder(over: Partial<OrderView> = {}): OrderView {
       expense(s1),
       expense(s2, { status: "canceled", canceledAmount: 990, refundableAmount: 0 }),
     ],
+    buyer: null,
+    taxExemptions: {},
     invoice: null,
     ...over,
   };
 }
 
-export const seller = {
-  name: "Demo Shop GmbH",
-  address: "Julie-Wolfthorn-Str. 1, 10115 Berlin, DE",
-  taxId: "DE123456789",
-  email: "billing@demo-shop.example",
-};
+/** The view's totals from its items and expenses, as the order object computes them. */
+export function withTotals(order: OrderView): OrderView {
+  const money = orderMoney(order);
+  return {
+    ...order,
+    totals: {
+      ...money.totals,
+      canceledTotal: money.canceledTotal,
+      refundedTotal: money.refundedTotal,
+      refundableTotal: money.refundableTotal,
+      billable: money.billable,
+    },
+  };
+}
+
+export const seller = parseSeller(DEMO_SELLER);
