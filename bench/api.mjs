@@ -68,6 +68,16 @@ export function api(baseUrl) {
     /** Instances of and calls into the adjustable clock so far: { instances, calls }. */
     clockCalls: () => bench("/bench/clock"),
     floor: (key) => bench(`/bench/floor?key=${encodeURIComponent(key)}`, "POST"),
+    /** Orders of the synthetic shop (bench/scale.ts) into D1: { rowsWritten, statements, ms }. */
+    scaleFill: ({ from, to, every, except, total, now }) =>
+      bench(
+        `/bench/scale?from=${from}&to=${to}&every=${every}&except=${except}&total=${total}&now=${now}`,
+        "POST",
+      ),
+    /** Order i of the synthetic shop, its summary row as D1 last hears it. */
+    scaleOrder: (i, total, now) => bench(`/bench/scale/order?i=${i}&total=${total}&now=${now}`),
+    /** D1's size in bytes: { bytes }. */
+    d1Size: () => bench("/bench/d1-size"),
   };
 }
 

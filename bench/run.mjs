@@ -17,7 +17,10 @@
 //   BENCH_LARGE_QUANTITY         units of the non-splittable line              1000000
 //   BENCH_ERP_ORDERS             orders of the ERP delivery burst              1000
 //   BENCH_ONLY                   comma list of events (with the floor), placements,
-//                                reads, large, cost, erp, capacity, backoffice all
+//                                reads, large, cost, erp, capacity, backoffice, scale all
+//   BENCH_SCALE_SIZES            orders of the read model's sizes (each divides the
+//                                largest; the smaller are samples of it)  10000,100000,1000000
+//   BENCH_SCALE_SAMPLES          timed requests per read and size          40
 //   BENCH_PAGE_RUNS              cold loads of the 10,000-line order page      5
 //   CHROMIUM_PATH                Chromium for the back-office page       /usr/bin/chromium
 //   BENCH_PROFILE                0 skips the CPU profile at the end            1
@@ -59,7 +62,15 @@ const config = {
   largeQuantity: Math.round(setting("BENCH_LARGE_QUANTITY", 1_000_000)),
   pageRuns: Math.round(setting("BENCH_PAGE_RUNS", 5)),
   erpOrders: Math.round(setting("BENCH_ERP_ORDERS", 1000)),
-  only: (process.env.BENCH_ONLY || "events,placements,reads,large,cost,erp,capacity,backoffice")
+  scaleSizes: (process.env.BENCH_SCALE_SIZES || "10000,100000,1000000")
+    .split(",")
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isSafeInteger(n) && n > 0)
+    .sort((a, b) => a - b),
+  scaleSamples: Math.round(setting("BENCH_SCALE_SAMPLES", 40)),
+  only: (
+    process.env.BENCH_ONLY || "events,placements,reads,large,cost,erp,capacity,backoffice,scale"
+  )
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean),
@@ -1529,6 +1540,191 @@ async function timed(call) {
 
 const fmtBytes = (n) => (n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(0)} kB`);
 
+// ------------------------------------------------------------------ scale
+
+/** Percentile of sorted values (nearest rank). */
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+
+/**
+ * One read over HTTP, `samples` times one after the other (after 3 unmeasured), then once more
+ * with the bench worker counting D1's rows read: { p50, p99, rowsRead }.
+ */
+async function timedRead({ path, input, token }, samples) {
+  const url = `${server.url}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
+  const headers = { authorization: `Bearer ${token}` };
+  const once = async (extra = {}) => {
+    const started = performance.now();
+    const res = await fetch(url, { headers: { ...headers, ...extra } });
+    const body = await res.text();
+    if (!res.ok)
+      throw new Error(
+        `${path} ${JSON.stringify(input)} answered ${res.status}: ${body.slice(0, 300)}`,
+      );
+    return { ms: performance.now() - started, res, body };
+  };
+  for (let i = 0; i < 3; i++) await once();
+  const times = [];
+  for (let i = 0; i < samples; i++) times.push((await once()).ms);
+  times.sort((a, b) => a - b);
+  const counted = await once({ "x-bench-rows-read": "1" });
+  const data = JSON.parse(counted.body).result.data;
+  const found = Array.isArray(data)
+    ? data.length
+    : (data.orders ?? data.invoices ?? data.deliveries ?? []).length;
+  return {
+    p50: percentile(times, 0.5),
+    p99: percentile(times, 0.99),
+    rowsRead: Number(counted.res.headers.get("x-bench-rows-read")),
+    found,
+  };
+}
+
+/**
+ * The read model at 10,000, 100,000 and 1,000,000 orders (BENCH_SCALE_SIZES): a synthetic shop
+ * (bench/scale.ts) written to D1 through the projection's own statements, the smaller sizes
+ * samples of the largest (every 100th, every 10th order: the same three years, the same mix);
+ * after each size, every read the API and the back office make, over HTTP.
+ */
+async function scaleScenario() {
+  const sizes = config.scaleSizes;
+  const largest = sizes.at(-1);
+  if (!largest || sizes.some((n) => largest % n !== 0))
+    throw new Error(`BENCH_SCALE_SIZES must divide the largest: ${sizes.join(",")}`);
+  out(
+    heading(`10. The read model at ${sizes.map((n) => n.toLocaleString("en")).join(" / ")} orders`),
+  );
+  const now = Date.now();
+  const DAY = 86_400_000;
+  // Order i of the largest shop; the sample of size n holds every (largest / n)-th.
+  const sample = largest / sizes[0];
+  // A custom reference of the smallest sample's newest orders.
+  let customRef;
+  for (let i = largest - sample; i >= 0 && !customRef; i -= sample)
+    customRef = (await client.scaleOrder(i, largest, now)).customOrderReference;
+  const customer = "frequent-7";
+  const backoffice = tokens.backoffice;
+  const checkout = tokens.checkout;
+  const list = (input) => ({
+    path: "orders.list",
+    input: { limit: 20, ...input },
+    token: backoffice,
+  });
+  const reads = {
+    "orders.list newest": list({}),
+    "orders.list by customer": list({ customerReference: customer }),
+    "orders.list by custom reference": list({ customOrderReference: customRef }),
+    "orders.list state, common (closed)": list({ state: "closed" }),
+    "orders.list state, rare (returned)": list({ state: "returned" }),
+    "orders.list date range (30 days, a year ago)": list({
+      placedFrom: new Date(now - 395 * DAY).toISOString(),
+      placedTo: new Date(now - 365 * DAY).toISOString(),
+    }),
+    "orders.list search, rare word": list({ search: "zyxwarth" }),
+    "orders.list search, common word": list({ search: "gmbh" }),
+    "orders.list search, two words": list({ search: "lovelace SKU-1" }),
+    "orders.list search, a seldom bought SKU": list({ search: "SKU-4321" }),
+    "orders.matrix": { path: "orders.matrix", input: {}, token: backoffice },
+    "reservations.get (100 SKUs)": {
+      path: "reservations.get",
+      input: { skus: Array.from({ length: 100 }, (_, i) => `SKU-${i * 7}`) },
+      token: checkout,
+    },
+    "invoices.list": { path: "invoices.list", input: {}, token: backoffice },
+    "exports.list": { path: "exports.list", input: {}, token: backoffice },
+  };
+  const before = (await client.d1Size()).bytes;
+  const scale = {
+    sizes,
+    bytesPerOrder: [],
+    fillSeconds: [],
+    d1RowsWrittenPerOrder: [],
+    reads: Object.fromEntries(
+      Object.keys(reads).map((name) => [name, { p50: [], p99: [], rowsRead: [], found: [] }]),
+    ),
+  };
+  results.scale = scale;
+  let filled = 0;
+  let previousEvery = 0;
+  for (const size of sizes) {
+    const every = largest / size;
+    const started = performance.now();
+    let rowsWritten = 0;
+    // Orders i (multiples of `every`, not already there), about 5,000 per call.
+    const span = 5_000 * every;
+    for (let from = 0; from < largest; from += span) {
+      const r = await client.scaleFill({
+        from,
+        to: Math.min(largest, from + span),
+        every,
+        except: previousEvery,
+        total: largest,
+        now,
+      });
+      rowsWritten += r.rowsWritten;
+      if (from % (span * 20) === 0)
+        progress(`scale: ${size}: orders up to ${from + span} of ${largest} (step ${every})`);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const added = size - filled;
+    filled = size;
+    previousEvery = every;
+    const bytes = (await client.d1Size()).bytes - before;
+    scale.fillSeconds.push(seconds);
+    scale.bytesPerOrder.push(bytes / size);
+    scale.d1RowsWrittenPerOrder.push(rowsWritten / added);
+    progress(
+      `scale: ${size} orders (${added} added in ${seconds.toFixed(0)} s, ${fmt.int(rowsWritten / added)} D1 rows each); ${fmt.int(bytes / size)} bytes per order; reading`,
+    );
+    for (const [name, read] of Object.entries(reads)) {
+      const r = await timedRead(read, config.scaleSamples);
+      for (const k of ["p50", "p99", "rowsRead", "found"]) scale.reads[name][k].push(r[k]);
+    }
+  }
+  const head = sizes.map((n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`));
+  const last = sizes.length - 1;
+  out(
+    table(
+      [
+        "<read (p50 / p99 ms, HTTP)",
+        ...head.map((h) => `${h} p50`),
+        ...head.map((h) => `${h} p99`),
+        `rows read ${head[last]}`,
+        `${head[last]} / ${head[0]} p50`,
+      ],
+      Object.entries(scale.reads).map(([name, r]) => [
+        name,
+        ...r.p50.map(fmt.ms),
+        ...r.p99.map(fmt.ms),
+        fmt.int(r.rowsRead[last]),
+        fmt.ratio(r.p50[last] / r.p50[0]),
+      ]),
+    ),
+  );
+  out(
+    table(
+      ["<size", ...head],
+      [
+        ["bytes per order (D1 file)", ...scale.bytesPerOrder.map(fmt.int)],
+        ["fill seconds (this step)", ...scale.fillSeconds.map((s) => s.toFixed(0))],
+        [
+          "D1 rows written per order filled",
+          ...scale.d1RowsWrittenPerOrder.map((n) => n.toFixed(1)),
+        ],
+      ],
+    ),
+  );
+  for (const [name, r] of Object.entries(scale.reads)) {
+    const p50 = r.p50[last];
+    target(
+      `scale: ${name} at ${head[last]}`,
+      `p50 <= 50 ms and <= 3x its p50 at ${head[0]}`,
+      `${fmt.ms(p50)} ms, ${fmt.ratio(p50 / r.p50[0])}`,
+      p50 <= 50 && p50 <= 3 * r.p50[0],
+    );
+  }
+}
+
 // ------------------------------------------------------------------ main
 
 async function main() {
@@ -1582,6 +1778,8 @@ async function main() {
     ["erp", erpScenario],
     ["capacity", capacityScenario],
     ["backoffice", backofficeScenario],
+    // Last: it leaves a million orders in D1.
+    ["scale", scaleScenario],
     ["profile", profileScenario],
   ];
   for (const [name, scenario] of scenarios) {

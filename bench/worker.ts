@@ -20,6 +20,15 @@
  *                                   customer reference starting with "bench-no-projection"
  *       POST /bench/erp?reference=R&off=1  order R's ERP events wait (no URL) instead of going
  *                                   out after each answer (off=0 undoes it)
+ *       POST /bench/scale?from=A&to=B&total=N&now=T  orders A to B-1 of a synthetic shop of N
+ *                                   orders (bench/scale.ts) written to D1 through the
+ *                                   projection's statements; { rowsWritten, statements, ms }
+ *                                   (&every=K&except=E: only multiples of K that are not of E)
+ *       GET  /bench/scale/order?i=I&total=N&now=T  that order's summary row as D1 last hears it
+ *       GET  /bench/d1-size         the D1 database's size in bytes (D1's `size_after`)
+ *   - a request to the app with the header `x-bench-rows-read: 1` runs every D1 statement a
+ *     second time to read D1's `rows_read` of it, and answers it in that header (timings are
+ *     taken without it);
  *       POST /bench/capacity?what=invoice-numbers|d1-projections&n=N&concurrency=C
  *                                   a single-object ceiling, measured inside the worker (no
  *                                   HTTP per call): N invoice numbers from one InvoiceNumbers
@@ -39,6 +48,7 @@ import app, {
   OrderObject as ProductionOrderObject,
 } from "../src/index";
 import { mailTransportFromEnv } from "../src/mail/transport";
+import { fillScale, scaleOrder } from "./scale";
 
 export * from "../src/index";
 
@@ -431,6 +441,31 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
       return run((i) => projectOrder(env.DB, capacityRow(`ORD-CAP-${runId}-${i}`), capacityParts));
     return json({ error: "what: invoice-numbers or d1-projections" }, 400);
   }
+  if (url.pathname === "/bench/scale" && request.method === "POST") {
+    const [from = 0, to = 0, every = 1, except = 0, total = 0, now = 0] = [
+      "from",
+      "to",
+      "every",
+      "except",
+      "total",
+      "now",
+    ].map((name) => Number(url.searchParams.get(name)));
+    if (![from, to, every, except, total, now].every(Number.isSafeInteger) || every < 1)
+      return json({ error: "from, to, every, except, total and now are required" }, 400);
+    const started = performance.now();
+    const filled = await fillScale(env.DB, { from, to, every, except }, total, now);
+    return json({ ...filled, ms: performance.now() - started });
+  }
+  if (url.pathname === "/bench/scale/order" && request.method === "GET") {
+    const [i = 0, total = 0, now = 0] = ["i", "total", "now"].map((name) =>
+      Number(url.searchParams.get(name)),
+    );
+    return json(scaleOrder(i, total, now).projections.at(-1)?.row ?? null);
+  }
+  if (url.pathname === "/bench/d1-size" && request.method === "GET") {
+    const result = await env.DB.prepare("SELECT 1").run();
+    return json({ bytes: result.meta.size_after });
+  }
   if (url.pathname === "/bench/erp" && request.method === "POST") {
     const reference = url.searchParams.get("reference");
     if (!reference) return json({ error: "reference is required" }, 400);
@@ -440,9 +475,44 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
   return json({ error: "no such bench route" }, 404);
 }
 
+/**
+ * A D1 binding whose statements run twice: once with `all()` to add D1's `rows_read` to
+ * `counter`, then as asked (drizzle reads through `raw()`, which carries no meta).
+ */
+function readCountingD1(db: D1Database, counter: { rowsRead: number }): D1Database {
+  const statement = (s: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(s, {
+      get(target, prop) {
+        if (prop === "bind") return (...values: unknown[]) => statement(target.bind(...values));
+        if (prop === "raw" || prop === "all" || prop === "first" || prop === "run")
+          return async (...args: unknown[]) => {
+            counter.rowsRead += (await target.all()).meta.rows_read;
+            const method = Reflect.get(target, prop, target) as (...a: unknown[]) => unknown;
+            return method.apply(target, args);
+          };
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") return (query: string) => statement(target.prepare(query));
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 export default {
   async fetch(request, env, ctx) {
-    return (await benchRoute(request, env)) ?? app.fetch(request, env, ctx);
+    const bench = await benchRoute(request, env);
+    if (bench) return bench;
+    if (request.headers.get("x-bench-rows-read") !== "1") return app.fetch(request, env, ctx);
+    const counter = { rowsRead: 0 };
+    const response = await app.fetch(request, { ...env, DB: readCountingD1(env.DB, counter) }, ctx);
+    const counted = new Response(response.body, response);
+    counted.headers.set("x-bench-rows-read", String(counter.rowsRead));
+    return counted;
   },
   queue(batch, env, ctx) {
     const consume = app.queue as ExportedHandlerQueueHandler<Env>;
