@@ -315,7 +315,9 @@ describe("order events to the ERP", () => {
           Date.now(),
         );
         sql.exec(`UPDATE order_header SET data = json_remove(data, '$.exportedAt')`);
-        sql.exec(`UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
+        // Objects of that time kept their schema version in `meta` (new ones have none).
+        sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+        sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '2')`);
       });
     });
     await evictDurableObject(stub);
