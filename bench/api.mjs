@@ -17,8 +17,8 @@ export class ApiError extends Error {
 
 /** A tRPC client of one base URL: `query(path, input, token)`, `mutate(path, input, token)`. */
 export function api(baseUrl) {
-  async function call(path, input, token, method) {
-    const headers = { authorization: `Bearer ${token}` };
+  async function call(path, input, token, method, extra = {}) {
+    const headers = { authorization: `Bearer ${token}`, ...extra };
     let url = `${baseUrl}/trpc/${path}`;
     let body;
     if (method === "GET") url += `?input=${encodeURIComponent(JSON.stringify(input))}`;
@@ -44,6 +44,10 @@ export function api(baseUrl) {
   }
   return {
     query: (path, input, token) => call(path, input, token, "GET"),
+    /** A query the bench polls with: not counted as the service's use (bench/worker.ts usage). */
+    probe: (path, input, token) => call(path, input, token, "GET", { "x-bench-probe": "1" }),
+    /** What the service used on Cloudflare's price list so far (bench/worker.ts usage). */
+    usage: () => bench("/bench/usage"),
     mutate: (path, input, token) => call(path, input, token, "POST"),
     /** The order object's rows written: { doRowsWritten, d1RowsWritten }. */
     stats: (reference) => bench(`/bench/stats?reference=${encodeURIComponent(reference)}`),

@@ -27,7 +27,7 @@
 //   BENCH_PROFILE_DIR            also writes each raw .cpuprofile there (DevTools)  -
 //   BENCH_LOG_LEVEL              wrangler dev --log-level                      warn
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
@@ -376,7 +376,7 @@ async function projected(customerReference, reference, version) {
   await until(
     `D1 projection of ${reference} at version ${version}`,
     async () => {
-      const { orders } = await client.query(
+      const { orders } = await client.probe(
         "orders.list",
         { customerReference, limit: 5 },
         tokens.backoffice,
@@ -394,7 +394,7 @@ function invoiceIssued(reference, timeoutMs = 60_000) {
   return until(
     `invoice of ${reference}`,
     async () => {
-      const view = await client.query("orders.get", { reference }, tokens.backoffice);
+      const view = await client.probe("orders.get", { reference }, tokens.backoffice);
       return view.invoice ? view : null;
     },
     { timeoutMs, intervalMs: 25 },
@@ -1151,6 +1151,8 @@ async function costScenario() {
   // only moves for this order.
   if (results.eventsOrder) await invoiceIssued(results.eventsOrder);
   const customer = `bench-cost-${runId}`;
+  const usageBefore = await client.usage();
+  const consumerBefore = await client.consumerD1();
   const life = await lifecycle(customer, [
     placeStep(
       "place 5 lines",
@@ -1186,6 +1188,26 @@ async function costScenario() {
     { d1: 0, d1Projection: 0, d1OrderMail: 0, d1Consumer: 0, doRows: 0, wallMs: 0 },
   );
   results.cost = { reference: life.reference, steps: life.steps, total, schemaRows };
+  // What the life used on Cloudflare's price list (its polling left out: bench/worker.ts usage).
+  const usageAfter = await client.usage();
+  const consumerAfter = await client.consumerD1();
+  const lifeStats = await client.stats(life.reference);
+  const used = (name) => usageAfter[name] - usageBefore[name];
+  const quantities = {
+    workerRequests: used("workerRequests") + used("queueInvocations"),
+    cpuMs: await cpuPerLife(customer),
+    doRequests: used("doRequests") + lifeStats.alarms,
+    doActiveMs: used("doActiveMs") + lifeStats.doActiveMs,
+    // The order object's rows, and InvoiceNumbers' one (its allocation).
+    doRowsWritten: total.doRows + 1,
+    d1RowsWritten: total.d1,
+    d1RowsRead: lifeStats.d1RowsRead + consumerAfter.rowsRead - consumerBefore.rowsRead,
+    queueOperations: 3 * used("queueMessages"),
+    r2ClassA: used("r2ClassA"),
+    r2ClassB: used("r2ClassB"),
+    doBytes: lifeStats.databaseBytes,
+  };
+  Object.assign(results.cost, { quantities, prices: PRICES, ...costOfLife(quantities) });
   out(
     table(
       ["<step", "wall ms", "D1 rows: projection", "captured mail", "invoice (consumer)", "DO rows"],
@@ -1223,6 +1245,7 @@ async function costScenario() {
       `receiver (signatures checked with standardwebhooks)${inOrder ? ", in sequence order" : ", OUT OF ORDER"}; ` +
       "their D1 rows (the index of deliveries) are in the projection column.",
   );
+  printMoney(results.cost);
   target("D1 rows for one order's life", "<= 25", String(total.d1), total.d1 <= 25);
   target(
     "DO rows for one order's life",
@@ -1237,6 +1260,157 @@ async function costScenario() {
     inOrder &&
       delivered.some((d) => d.type === "order.exported") &&
       delivered.some((d) => d.type === "invoice.issued"),
+  );
+}
+
+// ------------------------------------------------------------------ cost in money
+
+/**
+ * Cloudflare's published prices (Workers Paid plan, beyond what it includes), as read on the
+ * date below; docs/performance.md quotes the same table. A price changes here and there.
+ */
+const PRICES = {
+  asOf: "2026-12-06",
+  sources: [
+    "https://developers.cloudflare.com/workers/platform/pricing/",
+    "https://developers.cloudflare.com/durable-objects/platform/pricing/",
+    "https://developers.cloudflare.com/d1/platform/pricing/",
+    "https://developers.cloudflare.com/queues/platform/pricing/",
+    "https://developers.cloudflare.com/r2/pricing/",
+  ],
+  /** USD per unit. */
+  workerRequest: 0.3 / 1e6,
+  workerCpuMs: 0.02 / 1e6,
+  doRequest: 0.15 / 1e6,
+  /** Per GB-second; an object is billed as 128 MB while active. */
+  doGbSecond: 12.5 / 1e6,
+  doRowWritten: 1 / 1e6,
+  doRowRead: 0.001 / 1e6,
+  d1RowWritten: 1 / 1e6,
+  d1RowRead: 0.001 / 1e6,
+  /** Per 64 KB written, read or deleted: a message delivered once is three. */
+  queueOperation: 0.4 / 1e6,
+  r2ClassA: 4.5 / 1e6,
+  r2ClassB: 0.36 / 1e6,
+  /** Storage, per GB-month. */
+  d1GbMonth: 0.75,
+  doGbMonth: 0.2,
+};
+
+/** CPU time (ms) of the workerd processes of the bench's wrangler dev, from /proc. */
+function workerdCpuMs() {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[2] is the process group; [11] and [12] user and system time in clock ticks.
+    if (name === "workerd" && Number(fields[2]) === server.processGroup)
+      ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10;
+}
+
+/**
+ * CPU time per order's life, as all of local workerd spent it (the Worker, the objects, D1, the
+ * queue, wrangler's local collector: an upper bound of what Workers bill as CPU): the same life,
+ * 20 orders one after the other with nothing polling, until every invoice is issued.
+ */
+async function cpuPerLife(customer) {
+  const lives = 20;
+  const started = workerdCpuMs();
+  const references = [];
+  for (let i = 0; i < lives; i++) {
+    const order = await client.mutate(
+      "orders.place",
+      placement({
+        idempotencyKey: `cost-cpu-${runId}-${i}`,
+        customerReference: customer,
+        lines: 5,
+      }),
+      tokens.checkout,
+    );
+    const reference = order.reference;
+    references.push(reference);
+    await client.mutate("orders.closeCancellationWindow", { reference }, tokens.backoffice);
+    for (const event of ["pay", "confirm", "ship", "invoice-generate"])
+      await client.mutate(
+        "orders.trigger",
+        { reference, event, target: { all: true } },
+        tokens.backoffice,
+      );
+  }
+  // Waits without polling the service: the invoices go out within seconds.
+  await new Promise((r) => setTimeout(r, 5_000));
+  for (const reference of references) await invoiceIssued(reference);
+  return (workerdCpuMs() - started) / lives;
+}
+
+/** One order's life in money: what it used (`quantities`) times PRICES, per million orders. */
+function costOfLife(quantities) {
+  const gbSeconds = (quantities.doActiveMs / 1000) * 0.128;
+  const parts = {
+    "Workers requests": quantities.workerRequests * PRICES.workerRequest,
+    "Workers CPU (upper bound: all of workerd)": quantities.cpuMs * PRICES.workerCpuMs,
+    "Durable Object requests": quantities.doRequests * PRICES.doRequest,
+    "Durable Object duration (upper bound)": gbSeconds * PRICES.doGbSecond,
+    "Durable Object rows written": quantities.doRowsWritten * PRICES.doRowWritten,
+    "D1 rows written": quantities.d1RowsWritten * PRICES.d1RowWritten,
+    "D1 rows read": quantities.d1RowsRead * PRICES.d1RowRead,
+    "Queue operations": quantities.queueOperations * PRICES.queueOperation,
+    "R2 class A": quantities.r2ClassA * PRICES.r2ClassA,
+    "R2 class B": quantities.r2ClassB * PRICES.r2ClassB,
+  };
+  const byPart = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v * 1e6]));
+  const usdPerMillionOrders = Object.values(byPart).reduce((a, b) => a + b, 0);
+  return { usdPerMillionOrders, byPart };
+}
+
+/** The money table of one order's life (results.cost). */
+function printMoney(cost) {
+  const q = cost.quantities;
+  const amount = {
+    "Workers requests": `${q.workerRequests} requests`,
+    "Workers CPU (upper bound: all of workerd)": `${fmt.int(q.cpuMs)} ms`,
+    "Durable Object requests": `${q.doRequests} requests`,
+    "Durable Object duration (upper bound)": `${fmt.int(q.doActiveMs)} ms x 128 MB`,
+    "Durable Object rows written": `${q.doRowsWritten} rows`,
+    "D1 rows written": `${q.d1RowsWritten} rows`,
+    "D1 rows read": `${q.d1RowsRead} rows`,
+    "Queue operations": `${q.queueOperations} operations`,
+    "R2 class A": `${q.r2ClassA} operations`,
+    "R2 class B": `${q.r2ClassB} operations`,
+  };
+  out(
+    `\nThe life in money (Cloudflare's prices of ${cost.prices.asOf}, beyond the plan's inclusions):`,
+  );
+  out(
+    table(
+      ["<part", "<per order", "USD per 1M orders", "share"],
+      [
+        ...Object.entries(cost.byPart)
+          .sort((a, b) => b[1] - a[1])
+          .map(([part, usd]) => [
+            part,
+            amount[part],
+            usd.toFixed(2),
+            fmt.pct(usd / cost.usdPerMillionOrders),
+          ]),
+        null,
+        ["total", "", cost.usdPerMillionOrders.toFixed(2), "100%"],
+      ],
+    ),
+  );
+  out(
+    `Storage while kept: the order object's SQLite ${fmt.int(q.doBytes)} bytes ` +
+      `($${(((q.doBytes * 1e6) / 1e9) * cost.prices.doGbMonth).toFixed(2)} per million orders and month), ` +
+      "D1 per order: see the scale scenario.",
   );
 }
 

@@ -115,12 +115,10 @@ export const migrations: Record<number, MigrationStep[]> = {
     `DROP INDEX IF EXISTS outbox_next`,
     `DROP INDEX IF EXISTS idempotency_at`,
   ],
-  // The projection's row is found by a partial index of the keyed rows: a new object's outbox
-  // has no other (its rows without a key write no index entry); an older one keeps its
-  // column's UNIQUE besides.
-  6: [
-    `CREATE UNIQUE INDEX IF NOT EXISTS outbox_dedupe ON outbox (dedupe_key) WHERE dedupe_key IS NOT NULL`,
-  ],
+  // The outbox is a handful of rows: a scan finds the next ERP delivery or the projection's row
+  // for less than an index entry per row written costs (its sequence stays unique by the one
+  // statement that numbers it).
+  6: [`DROP INDEX IF EXISTS outbox_sequence`],
 };
 const SCHEMA_VERSION = 6;
 
@@ -130,9 +128,10 @@ const SCHEMA_VERSION = 6;
  * to that), without their ALTERs. Keyed tables are WITHOUT ROWID (the key is the table: one
  * row written per row, not two); `idempotency` is created by the first command that needs it.
  * There is no `meta`: an object with an order and no `meta` is at SCHEMA_VERSION 6, the version
- * that stopped writing it (a later migration creates it). The outbox numbers its rows without
- * AUTOINCREMENT (which rewrote its counter row with every row inserted) and keys only the
- * projection's row: an effect's row is one row written, not three.
+ * that stopped writing it (a later migration creates it). The outbox has no index and numbers
+ * its rows without AUTOINCREMENT (which rewrote its counter row with every row inserted): an
+ * effect's row is one row written, not three or four. Every table and index is a page (4 kB) of
+ * the object's storage, billed for as long as the order is kept.
  */
 export const FRESH_SCHEMA = [
   `CREATE TABLE order_header (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)`,
@@ -152,8 +151,6 @@ export const FRESH_SCHEMA = [
      next_at INTEGER, last_error TEXT, created_at INTEGER NOT NULL,
      status TEXT NOT NULL DEFAULT 'pending', last_attempt_at INTEGER, sequence INTEGER,
      revision INTEGER NOT NULL DEFAULT 0, projected INTEGER NOT NULL DEFAULT 0)`,
-  `CREATE UNIQUE INDEX outbox_sequence ON outbox (sequence) WHERE sequence IS NOT NULL`,
-  `CREATE UNIQUE INDEX outbox_dedupe ON outbox (dedupe_key) WHERE dedupe_key IS NOT NULL`,
 ];
 
 /** Created on first use: most orders never see a command with an idempotency key. */

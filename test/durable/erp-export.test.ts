@@ -304,7 +304,7 @@ describe("order events to the ERP", () => {
       const ids = JSON.stringify(order.items.map((i) => i.id));
       state.storage.transactionSync(() => {
         sql.exec(`DELETE FROM outbox WHERE kind = 'erp'`);
-        sql.exec(`DROP INDEX outbox_sequence`);
+        sql.exec(`DROP INDEX IF EXISTS outbox_sequence`);
         for (const column of ["sequence", "revision", "projected"])
           sql.exec(`ALTER TABLE outbox DROP COLUMN ${column}`);
         // Later migrations (items' state_since) run again after this one.
