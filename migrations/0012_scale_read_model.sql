@@ -3,6 +3,7 @@
 --   copy numbers orders of one ms by reference), so lists walk the table itself newest first and
 --   `orders_placed` goes; the reference keeps a unique index (a rowid table had one already).
 -- * `order_states` and `waiting_counts` are WITHOUT ROWID (drizzle's schema cannot say so).
+-- * `erp_deliveries_status` holds only deliveries not delivered (D1 hears of most as delivered).
 -- * After the generated part: the search index again, now over `id`, so a search walks its
 --   matches newest first and stops at a page; the state index and the matrix's counts, each
 --   filled from what D1 holds.
@@ -51,6 +52,9 @@ CREATE INDEX `orders_customer` ON `orders` (`customer_reference`,`id`);--> state
 CREATE INDEX `orders_custom_reference` ON `orders` (`custom_order_reference`) WHERE custom_order_reference IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `orders_dead_effects` ON `orders` (`updated_at`) WHERE "orders"."dead_effects" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `invoices_issued` ON `invoices` (`issued_at`,`reference`);--> statement-breakpoint
+DROP INDEX `erp_deliveries_status`;--> statement-breakpoint
+CREATE INDEX `erp_deliveries_status` ON `erp_deliveries` (`status`,`created_at`,`id`) WHERE status <> 'delivered';
+--> statement-breakpoint
 -- custom SQL (not generated)
 -- The rebuild dropped the search triggers with the old table; the index is made anew over the
 -- new keys (external content on `orders`, rowid = `id`).

@@ -186,12 +186,15 @@ export const erpDeliveries = sqliteTable(
     revision: integer("revision").notNull(),
   },
   // WITHOUT ROWID on (order, sequence) (the migration says so; drizzle cannot): the key is the
-  // table, so a delivery costs the row and its two indexes, not a rowid and a separate key too.
-  // (A status index of undelivered deliveries only would save a row when a delivery is delivered
-  // before D1 hears of it, but make the rows written depend on that race.)
+  // table, so a delivery costs the row and its indexes, not a rowid and a separate key too.
+  // The status index holds only deliveries not delivered (pending, failed): D1 hears of most
+  // deliveries as delivered (the drain sends the ERP event before the projection), so they cost
+  // the row and one index entry; a list of delivered ones walks the newest first.
   (t) => [
     primaryKey({ columns: [t.orderReference, t.sequence] }),
-    index("erp_deliveries_status").on(t.status, t.createdAt, t.id),
+    index("erp_deliveries_status")
+      .on(t.status, t.createdAt, t.id)
+      .where(sql`status <> 'delivered'`),
     index("erp_deliveries_created").on(t.createdAt, t.id),
   ],
 );

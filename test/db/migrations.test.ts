@@ -204,6 +204,13 @@ describe("migration 0012 (the read model keyed by placement)", () => {
       { process: "payment@1", state: "shipped", since: 2000, units: 1 },
     ]);
 
+    // The deliveries not delivered are found by their partial index, as exports.list asks.
+    const plan = await all<{ detail: string }>(
+      `EXPLAIN QUERY PLAN SELECT * FROM erp_deliveries WHERE status = 'pending'
+       AND status <> 'delivered' ORDER BY created_at DESC, id DESC LIMIT 21`,
+    );
+    expect(plan.map((p) => p.detail).join("\n")).toContain("erp_deliveries_status");
+
     // Projections go on: an update keeps the order's key, the state index and the counts
     // follow it; a new order placed in a taken millisecond gets the next key.
     await projectOrder(
