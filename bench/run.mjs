@@ -782,6 +782,15 @@ async function placementsScenario() {
     fmt.pct(rows[2].rpsRatio),
     rows[2].rpsRatio >= 0.6,
   );
+  // Issue 30: against the floor that does a placement's I/O and nothing else, in the same run.
+  const ofIo = r.place.rps / r.io.rps;
+  results.placementIo.placeRpsRatio = ofIo;
+  target(
+    "placement throughput against its I/O floor",
+    ">= 75% of the floor doing a placement's I/O",
+    fmt.pct(ofIo),
+    ofIo >= 0.75,
+  );
 }
 
 async function readsScenario() {
@@ -1985,7 +1994,7 @@ async function main() {
     errors === 0 && !results.failures.length && results.mails.refused === 0,
   );
 
-  out(heading("Targets (issue 18, and those of issues 5 and 8 still standing)"));
+  out(heading("Targets (issues 30 and 18, and those of issues 5 and 8 still standing)"));
   out(
     table(
       ["<target", "<goal", "<measured", "<met"],
