@@ -1961,9 +1961,9 @@ async function main() {
     ["erp", erpScenario],
     ["capacity", capacityScenario],
     ["backoffice", backofficeScenario],
+    ["profile", profileScenario],
     // Last: it leaves a million orders in D1.
     ["scale", scaleScenario],
-    ["profile", profileScenario],
   ];
   for (const [name, scenario] of scenarios) {
     if (name === "profile" ? !config.profile : !runs(name)) continue;
