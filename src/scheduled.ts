@@ -17,7 +17,7 @@ const ARCHIVES_PER_SWEEP = 1_000;
  * set since it parked, or its alarm never came), and forgets inbound webhook ids past their
  * time. With `ERP_EXPORT_URL` empty there is nothing to send, so no object is woken. With
  * `READ_MODEL_RETENTION` set, it archives closed orders that did not change for that long out of
- * the D1 read model (src/db/retention.ts).
+ * the D1 read model (src/db/retention.ts). Its log line says how large the database is.
  * Deliveries are dated by the service's clock (`serviceNow`: the adjustable clock's reading
  * under CLOCK=adjustable), inbound webhook ids by the real time (`now`).
  */
@@ -25,7 +25,7 @@ export async function sweep(
   env: Env,
   now = new Date(),
   serviceNow = now,
-): Promise<{ woken: number; forgotten: number; archived: number }> {
+): Promise<{ woken: number; forgotten: number; archived: number; databaseBytes: number }> {
   let woken = 0;
   if (env.ERP_EXPORT_URL) {
     const references = await ordersToWake(drizzle(env.DB), serviceNow, OVERDUE_MS, MAX_WAKES);
@@ -57,6 +57,8 @@ export async function sweep(
         ARCHIVES_PER_SWEEP,
       )
     : 0;
-  console.log(JSON.stringify({ message: "sweep done", woken, forgotten, archived }));
-  return { woken, forgotten, archived };
+  // The read model's size, for an alert well before D1's limit (docs/performance.md, capacity).
+  const databaseBytes = (await env.DB.prepare("SELECT 1").run()).meta.size_after;
+  console.log(JSON.stringify({ message: "sweep done", woken, forgotten, archived, databaseBytes }));
+  return { woken, forgotten, archived, databaseBytes };
 }
