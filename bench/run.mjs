@@ -1518,7 +1518,7 @@ async function erpScenario() {
 /**
  * The serial points of a deployment, measured alone on this machine: one InvoiceNumbers object
  * (every invoice of the service takes its number there) and the one D1 database (every
- * order's projection goes there). README "Capacity" reads these as local ceilings.
+ * order's projection goes there). docs/performance.md ("Serial points") reads these as local ceilings.
  */
 async function capacityScenario() {
   out(heading("9. Capacity: the single objects every order goes through"));
