@@ -48,6 +48,8 @@ export function api(baseUrl) {
     probe: (path, input, token) => call(path, input, token, "GET", { "x-bench-probe": "1" }),
     /** What the service used on Cloudflare's price list so far (bench/worker.ts usage). */
     usage: () => bench("/bench/usage"),
+    /** Counting of the service's use on (true) or off. */
+    countUsage: (on) => bench(`/bench/usage?on=${on ? 1 : 0}`, "POST"),
     mutate: (path, input, token) => call(path, input, token, "POST"),
     /** The order object's rows written: { doRowsWritten, d1RowsWritten }. */
     stats: (reference) => bench(`/bench/stats?reference=${encodeURIComponent(reference)}`),

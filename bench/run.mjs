@@ -1160,6 +1160,7 @@ async function costScenario() {
   // only moves for this order.
   if (results.eventsOrder) await invoiceIssued(results.eventsOrder);
   const customer = `bench-cost-${runId}`;
+  await client.countUsage(true);
   const usageBefore = await client.usage();
   const consumerBefore = await client.consumerD1();
   const life = await lifecycle(customer, [
@@ -1199,6 +1200,7 @@ async function costScenario() {
   results.cost = { reference: life.reference, steps: life.steps, total, schemaRows };
   // What the life used on Cloudflare's price list (its polling left out: bench/worker.ts usage).
   const usageAfter = await client.usage();
+  await client.countUsage(false);
   const consumerAfter = await client.consumerD1();
   const lifeStats = await client.stats(life.reference);
   const used = (name) => usageAfter[name] - usageBefore[name];

@@ -15,6 +15,8 @@
  *       GET  /bench/d1-rows         D1 rows written by the invoice consumer (queue handler)
  *       GET  /bench/alarms          alarm() invocations of order objects
  *       GET  /bench/usage           what the service used on Cloudflare's price list (`usage`)
+ *       POST /bench/usage?on=1      counts requests to the app and queue batches in `usage` from
+ *                                   now (on=0: no longer; off when the worker starts)
  *       GET  /bench/clock           calls into the adjustable clock (0 under CLOCK=system)
  *       POST /bench/projection?reference=R&off=1  projection of order R into a null D1, for
  *                                   profiling (off=0 undoes it); so do orders placed for a
@@ -74,6 +76,9 @@ const usage = {
   r2ClassA: 0,
   r2ClassB: 0,
 };
+
+/** Whether requests to the app and queue batches are counted in `usage` (POST /bench/usage?on=1). */
+const counting = { on: false };
 
 /** Adds the wall time of `work` to `counter.activeMs` (the objects' active time). */
 async function active<T>(counter: { doActiveMs: number }, work: () => Promise<T>): Promise<T> {
@@ -539,6 +544,10 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
   if (url.pathname === "/bench/d1-rows" && request.method === "GET") return json(consumerD1);
   if (url.pathname === "/bench/alarms" && request.method === "GET") return json(orderAlarms);
   if (url.pathname === "/bench/usage" && request.method === "GET") return json(usage);
+  if (url.pathname === "/bench/usage" && request.method === "POST") {
+    counting.on = url.searchParams.get("on") === "1";
+    return json(counting);
+  }
   if (url.pathname === "/bench/clock" && request.method === "GET") return json(clockCalls);
   if (url.pathname === "/bench/projection" && request.method === "POST") {
     const reference = url.searchParams.get("reference");
@@ -642,14 +651,17 @@ export default {
   async fetch(request, env, ctx) {
     const bench = await benchRoute(request, env);
     if (bench) return bench;
-    if (request.headers.get("x-bench-probe") === "1") return app.fetch(request, env, ctx);
-    usage.workerRequests += 1;
-    const counting = countingEnv(env);
-    if (request.headers.get("x-bench-rows-read") !== "1") return app.fetch(request, counting, ctx);
+    // Counting only while the cost scenario asks for it: its proxies are not the app's cost.
+    let appEnv: Env = env;
+    if (counting.on && request.headers.get("x-bench-probe") !== "1") {
+      usage.workerRequests += 1;
+      appEnv = countingEnv(env);
+    }
+    if (request.headers.get("x-bench-rows-read") !== "1") return app.fetch(request, appEnv, ctx);
     const counter = { rowsRead: 0 };
     const response = await app.fetch(
       request,
-      { ...counting, DB: readCountingD1(env.DB, counter) },
+      { ...appEnv, DB: readCountingD1(env.DB, counter) },
       ctx,
     );
     const counted = new Response(response.body, response);
@@ -657,8 +669,9 @@ export default {
     return counted;
   },
   queue(batch, env, ctx) {
-    usage.queueInvocations += 1;
     const consume = app.queue as ExportedHandlerQueueHandler<Env>;
+    if (!counting.on) return consume(batch, { ...env, DB: countingD1(env.DB, consumerD1) }, ctx);
+    usage.queueInvocations += 1;
     return consume(
       batch,
       {
