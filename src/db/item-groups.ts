@@ -93,7 +93,8 @@ export function storedItemGroups(groups: ItemGroups): StoredItemGroups {
  * repeated one finds nothing to change. They write only what differs: the per-SKU total moves
  * by the difference between the order's old and new reserved SKUs (never by the whole), an
  * order whose reserved quantities did not change (pay, confirm, export) writes no reservation
- * row, and the order's own rows (`order_reserved`, `order_waiting_groups`: JSON, one row each for
+ * row, the matrix's counts (`waiting_counts`) move likewise by the difference between its old
+ * and new waiting groups, and the order's own rows (`order_reserved`, `order_waiting_groups`: JSON, one row each for
  * all but huge orders) are rewritten in place only when their JSON differs. Groups `unchanged`
  * since the order's last projection that D1 took are left out altogether.
  *
