@@ -17,8 +17,8 @@ export class ApiError extends Error {
 
 /** A tRPC client of one base URL: `query(path, input, token)`, `mutate(path, input, token)`. */
 export function api(baseUrl) {
-  async function call(path, input, token, method) {
-    const headers = { authorization: `Bearer ${token}` };
+  async function call(path, input, token, method, extra = {}) {
+    const headers = { authorization: `Bearer ${token}`, ...extra };
     let url = `${baseUrl}/trpc/${path}`;
     let body;
     if (method === "GET") url += `?input=${encodeURIComponent(JSON.stringify(input))}`;
@@ -44,6 +44,12 @@ export function api(baseUrl) {
   }
   return {
     query: (path, input, token) => call(path, input, token, "GET"),
+    /** A query the bench polls with: not counted as the service's use (bench/worker.ts usage). */
+    probe: (path, input, token) => call(path, input, token, "GET", { "x-bench-probe": "1" }),
+    /** What the service used on Cloudflare's price list so far (bench/worker.ts usage). */
+    usage: () => bench("/bench/usage"),
+    /** Counting of the service's use on (true) or off. */
+    countUsage: (on) => bench(`/bench/usage?on=${on ? 1 : 0}`, "POST"),
     mutate: (path, input, token) => call(path, input, token, "POST"),
     /** The order object's rows written: { doRowsWritten, d1RowsWritten }. */
     stats: (reference) => bench(`/bench/stats?reference=${encodeURIComponent(reference)}`),
@@ -70,6 +76,16 @@ export function api(baseUrl) {
     /** Instances of and calls into the adjustable clock so far: { instances, calls }. */
     clockCalls: () => bench("/bench/clock"),
     floor: (key) => bench(`/bench/floor?key=${encodeURIComponent(key)}`, "POST"),
+    /** Orders of the synthetic shop (bench/scale.ts) into D1: { rowsWritten, statements, ms }. */
+    scaleFill: ({ from, to, every, except, total, now }) =>
+      bench(
+        `/bench/scale?from=${from}&to=${to}&every=${every}&except=${except}&total=${total}&now=${now}`,
+        "POST",
+      ),
+    /** Order i of the synthetic shop, its summary row as D1 last hears it. */
+    scaleOrder: (i, total, now) => bench(`/bench/scale/order?i=${i}&total=${total}&now=${now}`),
+    /** D1's size in bytes: { bytes }. */
+    d1Size: () => bench("/bench/d1-size"),
   };
 }
 

@@ -128,7 +128,7 @@ async function waitForReady(child, url, output, timeoutMs) {
 }
 
 /**
- * Starts the bench worker; resolves with `{ url, stop, output, inspectorPort, sourceMap }`. `stop()` ends wrangler (and
+ * Starts the bench worker; resolves with `{ url, stop, output, inspectorPort, sourceMap, processGroup }`. `stop()` ends wrangler (and
  * workerd) and deletes the temp dir; it is safe to call twice, and runs on process exit too.
  */
 export async function startBenchServer({ secrets, logLevel = "info", startupTimeoutMs = 90_000 }) {
@@ -204,7 +204,15 @@ export async function startBenchServer({ secrets, logLevel = "info", startupTime
     );
     const output = capture(child);
     await waitForReady(child, url, output, startupTimeoutMs);
-    return { url, stop, output, inspectorPort, sourceMap: join(bundleDir, "worker.js.map") };
+    return {
+      url,
+      stop,
+      output,
+      inspectorPort,
+      sourceMap: join(bundleDir, "worker.js.map"),
+      // wrangler's process group: workerd runs in it.
+      processGroup: child.pid,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -17,12 +17,24 @@
  *                                   HTML) in the worker, as the consumer does, without issuing
  *                                   them: { lines, ublBytes, htmlBytes, ublMs, htmlMs } (best of 3)
  *       GET  /bench/alarms          alarm() invocations of order objects
+ *       GET  /bench/usage           what the service used on Cloudflare's price list (`usage`)
+ *       POST /bench/usage?on=1      counts requests to the app and queue batches in `usage` from
+ *                                   now (on=0: no longer; off when the worker starts)
  *       GET  /bench/clock           calls into the adjustable clock (0 under CLOCK=system)
  *       POST /bench/projection?reference=R&off=1  projection of order R into a null D1, for
  *                                   profiling (off=0 undoes it); so do orders placed for a
  *                                   customer reference starting with "bench-no-projection"
  *       POST /bench/erp?reference=R&off=1  order R's ERP events wait (no URL) instead of going
  *                                   out after each answer (off=0 undoes it)
+ *       POST /bench/scale?from=A&to=B&total=N&now=T  orders A to B-1 of a synthetic shop of N
+ *                                   orders (bench/scale.ts) written to D1 through the
+ *                                   projection's statements; { rowsWritten, statements, ms }
+ *                                   (&every=K&except=E: only multiples of K that are not of E)
+ *       GET  /bench/scale/order?i=I&total=N&now=T  that order's summary row as D1 last hears it
+ *       GET  /bench/d1-size         the D1 database's size in bytes (D1's `size_after`)
+ *   - a request to the app with the header `x-bench-rows-read: 1` runs every D1 statement a
+ *     second time to read D1's `rows_read` of it, and answers it in that header (timings are
+ *     taken without it);
  *       POST /bench/capacity?what=invoice-numbers|d1-projections&n=N&concurrency=C
  *                                   a single-object ceiling, measured inside the worker (no
  *                                   HTTP per call): N invoice numbers from one InvoiceNumbers
@@ -46,11 +58,44 @@ import { billedOf, documentContent } from "../src/invoices/content";
 import { htmlDocument } from "../src/invoices/html";
 import { type DocumentFacts, ublDocument } from "../src/invoices/ubl";
 import { mailTransportFromEnv } from "../src/mail/transport";
+import { fillScale, scaleOrder } from "./scale";
 
 export * from "../src/index";
 
 /** Alarm invocations of order objects, for this isolate's life (one isolate under wrangler dev). */
 const orderAlarms = { invocations: 0 };
+
+/**
+ * What the service used on Cloudflare's price list, for this isolate's life (the cost
+ * scenario takes the difference around one order's life): requests to the Worker (the app's,
+ * not the bench's own routes and not requests marked `x-bench-probe: 1`, which the bench polls
+ * with), queue consumer invocations, Durable Object requests (RPC calls from the Worker and the
+ * consumer) and their wall time, queue messages sent, and R2 operations by class. Each order
+ * object counts its own alarms and the wall time of them and of its waitUntil work (benchStats):
+ * with the RPCs', an upper bound of the billed duration (overlapping periods count twice).
+ */
+const usage = {
+  workerRequests: 0,
+  queueInvocations: 0,
+  doRequests: 0,
+  doActiveMs: 0,
+  queueMessages: 0,
+  r2ClassA: 0,
+  r2ClassB: 0,
+};
+
+/** Whether requests to the app and queue batches are counted in `usage` (POST /bench/usage?on=1). */
+const counting = { on: false };
+
+/** Adds the wall time of `work` to `counter.activeMs` (the objects' active time). */
+async function active<T>(counter: { doActiveMs: number }, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await work();
+  } finally {
+    counter.doActiveMs += Date.now() - started;
+  }
+}
 
 /** Orders placed for this customer reference (prefix) project into nullD1 (profiling). */
 const NO_PROJECTION_CUSTOMER = "bench-no-projection";
@@ -82,16 +127,33 @@ const nullD1 = {
  * to measure an event or a placement without it.
  */
 export class OrderObject extends ProductionOrderObject {
-  private counters!: { doRows: number; d1: D1Count; projection: D1Count };
+  private counters!: {
+    doRows: number;
+    d1: D1Count;
+    projection: D1Count;
+    /** This object's alarm invocations, and the wall time of them and of its waitUntil work. */
+    alarms: number;
+    doActiveMs: number;
+  };
 
   constructor(ctx: DurableObjectState, env: Env) {
     const counters = {
       doRows: 0,
-      d1: { rowsWritten: 0, statements: 0 },
-      projection: { rowsWritten: 0, statements: 0 },
+      d1: { rowsWritten: 0, rowsRead: 0, statements: 0 },
+      projection: { rowsWritten: 0, rowsRead: 0, statements: 0 },
+      alarms: 0,
+      doActiveMs: 0,
     };
     countRowsOf(ctx.storage.sql, counters);
-    super(ctx, { ...env, DB: countingD1(env.DB, counters.d1) });
+    const waitUntil = ctx.waitUntil.bind(ctx);
+    Object.defineProperty(ctx, "waitUntil", {
+      value: (promise: Promise<unknown>) => waitUntil(active(counters, () => promise)),
+    });
+    super(ctx, {
+      ...env,
+      DB: countingD1(env.DB, counters.d1),
+      INVOICE_QUEUE: countingQueue(env.INVOICE_QUEUE),
+    });
     this.counters = counters;
     this.seam.db = countingD1(this.seam.db, counters.projection);
   }
@@ -107,18 +169,27 @@ export class OrderObject extends ProductionOrderObject {
     d1RowsWritten: number;
     d1AllRowsWritten: number;
     d1Statements: number;
+    d1RowsRead: number;
+    databaseBytes: number;
+    alarms: number;
+    doActiveMs: number;
   }> {
     return {
+      alarms: this.counters.alarms,
+      doActiveMs: this.counters.doActiveMs,
       doRowsWritten: this.counters.doRows,
       d1RowsWritten: this.counters.projection.rowsWritten,
       d1Statements: this.counters.projection.statements,
       d1AllRowsWritten: this.counters.d1.rowsWritten,
+      d1RowsRead: this.counters.d1.rowsRead + this.counters.projection.rowsRead,
+      databaseBytes: this.ctx.storage.sql.databaseSize,
     };
   }
 
   override async alarm(): Promise<void> {
     orderAlarms.invocations += 1;
-    return super.alarm();
+    this.counters.alarms += 1;
+    return active(this.counters, () => super.alarm());
   }
 
   /** ERP events off (they wait as pending, as with ERP_EXPORT_URL empty) or back on. */
@@ -280,17 +351,95 @@ export class FloorObject extends DurableObject<BenchEnv> {
 
 interface D1Count {
   rowsWritten: number;
+  rowsRead: number;
   statements: number;
 }
 
 /** The queue consumer's D1 rows, for this isolate's life (one isolate under wrangler dev). */
-const consumerD1: D1Count = { rowsWritten: 0, statements: 0 };
+const consumerD1: D1Count = { rowsWritten: 0, rowsRead: 0, statements: 0 };
 
 function count(counter: D1Count, result: unknown) {
   counter.statements += 1;
-  const written = (result as { meta?: { rows_written?: number } } | null)?.meta?.rows_written;
-  if (typeof written === "number") counter.rowsWritten += written;
+  const meta = (result as { meta?: { rows_written?: number; rows_read?: number } } | null)?.meta;
+  if (typeof meta?.rows_written === "number") counter.rowsWritten += meta.rows_written;
+  if (typeof meta?.rows_read === "number") counter.rowsRead += meta.rows_read;
 }
+
+// ------------------------------------------------------------------ usage (the cost scenario)
+
+/** A queue binding that counts the messages sent through it. */
+function countingQueue<T>(queue: Queue<T>): Queue<T> {
+  return new Proxy(queue, {
+    get(target, prop) {
+      if (prop === "send")
+        return (...args: Parameters<Queue<T>["send"]>) => {
+          usage.queueMessages += 1;
+          return target.send(...args);
+        };
+      if (prop === "sendBatch")
+        return (...args: Parameters<Queue<T>["sendBatch"]>) => {
+          usage.queueMessages += [...args[0]].length;
+          return target.sendBatch(...args);
+        };
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** R2 operations by class: writes and lists are class A, reads class B. */
+const R2_CLASS: Record<string, "r2ClassA" | "r2ClassB"> = {
+  put: "r2ClassA",
+  delete: "r2ClassA",
+  list: "r2ClassA",
+  createMultipartUpload: "r2ClassA",
+  get: "r2ClassB",
+  head: "r2ClassB",
+};
+
+function countingBucket(bucket: R2Bucket): R2Bucket {
+  return new Proxy(bucket, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      const kind = typeof prop === "string" ? R2_CLASS[prop] : undefined;
+      return (...args: unknown[]) => {
+        if (kind) usage[kind] += 1;
+        return Reflect.apply(value, target, args);
+      };
+    },
+  });
+}
+
+/** A namespace whose stubs count each RPC call as a Durable Object request, with its time. */
+function countingNamespace<T extends object>(namespace: T): T {
+  const stub = (target: object) =>
+    new Proxy(target, {
+      get(object, prop) {
+        const value: unknown = Reflect.get(object, prop, object);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          usage.doRequests += 1;
+          return active(usage, async () => Reflect.apply(value, object, args));
+        };
+      },
+    });
+  return new Proxy(namespace, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if ((prop === "getByName" || prop === "get") && typeof value === "function")
+        return (...args: unknown[]) => stub(Reflect.apply(value, target, args) as object);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The app's env with its Durable Object namespaces counting (see `usage`). */
+const countingEnv = <E extends Env>(env: E): E => ({
+  ...env,
+  ORDERS: countingNamespace(env.ORDERS),
+  INVOICE_NUMBERS: countingNamespace(env.INVOICE_NUMBERS),
+});
 
 /** Wrapped statements, so batch() can hand the runtime its own objects back. */
 const originals = new WeakMap<object, D1PreparedStatement>();
@@ -447,6 +596,11 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
     return json(await buildDocuments(env, reference));
   }
   if (url.pathname === "/bench/alarms" && request.method === "GET") return json(orderAlarms);
+  if (url.pathname === "/bench/usage" && request.method === "GET") return json(usage);
+  if (url.pathname === "/bench/usage" && request.method === "POST") {
+    counting.on = url.searchParams.get("on") === "1";
+    return json(counting);
+  }
   if (url.pathname === "/bench/clock" && request.method === "GET") return json(clockCalls);
   if (url.pathname === "/bench/projection" && request.method === "POST") {
     const reference = url.searchParams.get("reference");
@@ -484,6 +638,31 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
       return run((i) => projectOrder(env.DB, capacityRow(`ORD-CAP-${runId}-${i}`), capacityParts));
     return json({ error: "what: invoice-numbers or d1-projections" }, 400);
   }
+  if (url.pathname === "/bench/scale" && request.method === "POST") {
+    const [from = 0, to = 0, every = 1, except = 0, total = 0, now = 0] = [
+      "from",
+      "to",
+      "every",
+      "except",
+      "total",
+      "now",
+    ].map((name) => Number(url.searchParams.get(name)));
+    if (![from, to, every, except, total, now].every(Number.isSafeInteger) || every < 1)
+      return json({ error: "from, to, every, except, total and now are required" }, 400);
+    const started = performance.now();
+    const filled = await fillScale(env.DB, { from, to, every, except }, total, now);
+    return json({ ...filled, ms: performance.now() - started });
+  }
+  if (url.pathname === "/bench/scale/order" && request.method === "GET") {
+    const [i = 0, total = 0, now = 0] = ["i", "total", "now"].map((name) =>
+      Number(url.searchParams.get(name)),
+    );
+    return json(scaleOrder(i, total, now).projections.at(-1)?.row ?? null);
+  }
+  if (url.pathname === "/bench/d1-size" && request.method === "GET") {
+    const result = await env.DB.prepare("SELECT 1").run();
+    return json({ bytes: result.meta.size_after });
+  }
   if (url.pathname === "/bench/erp" && request.method === "POST") {
     const reference = url.searchParams.get("reference");
     if (!reference) return json({ error: "reference is required" }, 400);
@@ -493,12 +672,67 @@ async function benchRoute(request: Request, env: BenchEnv): Promise<Response | n
   return json({ error: "no such bench route" }, 404);
 }
 
+/**
+ * A D1 binding whose statements run twice: once with `all()` to add D1's `rows_read` to
+ * `counter`, then as asked (drizzle reads through `raw()`, which carries no meta).
+ */
+function readCountingD1(db: D1Database, counter: { rowsRead: number }): D1Database {
+  const statement = (s: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(s, {
+      get(target, prop) {
+        if (prop === "bind") return (...values: unknown[]) => statement(target.bind(...values));
+        if (prop === "raw" || prop === "all" || prop === "first" || prop === "run")
+          return async (...args: unknown[]) => {
+            counter.rowsRead += (await target.all()).meta.rows_read;
+            const method = Reflect.get(target, prop, target) as (...a: unknown[]) => unknown;
+            return method.apply(target, args);
+          };
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") return (query: string) => statement(target.prepare(query));
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 export default {
   async fetch(request, env, ctx) {
-    return (await benchRoute(request, env)) ?? app.fetch(request, env, ctx);
+    const bench = await benchRoute(request, env);
+    if (bench) return bench;
+    // Counting only while the cost scenario asks for it: its proxies are not the app's cost.
+    let appEnv: Env = env;
+    if (counting.on && request.headers.get("x-bench-probe") !== "1") {
+      usage.workerRequests += 1;
+      appEnv = countingEnv(env);
+    }
+    if (request.headers.get("x-bench-rows-read") !== "1") return app.fetch(request, appEnv, ctx);
+    const counter = { rowsRead: 0 };
+    const response = await app.fetch(
+      request,
+      { ...appEnv, DB: readCountingD1(env.DB, counter) },
+      ctx,
+    );
+    const counted = new Response(response.body, response);
+    counted.headers.set("x-bench-rows-read", String(counter.rowsRead));
+    return counted;
   },
   queue(batch, env, ctx) {
     const consume = app.queue as ExportedHandlerQueueHandler<Env>;
-    return consume(batch, { ...env, DB: countingD1(env.DB, consumerD1) }, ctx);
+    if (!counting.on) return consume(batch, { ...env, DB: countingD1(env.DB, consumerD1) }, ctx);
+    usage.queueInvocations += 1;
+    return consume(
+      batch,
+      {
+        ...countingEnv(env),
+        DB: countingD1(env.DB, consumerD1),
+        INVOICE_DOCUMENTS: countingBucket(env.INVOICE_DOCUMENTS),
+      },
+      ctx,
+    );
   },
 } satisfies ExportedHandler<BenchEnv>;

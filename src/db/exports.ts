@@ -19,6 +19,9 @@ export interface DeliveryView {
   createdAt: string;
 }
 
+/** The condition of the status index (schema.ts): deliveries not delivered. */
+const undelivered = sql`${erpDeliveries.status} <> 'delivered'`;
+
 /** ERP deliveries from D1, newest first, keyset-paginated; optionally one order's or one status. */
 export async function listDeliveries<S extends Record<string, unknown>>(
   db: DrizzleD1Database<S>,
@@ -32,6 +35,9 @@ export async function listDeliveries<S extends Record<string, unknown>>(
   const where: (SQL | undefined)[] = [];
   if (input.orderReference) where.push(eq(erpDeliveries.orderReference, input.orderReference));
   if (input.status) where.push(eq(erpDeliveries.status, input.status));
+  // The status index holds the deliveries not delivered: SQLite takes it for a query that
+  // names its condition.
+  if (input.status && input.status !== "delivered") where.push(undelivered);
   if (input.cursor) {
     const [createdAt, id] = decodeCursor(input.cursor, 2) ?? [];
     if (createdAt === undefined || id === undefined) return { badCursor: true };
@@ -74,6 +80,7 @@ export async function ordersToWake<S extends Record<string, unknown>>(
     .where(
       and(
         eq(erpDeliveries.status, "pending"),
+        undelivered,
         or(isNull(erpDeliveries.nextAttemptAt), lt(erpDeliveries.nextAttemptAt, before)),
         sql`NOT EXISTS (SELECT 1 FROM erp_deliveries ahead
           WHERE ahead.order_reference = ${erpDeliveries.orderReference}

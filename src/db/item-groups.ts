@@ -4,7 +4,7 @@ import type { MatrixRow, Reservation } from "../domain/stock";
 import type { ItemGroups, ReservedSku } from "../engine/item-groups";
 import { stateInfo } from "../engine/step";
 import type { ItemState, ProcessDefinition, ProcessId } from "../machines/registry";
-import { orderWaiting, skuReservations } from "./schema";
+import { skuReservations, waitingCounts } from "./schema";
 
 /**
  * JSON handed to one statement stays far below D1's 2 MB per value: an order's reserved SKUs
@@ -93,7 +93,8 @@ export function storedItemGroups(groups: ItemGroups): StoredItemGroups {
  * repeated one finds nothing to change. They write only what differs: the per-SKU total moves
  * by the difference between the order's old and new reserved SKUs (never by the whole), an
  * order whose reserved quantities did not change (pay, confirm, export) writes no reservation
- * row, and the order's own rows (`order_reserved`, `order_waiting_groups`: JSON, one row each for
+ * row, the matrix's counts (`waiting_counts`) move likewise by the difference between its old
+ * and new waiting groups, and the order's own rows (`order_reserved`, `order_waiting_groups`: JSON, one row each for
  * all but huge orders) are rewritten in place only when their JSON differs. Groups `unchanged`
  * since the order's last projection that D1 took are left out altogether.
  *
@@ -156,7 +157,41 @@ export function itemGroupStatements(
   }
 
   if (unchanged.waiting) return statements;
-  // At most one group per item (10,000, each under 100 bytes): one row's worth.
+  // First the matrix's counts, by the difference between the order's old groups (read before
+  // they change) and its new ones (?3 its process, ?4 its groups): a count the difference takes
+  // to 0 goes, the others move (a group that stays as it was is not touched).
+  const delta = `WITH delta AS (
+      SELECT process, state, since, SUM(units) AS units FROM (
+        SELECT ?3 AS process, json_extract(value, '$[0]') AS state,
+          json_extract(value, '$[1]') AS since, json_extract(value, '$[2]') AS units
+        FROM json_each(?4)
+        UNION ALL
+        SELECT w.process, json_extract(g.value, '$[0]'), json_extract(g.value, '$[1]'),
+          -json_extract(g.value, '$[2]')
+        FROM order_waiting_groups w, json_each(w.groups) AS g WHERE w.order_reference = ?1
+      ) WHERE ${newest} GROUP BY process, state, since HAVING SUM(units) <> 0
+    )`;
+  statements.push(
+    statement(
+      `${delta} DELETE FROM waiting_counts WHERE (process, state, since) IN (
+        SELECT d.process, d.state, d.since FROM delta d JOIN waiting_counts c
+          ON c.process = d.process AND c.state = d.state AND c.since = d.since
+        WHERE c.units + d.units = 0)`,
+      groups.process,
+      groups.waiting,
+    ),
+    statement(
+      `${delta} INSERT INTO waiting_counts (process, state, since, units)
+      SELECT process, state, since, units FROM delta d
+      WHERE d.units > 0 OR EXISTS (SELECT 1 FROM waiting_counts c
+        WHERE c.process = d.process AND c.state = d.state AND c.since = d.since)
+      ON CONFLICT (process, state, since) DO UPDATE SET units = units + excluded.units`,
+      groups.process,
+      groups.waiting,
+    ),
+  );
+  // Then the order's own row. At most one group per item (10,000, each under 100 bytes): one
+  // row's worth.
   statements.push(
     groups.waiting === "[]"
       ? statement(`DELETE FROM order_waiting_groups WHERE order_reference = ?1 AND ${newest}`)
@@ -202,22 +237,18 @@ export async function waitingMatrix(
 ): Promise<MatrixRow[]> {
   const dayAgo = now - DAY;
   const weekAgo = now - 7 * DAY;
-  const counted = await db.all<{
-    process: string;
-    state: string;
-    lessThanDay: number;
-    lessThanWeek: number;
-    older: number;
-  }>(sql`SELECT process, state,
-      COALESCE(SUM(CASE WHEN since > ${dayAgo} THEN quantity END), 0) AS lessThanDay,
-      COALESCE(SUM(CASE WHEN since <= ${dayAgo} AND since > ${weekAgo} THEN quantity END), 0) AS lessThanWeek,
-      COALESCE(SUM(CASE WHEN since <= ${weekAgo} THEN quantity END), 0) AS older
-    FROM (
-      SELECT ${orderWaiting.process} AS process, json_extract(g.value, '$[0]') AS state,
-        json_extract(g.value, '$[1]') AS since, json_extract(g.value, '$[2]') AS quantity
-      FROM ${orderWaiting}, json_each(${orderWaiting.groups}) AS g
-    )
-    GROUP BY process, state`);
+  // Plain rows kept by deltas (`waiting_counts`), one per state and moment units entered it:
+  // no order's JSON is read.
+  const counted = await db
+    .select({
+      process: waitingCounts.process,
+      state: waitingCounts.state,
+      lessThanDay: sql<number>`COALESCE(SUM(CASE WHEN ${waitingCounts.since} > ${dayAgo} THEN ${waitingCounts.units} END), 0)`,
+      lessThanWeek: sql<number>`COALESCE(SUM(CASE WHEN ${waitingCounts.since} <= ${dayAgo} AND ${waitingCounts.since} > ${weekAgo} THEN ${waitingCounts.units} END), 0)`,
+      older: sql<number>`COALESCE(SUM(CASE WHEN ${waitingCounts.since} <= ${weekAgo} THEN ${waitingCounts.units} END), 0)`,
+    })
+    .from(waitingCounts)
+    .groupBy(waitingCounts.process, waitingCounts.state);
   const byKey = new Map(counted.map((c) => [`${c.process}\u0000${c.state}`, c]));
   const rows: MatrixRow[] = [];
   for (const process of processes)

@@ -1,6 +1,6 @@
 import type { OrderSummaryRow } from "../engine/summary";
 import { itemGroupStatements, type StoredItemGroups } from "./item-groups";
-import type { erpDeliveries } from "./schema";
+import { type erpDeliveries, PLACEMENT_KEY_SLOTS } from "./schema";
 
 /** An ERP delivery as the order object reports it to D1. */
 export type DeliveryRow = typeof erpDeliveries.$inferInsert & {
@@ -25,9 +25,29 @@ export interface ProjectionParts {
   alongside?: D1PreparedStatement[];
 }
 
+/** The first placement key of an order placed at `placedAt` (orders.id, see schema.ts). */
+export const placementKeyBase = (placedAt: string): number =>
+  Date.parse(placedAt) * PLACEMENT_KEY_SLOTS;
+
 /**
- * Writes an order's summary to D1 in one batch. Version-guarded: a late or repeated write never
- * overwrites a newer one, so projections may be retried and arrive out of order.
+ * Writes an order's summary to D1 in one batch (`projectionStatements`); resolves with the rows
+ * D1 wrote.
+ */
+export async function projectOrder(
+  d1: D1Database,
+  row: OrderSummaryRow,
+  parts: ProjectionParts,
+): Promise<number> {
+  const results = await d1.batch(projectionStatements(d1, row, parts));
+  return results.reduce((n, r) => n + r.meta.rows_written, 0);
+}
+
+/**
+ * The statements of an order's projection, for one batch. Version-guarded: a late or repeated
+ * write never overwrites a newer one, so projections may be retried and arrive out of order.
+ *
+ * A new order's row gets its placement key (`orders.id`): the first free one of its placement
+ * millisecond, so orders of one millisecond are numbered as D1 hears of them.
  *
  * An update sets only what changes over an order's life and leaves the indexed columns alone
  * (SQLite rewrites an index whenever its column is assigned): one row written instead of four.
@@ -37,11 +57,11 @@ export interface ProjectionParts {
  * `*_order_search.sql` migration). The order's ERP deliveries, reserved units and waiting items
  * follow in the same batch.
  */
-export async function projectOrder(
+export function projectionStatements(
   d1: D1Database,
   row: OrderSummaryRow,
   parts: ProjectionParts,
-): Promise<number> {
+): D1PreparedStatement[] {
   const statements = [
     d1
       .prepare(UPSERT_ORDER)
@@ -63,6 +83,7 @@ export async function projectOrder(
         row.customerVisible ? 1 : 0,
         row.deadEffects === null ? null : JSON.stringify(row.deadEffects),
         row.version,
+        placementKeyBase(row.placedAt),
       ),
   ];
   if (!parts.unchanged?.customOrderReference)
@@ -97,18 +118,18 @@ export async function projectOrder(
     ...itemGroupStatements(d1, row.reference, row.version, parts.itemGroups, parts.unchanged),
   );
   statements.push(...(parts.alongside ?? []));
-  const results = await d1.batch(statements);
-  return results.reduce((n, r) => n + r.meta.rows_written, 0);
+  return statements;
 }
 
 // The projection's statements as fixed text (the hot path of every order change: no query
 // builder runs per projection). Their columns are those of `orders` and `erp_deliveries` in
 // schema.ts; test/db tests run them against the migrated D1.
 
-const UPSERT_ORDER = `INSERT INTO orders (reference, customer_reference, custom_order_reference,
+const UPSERT_ORDER = `INSERT INTO orders (id, reference, customer_reference, custom_order_reference,
     customer_email, customer_name, skus, state, item_states, grand_total, currency, placed_at,
     updated_at, cancellable_until, items_cancellable, customer_visible, dead_effects, version)
-  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+  VALUES ((SELECT COALESCE(MAX(id) + 1, ?18) FROM orders WHERE id BETWEEN ?18 AND ?18 + ${PLACEMENT_KEY_SLOTS - 1}),
+    ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
   ON CONFLICT (reference) DO UPDATE SET state = excluded.state,
     item_states = excluded.item_states, updated_at = excluded.updated_at,
     items_cancellable = excluded.items_cancellable, customer_visible = excluded.customer_visible,

@@ -1,10 +1,12 @@
-import { and, desc, eq, gte, isNotNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { integer, sqliteTable } from "drizzle-orm/sqlite-core";
 import { type ListOrdersInput, searchWords } from "../domain/inputs";
 import type { OrderSummary } from "../domain/view";
 import type { ItemState } from "../machines/registry";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { orders } from "./schema";
+import { placementKeyBase } from "./projection";
+import { orderStates, orders, PLACEMENT_KEY_SLOTS } from "./schema";
 
 /**
  * An FTS5 query in which every word must appear as a substring: each word becomes a quoted
@@ -16,9 +18,45 @@ const ftsQuery = (search: string) =>
     .join(" AND ");
 
 /**
- * Orders from the D1 read model, newest first, keyset-paginated. `isCancellable` is decided at
- * read time from `cancellableUntil`, so a list never offers a cancel after the window closed,
- * even before the projection caught up.
+ * The FTS5 search index over `orders` (rowid = `orders.id`; migrations 0008 and 0012). Declared
+ * here, not in schema.ts: drizzle-kit knows no virtual tables, and creates none.
+ */
+const orderSearch = sqliteTable("order_search", { rowid: integer("rowid").notNull() });
+
+const listFields = {
+  id: orders.id,
+  reference: orders.reference,
+  customerReference: orders.customerReference,
+  customOrderReference: orders.customOrderReference,
+  customerEmail: orders.customerEmail,
+  customerName: orders.customerName,
+  state: orders.state,
+  itemStates: orders.itemStates,
+  grandTotal: orders.grandTotal,
+  currency: orders.currency,
+  placedAt: orders.placedAt,
+  updatedAt: orders.updatedAt,
+  cancellableUntil: orders.cancellableUntil,
+  itemsCancellable: orders.itemsCancellable,
+  version: orders.version,
+};
+
+/** A cursor of this list: the placement key of the page's last order. */
+function cursorKey(cursor: string): number | null {
+  const [key] = decodeCursor(cursor, 1) ?? [];
+  return key !== undefined && /^-?\d{1,16}$/.test(key) ? Number(key) : null;
+}
+
+/**
+ * Orders from the D1 read model, newest first (by placement key: placement time, then the order
+ * D1 heard of orders placed in the same millisecond), keyset-paginated. `isCancellable` is
+ * decided at read time from `cancellableUntil`, so a list never offers a cancel after the window
+ * closed, even before the projection caught up.
+ *
+ * Every list walks an index newest first and stops at the page: a customer's or a custom
+ * reference's orders by their index, a search by the search index (whose rowid is the placement
+ * key), a state by `order_states`, anything else the table itself; the other filters are checked
+ * on the way (a search or a state by a lookup of this order in its index).
  */
 export async function listOrders<S extends Record<string, unknown>>(
   db: DrizzleD1Database<S>,
@@ -26,53 +64,55 @@ export async function listOrders<S extends Record<string, unknown>>(
   now: Date,
   forCustomer = false,
 ): Promise<{ orders: OrderSummary[]; nextCursor: string | null } | { badCursor: true }> {
+  let before: number | null = null;
+  if (input.cursor) {
+    before = cursorKey(input.cursor);
+    if (before === null) return { badCursor: true };
+  }
+  const selective = Boolean(
+    input.reference || input.customerReference || input.customOrderReference,
+  );
+  const driver = selective ? "orders" : input.search ? "search" : input.state ? "state" : "orders";
+  const key =
+    driver === "search" ? orderSearch.rowid : driver === "state" ? orderStates.orderId : orders.id;
+  const match = input.search ? ftsQuery(input.search) : "";
   const where: (SQL | undefined)[] = [];
   if (forCustomer) where.push(eq(orders.customerVisible, true));
   if (input.reference) where.push(eq(orders.reference, input.reference));
-  if (input.search)
-    where.push(
-      sql`${orders}.rowid IN (SELECT rowid FROM order_search WHERE order_search MATCH ${ftsQuery(input.search)})`,
-    );
   if (input.customerReference) where.push(eq(orders.customerReference, input.customerReference));
   if (input.customOrderReference)
     where.push(eq(orders.customOrderReference, input.customOrderReference));
+  if (input.search)
+    where.push(
+      driver === "search"
+        ? sql`${orderSearch} MATCH ${match}`
+        : sql`EXISTS (SELECT 1 FROM ${orderSearch} WHERE ${orderSearch} MATCH ${match} AND ${orderSearch.rowid} = ${orders.id})`,
+    );
   if (input.state)
     where.push(
-      sql`EXISTS (SELECT 1 FROM json_each(${orders.itemStates}) WHERE json_each.key = ${input.state})`,
+      driver === "state"
+        ? eq(orderStates.state, input.state)
+        : sql`EXISTS (SELECT 1 FROM ${orderStates} WHERE ${orderStates.state} = ${input.state} AND ${orderStates.orderId} = ${orders.id})`,
     );
-  if (input.placedFrom) where.push(gte(orders.placedAt, new Date(input.placedFrom).toISOString()));
-  if (input.placedTo) where.push(lte(orders.placedAt, new Date(input.placedTo).toISOString()));
-  if (input.cursor) {
-    const [placedAt, reference] = decodeCursor(input.cursor, 2) ?? [];
-    if (placedAt === undefined || reference === undefined) return { badCursor: true };
+  // Placement times as placement keys: from the first key of `placedFrom`'s millisecond to the
+  // last of `placedTo`'s (both inclusive, as the times are).
+  if (input.placedFrom)
+    where.push(gte(key, placementKeyBase(new Date(input.placedFrom).toISOString())));
+  if (input.placedTo)
     where.push(
-      or(
-        lt(orders.placedAt, placedAt),
-        and(eq(orders.placedAt, placedAt), lt(orders.reference, reference)),
-      ),
+      lt(key, placementKeyBase(new Date(input.placedTo).toISOString()) + PLACEMENT_KEY_SLOTS),
     );
-  }
-  // Named columns: `skus` can be large and is only for the search index.
-  const rows = await db
-    .select({
-      reference: orders.reference,
-      customerReference: orders.customerReference,
-      customOrderReference: orders.customOrderReference,
-      customerEmail: orders.customerEmail,
-      customerName: orders.customerName,
-      state: orders.state,
-      itemStates: orders.itemStates,
-      grandTotal: orders.grandTotal,
-      currency: orders.currency,
-      placedAt: orders.placedAt,
-      updatedAt: orders.updatedAt,
-      cancellableUntil: orders.cancellableUntil,
-      itemsCancellable: orders.itemsCancellable,
-      version: orders.version,
-    })
-    .from(orders)
+  if (before !== null) where.push(lt(key, before));
+  const base = db.select(listFields);
+  const from =
+    driver === "search"
+      ? base.from(orderSearch).innerJoin(orders, eq(orders.id, orderSearch.rowid))
+      : driver === "state"
+        ? base.from(orderStates).innerJoin(orders, eq(orders.id, orderStates.orderId))
+        : base.from(orders);
+  const rows = await from
     .where(and(...where))
-    .orderBy(desc(orders.placedAt), desc(orders.reference))
+    .orderBy(desc(key))
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
@@ -94,8 +134,7 @@ export async function listOrders<S extends Record<string, unknown>>(
       cancellableUntil: r.cancellableUntil,
       version: r.version,
     })),
-    nextCursor:
-      rows.length > input.limit && last ? encodeCursor([last.placedAt, last.reference]) : null,
+    nextCursor: rows.length > input.limit && last ? encodeCursor([String(last.id)]) : null,
   };
 }
 

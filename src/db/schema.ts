@@ -25,15 +25,21 @@ export interface CapturedAttachment {
 /**
  * Read model of orders: one row per order, written only by the order's Durable Object.
  *
- * `order_search` (migrations/*_order_search.sql, hand-written: drizzle has no virtual tables) is an FTS5
- * trigram index over this table's searchable columns, kept in step by triggers and linked by
- * SQLite's rowid. A migration that rebuilds this table must recreate those triggers and run
+ * `id` is the order's placement key: its placement time in ms times `PLACEMENT_KEY_SLOTS`, plus
+ * the order's arrival among the orders D1 heard of placed in the same millisecond. Lists walk it
+ * newest first (no index on the placement time: the table is in that order), and so does search:
+ * `order_search` (migrations/*_order_search.sql and 0012, hand-written: drizzle has no virtual
+ * tables) is an FTS5 trigram index over this table's searchable columns whose rowid is `id`, kept
+ * in step by triggers, so a search walks its matches newest first and stops at a page.
+ * `order_states` (state -> order, kept by a trigger from `item_states`) is the index of the state
+ * filter. A migration that rebuilds this table must recreate those triggers and run
  * `INSERT INTO order_search(order_search) VALUES ('rebuild')`.
  */
 export const orders = sqliteTable(
   "orders",
   {
-    reference: text("reference").primaryKey(),
+    id: integer("id").primaryKey(),
+    reference: text("reference").notNull(),
     customerReference: text("customer_reference").notNull(),
     customOrderReference: text("custom_order_reference"),
     /** For search only (with the name and SKUs); the order view is the source of truth. */
@@ -60,16 +66,36 @@ export const orders = sqliteTable(
     version: integer("version").notNull(),
   },
   (t) => [
-    index("orders_customer_placed").on(t.customerReference, t.placedAt, t.reference),
+    uniqueIndex("orders_reference").on(t.reference),
+    index("orders_customer").on(t.customerReference, t.id),
     // Partial: most orders have no custom reference, and an index entry is a row written.
     // `custom_order_reference = ?` implies IS NOT NULL, so lookups still use it.
     index("orders_custom_reference")
       .on(t.customOrderReference)
       .where(sql`custom_order_reference IS NOT NULL`),
-    index("orders_placed").on(t.placedAt, t.reference),
     // Partial: only the few orders with dead effects are in it.
     index("orders_dead_effects").on(t.updatedAt).where(sql`${t.deadEffects} IS NOT NULL`),
   ],
+);
+
+/**
+ * Placement keys per millisecond (`orders.id`): 2^11, so keys stay exact JavaScript numbers
+ * (below 2^53) for placements until the year 2109.
+ */
+export const PLACEMENT_KEY_SLOTS = 2048;
+
+/**
+ * The state filter's index: one row per order and state its items are in (the keys of
+ * `orders.item_states`), WITHOUT ROWID (the migration says so). Written only by triggers on
+ * `orders`, and only when the set of states changes: a change of quantities writes nothing.
+ */
+export const orderStates = sqliteTable(
+  "order_states",
+  {
+    state: text("state").notNull(),
+    orderId: integer("order_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.state, t.orderId] })],
 );
 
 /**
@@ -119,6 +145,8 @@ export const invoices = sqliteTable(
     uniqueIndex("invoices_type_number").on(t.type, t.number),
     index("invoices_customer").on(t.customerReference, t.issuedAt),
     index("invoices_order_issued").on(t.orderReference, t.issuedAt),
+    // The back office's list, newest first: a walk of this index, not a sort of every invoice.
+    index("invoices_issued").on(t.issuedAt, t.reference),
   ],
 );
 
@@ -183,12 +211,15 @@ export const erpDeliveries = sqliteTable(
     revision: integer("revision").notNull(),
   },
   // WITHOUT ROWID on (order, sequence) (the migration says so; drizzle cannot): the key is the
-  // table, so a delivery costs the row and its two indexes, not a rowid and a separate key too.
-  // (A status index of undelivered deliveries only would save a row when a delivery is delivered
-  // before D1 hears of it, but make the rows written depend on that race.)
+  // table, so a delivery costs the row and its indexes, not a rowid and a separate key too.
+  // The status index holds only deliveries not delivered (pending, failed): D1 hears of most
+  // deliveries as delivered (the drain sends the ERP event before the projection), so they cost
+  // the row and one index entry; a list of delivered ones walks the newest first.
   (t) => [
     primaryKey({ columns: [t.orderReference, t.sequence] }),
-    index("erp_deliveries_status").on(t.status, t.createdAt, t.id),
+    index("erp_deliveries_status")
+      .on(t.status, t.createdAt, t.id)
+      .where(sql`status <> 'delivered'`),
     index("erp_deliveries_created").on(t.createdAt, t.id),
   ],
 );
@@ -211,7 +242,7 @@ export const erpWebhookReceipts = sqliteTable(
   (t) => [index("erp_webhook_receipts_received").on(t.receivedAt)],
 );
 
-// The three tables below are created WITHOUT ROWID (the migration says so; drizzle cannot): their
+// The tables below are created WITHOUT ROWID (the migration says so; drizzle cannot): their
 // primary key is the table, so each row costs D1 one row written instead of two.
 
 /**
@@ -239,19 +270,31 @@ export const skuReservations = sqliteTable("sku_reservations", {
 
 /**
  * The units of an open order waiting in (non-final) states, as JSON `[[state, since, units],
- * ...]` (since: when the units entered the state, ms since the epoch): the order matrix counts
- * them into age buckets at read time. One row per order with open work, rewritten in place when
- * it changes; an order with nothing waiting has no row.
+ * ...]` (since: when the units entered the state, ms since the epoch): the order's contribution
+ * to `waiting_counts`, replaced by its projection. One row per order with open work, rewritten in
+ * place when it changes; an order with nothing waiting has no row.
  */
-export const orderWaiting = sqliteTable(
-  "order_waiting_groups",
+export const orderWaiting = sqliteTable("order_waiting_groups", {
+  orderReference: text("order_reference").primaryKey(),
+  process: text("process").notNull(),
+  groups: text("groups").notNull(),
+});
+
+/**
+ * Units waiting per process, state and the moment they entered it, across all orders: the sum
+ * of `order_waiting_groups`, kept by deltas like `sku_reservations` (a row whose units reach 0
+ * goes). The order matrix sums these rows into its age buckets when it is read, so the buckets
+ * are those of now, without reading any order's JSON.
+ */
+export const waitingCounts = sqliteTable(
+  "waiting_counts",
   {
-    orderReference: text("order_reference").primaryKey(),
     process: text("process").notNull(),
-    groups: text("groups").notNull(),
+    state: text("state").notNull(),
+    since: integer("since").notNull(),
+    units: integer("units").notNull(),
   },
-  // No index for the matrix: it is read now and then by the back office (a scan of the open
-  // work), while every projection writes here, and each index would be one more row written.
+  (t) => [primaryKey({ columns: [t.process, t.state, t.since] })],
 );
 
 /**

@@ -132,17 +132,25 @@ export const migrations: Record<number, MigrationStep[]> = {
             `ALTER TABLE lines ADD COLUMN unit_code TEXT`,
           ],
   ],
+  // The outbox is a handful of rows: a scan finds the next ERP delivery or the projection's row
+  // for less than an index entry per row written costs (its sequence stays unique by the one
+  // statement that numbers it).
+  7: [`DROP INDEX IF EXISTS outbox_sequence`],
 };
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 
 /**
  * A new order's schema in its final form, created in one step with the placement: the tables
- * and columns migrations 1 to 6 make of an older object (test/durable/schema.test.ts holds them
+ * and columns migrations 1 to 7 make of an older object (test/durable/schema.test.ts holds them
  * to that), without their ALTERs. Keyed tables are WITHOUT ROWID (the key is the table: one
  * row written per row, not two); `idempotency` is created by the first command that needs it.
+ * There is no `meta`: an object with an order and no `meta` is at SCHEMA_VERSION 7, the first
+ * version created without it (a later migration creates it). The outbox has no index and numbers
+ * its rows without AUTOINCREMENT (which rewrote its counter row with every row inserted): an
+ * effect's row is one row written, not three or four. Every table and index is a page (4 kB) of
+ * the object's storage, billed for as long as the order is kept.
  */
 export const FRESH_SCHEMA = [
-  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`,
   `CREATE TABLE order_header (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)`,
   `CREATE TABLE lines (id TEXT PRIMARY KEY, sku TEXT NOT NULL, name TEXT NOT NULL,
      quantity INTEGER NOT NULL, unit_price INTEGER NOT NULL, tax_rate REAL NOT NULL,
@@ -156,12 +164,11 @@ export const FRESH_SCHEMA = [
      type TEXT NOT NULL, event TEXT, item_ids TEXT NOT NULL, from_state TEXT, to_state TEXT, data TEXT)`,
   `CREATE TABLE timers (id TEXT PRIMARY KEY, item_id TEXT, event TEXT NOT NULL,
      due_at INTEGER NOT NULL) WITHOUT ROWID`,
-  `CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
-     dedupe_key TEXT UNIQUE, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  `CREATE TABLE outbox (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,
+     dedupe_key TEXT, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
      next_at INTEGER, last_error TEXT, created_at INTEGER NOT NULL,
      status TEXT NOT NULL DEFAULT 'pending', last_attempt_at INTEGER, sequence INTEGER,
      revision INTEGER NOT NULL DEFAULT 0, projected INTEGER NOT NULL DEFAULT 0)`,
-  `CREATE UNIQUE INDEX outbox_sequence ON outbox (sequence) WHERE sequence IS NOT NULL`,
 ];
 
 /** Created on first use: most orders never see a command with an idempotency key. */
@@ -260,6 +267,8 @@ export interface IdempotencyRecord {
 /** The order's SQLite: schema, reads (parsed) and writes. Callers own the transactions. */
 export class OrderStore {
   private hasSchema = false;
+  /** Whether the schema version is kept in `meta` (objects created before version 7). */
+  private hasMeta = false;
   /** Whether the idempotency table exists. */
   private hasIdempotency = false;
   private readonly sql: SqlStorage;
@@ -294,26 +303,27 @@ export class OrderStore {
   private lookUpSchema(): void {
     const tables = new Set(
       this.exec(
-        `SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'idempotency')`,
+        `SELECT name FROM sqlite_master WHERE type = 'table'
+         AND name IN ('meta', 'order_header', 'idempotency')`,
       )
         .toArray()
         .map((r) => str(r, "name")),
     );
-    this.hasSchema = tables.has("meta");
+    this.hasSchema = tables.has("order_header");
+    this.hasMeta = tables.has("meta");
     this.hasIdempotency = tables.has("idempotency");
   }
 
   /** Creates the schema for a new order (inside the placement's transaction). */
   create(): void {
     // One call: SQLite runs the statements one after the other.
-    this.exec(
-      `${FRESH_SCHEMA.join(";\n")};
-       INSERT INTO meta (key, value) VALUES ('schema_version', '${SCHEMA_VERSION}')`,
-    );
+    this.exec(FRESH_SCHEMA.join(";\n"));
     this.hasSchema = true;
   }
 
   private migrate(): void {
+    // No `meta`: created in its final form at version 7 (FRESH_SCHEMA).
+    if (!this.hasMeta) return;
     const row = this.exec(`SELECT value FROM meta WHERE key = 'schema_version'`).toArray()[0];
     let version = row ? Number(str(row, "value")) : 0;
     while (version < SCHEMA_VERSION) {
@@ -545,23 +555,30 @@ export class OrderStore {
    * delivery marks it `done`. One row rewritten in place, never deleted and inserted anew.
    */
   requestProjection(version: number, dueAt: number, now: number) {
-    this.exec(
-      `INSERT INTO outbox (kind, dedupe_key, payload, next_at, created_at)
-       VALUES ('projection', 'projection', ?, ?, ?)
-       ON CONFLICT (dedupe_key) DO UPDATE SET payload = excluded.payload,
-         next_at = CASE WHEN outbox.status = 'pending'
-                   THEN MIN(COALESCE(outbox.next_at, excluded.next_at), excluded.next_at)
-                   ELSE excluded.next_at END,
-         attempts = CASE WHEN outbox.status = 'pending' THEN outbox.attempts ELSE 0 END,
-         created_at = CASE WHEN outbox.status = 'done' THEN excluded.created_at
-                      ELSE outbox.created_at END,
-         status = 'pending'`,
-      // A fresh payload per request: a projection in flight is then not taken as the last one
-      // (outboxDone finishes the row only if nobody asked again meanwhile).
-      JSON.stringify({ version, request: crypto.randomUUID() }),
+    // A fresh payload per request: a projection in flight is then not taken as the last one
+    // (outboxDone finishes the row only if nobody asked again meanwhile).
+    const payload = JSON.stringify({ version, request: crypto.randomUUID() });
+    // The row is there but for the placement: an update, which (unlike an upsert into a table
+    // with AUTOINCREMENT) writes that one row and no counter.
+    const updated = this.exec(
+      `UPDATE outbox SET payload = ?1,
+         next_at = CASE WHEN status = 'pending' THEN MIN(COALESCE(next_at, ?2), ?2) ELSE ?2 END,
+         attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END,
+         created_at = CASE WHEN status = 'done' THEN ?3 ELSE created_at END,
+         status = 'pending'
+       WHERE dedupe_key = 'projection'`,
+      payload,
       dueAt,
       now,
-    );
+    ).rowsWritten;
+    if (updated === 0)
+      this.exec(
+        `INSERT INTO outbox (kind, dedupe_key, payload, next_at, created_at)
+         VALUES ('projection', 'projection', ?, ?, ?)`,
+        payload,
+        dueAt,
+        now,
+      );
   }
 
   /** Outbox rows due at `now`, in the order `schedule` gives them. */

@@ -407,7 +407,7 @@ describe("order events to the ERP", () => {
       const ids = JSON.stringify(order.items.map((i) => i.id));
       state.storage.transactionSync(() => {
         sql.exec(`DELETE FROM outbox WHERE kind = 'erp'`);
-        sql.exec(`DROP INDEX outbox_sequence`);
+        sql.exec(`DROP INDEX IF EXISTS outbox_sequence`);
         for (const column of ["sequence", "revision", "projected"])
           sql.exec(`ALTER TABLE outbox DROP COLUMN ${column}`);
         // Later migrations (items' state_since) run again after this one.
@@ -418,7 +418,9 @@ describe("order events to the ERP", () => {
           Date.now(),
         );
         sql.exec(`UPDATE order_header SET data = json_remove(data, '$.exportedAt')`);
-        sql.exec(`UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
+        // Objects of that time kept their schema version in `meta` (new ones have none).
+        sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+        sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '2')`);
       });
     });
     await evictDurableObject(stub);

@@ -210,6 +210,17 @@ describe("reserved units and waiting items in D1 converge to the orders' views",
               groups.map((g) => [g.state, new Date(g.since).toISOString(), g.quantity]).sort(),
             ).toEqual(expected.waiting.get(view.reference));
           }
+          // The order matrix's counts are the sum of every order's waiting groups, moment by
+          // moment, with no row left at 0.
+          const { results: counts } = await env.DB.prepare(
+            "SELECT process, state, since, units FROM waiting_counts ORDER BY 1, 2, 3",
+          ).all();
+          const { results: sums } = await env.DB.prepare(
+            `SELECT w.process, json_extract(g.value, '$[0]') AS state,
+               json_extract(g.value, '$[1]') AS since, SUM(json_extract(g.value, '$[2]')) AS units
+             FROM order_waiting_groups w, json_each(w.groups) g GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+          ).all();
+          expect(counts).toEqual(sums);
         },
       ),
       { numRuns: 6, ...seeded("reservations converge after an outage") },

@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,6 +8,7 @@ import {
   migrations,
   statementsOf,
 } from "../../src/durable/order-store";
+import { clientAs, orderInput, settled } from "../helpers";
 
 type Sql = SqlStorage;
 
@@ -76,6 +77,59 @@ describe("the order object's schema", () => {
       return describeSchema(state.storage.sql);
     });
     expect(Object.keys(fresh.tables)).toContain("items");
-    expect(fresh).toEqual(migrated);
+    // An older object keeps its schema version in `meta`; a new one has none (it is at 7).
+    expect(Object.keys(fresh.tables)).not.toContain("meta");
+    const { meta: _meta, ...migratedTables } = migrated.tables;
+    expect(fresh).toEqual({ ...migrated, tables: migratedTables });
+  });
+
+  it("an order stored by the previous version (meta, an outbox with AUTOINCREMENT and a UNIQUE key) migrates and goes on", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const order = await checkout.orders.place.mutate(orderInput({}, 2));
+    const stub = env.ORDERS.getByName(order.reference);
+    await settled(order.reference);
+    // Turn the object back into what schema version 6 created.
+    await runInDurableObject(stub, (_o, state) => {
+      const sql = state.storage.sql;
+      state.storage.transactionSync(() => {
+        sql.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID`);
+        sql.exec(`INSERT INTO meta (key, value) VALUES ('schema_version', '6')`);
+        sql.exec(`CREATE TABLE outbox_v6 (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,
+          dedupe_key TEXT UNIQUE, payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+          next_at INTEGER, last_error TEXT, created_at INTEGER NOT NULL,
+          status TEXT NOT NULL DEFAULT 'pending', last_attempt_at INTEGER, sequence INTEGER,
+          revision INTEGER NOT NULL DEFAULT 0, projected INTEGER NOT NULL DEFAULT 0)`);
+        sql.exec(`INSERT INTO outbox_v6 SELECT * FROM outbox`);
+        sql.exec(`DROP TABLE outbox`);
+        sql.exec(`ALTER TABLE outbox_v6 RENAME TO outbox`);
+        sql.exec(
+          `CREATE UNIQUE INDEX outbox_sequence ON outbox (sequence) WHERE sequence IS NOT NULL`,
+        );
+      });
+    });
+    await evictDurableObject(stub);
+
+    const backoffice = await clientAs("backoffice");
+    const paid = await backoffice.orders.trigger.mutate({
+      reference: order.reference,
+      event: "pay",
+      target: { all: true },
+    });
+    await settled(order.reference);
+    const d1 = await env.DB.prepare("SELECT version FROM orders WHERE reference = ?")
+      .bind(order.reference)
+      .first<{ version: number }>();
+    expect(d1?.version).toBe(paid.order.version);
+    const stored = await runInDurableObject(stub, (_o, state) => ({
+      version: state.storage.sql
+        .exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`)
+        .one().value,
+      projections: state.storage.sql
+        .exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE kind = 'projection'`)
+        .one().n,
+      indexes: describeSchema(state.storage.sql).indexes,
+    }));
+    // Migrated to 7: no index on the outbox but its column's UNIQUE; still one projection row.
+    expect(stored).toEqual({ version: "7", projections: 1, indexes: [] });
   });
 });

@@ -102,7 +102,13 @@ describe("time in state (stateSince)", () => {
     const stub = env.ORDERS.getByName(reference);
     await runInDurableObject(stub, (_o, state) => {
       state.storage.sql.exec(`ALTER TABLE items DROP COLUMN state_since`);
-      state.storage.sql.exec(`UPDATE meta SET value = '3' WHERE key = 'schema_version'`);
+      // Objects of that time kept their schema version in `meta` (new ones have none).
+      state.storage.sql.exec(
+        `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+      );
+      state.storage.sql.exec(
+        `INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '3')`,
+      );
     });
     await evictDurableObject(stub);
     await setClockOf(reference, t0 + 20_000);
