@@ -3,10 +3,10 @@ import { z } from "zod";
 import type { DeliveryView } from "../db/exports";
 import { parseDuration } from "../domain/duration";
 import type { JsonObject } from "../domain/json";
+import { type RetryPolicy, retryingFor } from "../domain/retry";
 import type { OrderView } from "../domain/view";
 import type { ErpEffect } from "../engine/model";
 import type { ExportRow } from "./order-store";
-import type { RetryPolicy } from "./outbox";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -29,15 +29,8 @@ export interface ExportConfig {
  * The attempts a delivery gets: exponential from `firstDelayMs`, capped at an hour, until the
  * delays add up to a day. With the default 30 s: 31 attempts over 24 h 3.5 min.
  */
-export function exportRetryPolicy(firstDelayMs: number): RetryPolicy {
-  let attempts = 1;
-  let span = 0;
-  while (span < EXPORT_GIVE_UP_AFTER_MS) {
-    span += Math.min(firstDelayMs * 2 ** (attempts - 1), EXPORT_MAX_DELAY_MS);
-    attempts += 1;
-  }
-  return { maxAttempts: attempts, firstDelayMs, maxDelayMs: EXPORT_MAX_DELAY_MS };
-}
+export const exportRetryPolicy = (firstDelayMs: number) =>
+  retryingFor(EXPORT_GIVE_UP_AFTER_MS, { firstDelayMs, maxDelayMs: EXPORT_MAX_DELAY_MS });
 
 export function exportConfig(env: Env, url: string): ExportConfig {
   return {

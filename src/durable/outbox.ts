@@ -2,6 +2,7 @@ import { z } from "zod";
 import { storedItemGroups } from "../db/item-groups";
 import { type DeliveryRow, projectOrder } from "../db/projection";
 import type { InvoiceJob } from "../domain/invoices";
+import { nextAttemptAt, type RetryPolicy } from "../domain/retry";
 import type { OrderView } from "../domain/view";
 import { itemGroups } from "../engine/item-groups";
 import type { OrderState } from "../engine/model";
@@ -12,39 +13,28 @@ import { captureStatement, mailTransportFromEnv } from "../mail/transport";
 import { deliveryView, exportConfig, renderEvent, sendEvent, webhookId } from "./erp-export";
 import type { ExportRow, OrderStore, OutboxEntry, OutboxRow } from "./order-store";
 
-/** How often and how patiently an effect is attempted before it is parked as `dead`. */
-export interface RetryPolicy {
-  maxAttempts: number;
-  firstDelayMs: number;
-  maxDelayMs: number;
-}
-
 const MINUTE = 60_000;
 
 /**
- * The projection keeps trying longest: it is how the rest of the system learns about the order
- * (dead effects included). Mails and invoice jobs give up after about a day. ERP deliveries
- * have their own, configurable policy (erp-export.ts: at least 24 hours).
+ * The projection is tried most often and soonest (60 attempts at most 10 minutes apart, about
+ * 8.5 hours): it is how the rest of the system learns about the order (dead effects included),
+ * and its next change asks for it again anyway. Mails and invoice and credit-note jobs wait up
+ * to an hour between attempts and give up after about 19 hours. ERP deliveries have their own,
+ * configurable policy and keep trying longest (erp-export.ts: at least 24 hours).
  */
-export const retryPolicies: Record<Exclude<OutboxRow["kind"], "erp">, RetryPolicy> = {
+export const retryPolicies: Record<Exclude<OutboxRow["kind"], "erp">, Required<RetryPolicy>> = {
   projection: { maxAttempts: 60, firstDelayMs: 1_000, maxDelayMs: 10 * MINUTE },
   mail: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
   invoice: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
   "credit-note": { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
 };
 
-/** When to try again after the `attempts`-th failed attempt, or null when it is time to give up. */
-export function nextAttemptAt(policy: RetryPolicy, attempts: number, now: number): number | null {
-  if (attempts >= policy.maxAttempts) return null;
-  return now + Math.min(policy.firstDelayMs * 2 ** (attempts - 1), policy.maxDelayMs);
-}
-
 /**
  * At most one projection per order goes to D1 in this span: the first change of a burst is
  * projected at once, the rest of the burst shares one write at its end. Lists are eventually
  * consistent anyway; a quarter second keeps them fresh for a person, while an order taking
  * commands back to back pays one projection (and the alarm that sends it) per quarter second
- * instead of one per 50 ms (the 16-connection event bench: 1.8x the floor's p50 then, 1.4x now).
+ * instead of one per 50 ms, the spacing before (what that saves: docs/performance.md).
  */
 const PROJECTION_SPACING_MS = 250;
 /** A bound on delivery rounds per drain; whatever is left waits for the alarm. */
