@@ -16,6 +16,13 @@ export type {
 export type { Address, Method, Target } from "./domain/inputs";
 export type { IssueLike as ValidationIssue } from "./domain/issues";
 export type { Role } from "./domain/principal";
+export type {
+  ItemState,
+  ManualEvent,
+  ProcessId,
+  ProcessNames,
+  TriggerEvent,
+} from "./domain/processes";
 export type { MatrixRow, Reservation } from "./domain/stock";
 export type {
   ExpenseView,
@@ -36,13 +43,6 @@ export type {
   TriggerResult,
 } from "./domain/view";
 export type { StateFlag } from "./machines/item-process";
-export type {
-  ItemState,
-  ManualEvent,
-  ProcessId,
-  ProcessNames,
-  TriggerEvent,
-} from "./machines/registry";
 export type { AppRouter };
 
 /** Every procedure's input, e.g. `RouterInputs["orders"]["place"]`. */

@@ -1,9 +1,10 @@
 import { inArray, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { ItemState, ProcessId } from "../domain/processes";
 import type { MatrixRow, Reservation } from "../domain/stock";
 import type { ItemGroups, ReservedSku } from "../engine/item-groups";
 import { stateInfo } from "../engine/step";
-import type { ItemState, ProcessDefinition, ProcessId } from "../machines/registry";
+import type { ProcessDefinition } from "../machines/registry";
 import { skuReservations, waitingCounts } from "./schema";
 
 /**

@@ -2,8 +2,8 @@ import { and, desc, eq, gte, isNotNull, lt, or, type SQL, sql } from "drizzle-or
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { integer, sqliteTable } from "drizzle-orm/sqlite-core";
 import { type ListOrdersInput, searchWords } from "../domain/inputs";
+import type { ItemState } from "../domain/processes";
 import type { OrderSummary } from "../domain/view";
-import type { ItemState } from "../machines/registry";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { placementKeyBase } from "./projection";
 import { orderStates, orders, PLACEMENT_KEY_SLOTS } from "./schema";

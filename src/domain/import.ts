@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { ItemState, ManualEvent } from "../machines/registry";
 import { erpOrderRef, eventName, quantity } from "./inputs";
+import type { ItemState, ManualEvent } from "./processes";
 import { requiredText } from "./text";
 
 /** At most this many rows per import (Spryker's order-status import takes files of this size). */

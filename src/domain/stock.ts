@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ItemState, ProcessId } from "../machines/registry";
+import type { ItemState, ProcessId } from "./processes";
 import { requiredText } from "./text";
 
 /** `reservations.get`: the SKUs a storefront asks about. */

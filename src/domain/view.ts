@@ -1,7 +1,7 @@
-import type { ItemState, ManualEvent, ProcessId } from "../machines/registry";
 import type { Buyer, TaxCategory, TaxExemption } from "./einvoice";
 import type { Address, Method } from "./inputs";
 import type { JsonObject } from "./json";
+import type { ItemState, ManualEvent, ProcessId } from "./processes";
 
 /** Quantity per state, e.g. `{ "payment-pending": 2, shipped: 1 }`; states without items are absent. */
 export type ItemStates = Partial<Record<ItemState, number>>;

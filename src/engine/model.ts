@@ -248,4 +248,4 @@ export const emptyChange = (): Change => ({
 
 export const itemTimerId = (itemId: string, sendId: string) => `${itemId}|${sendId}`;
 export const WINDOW_TIMER_ID = "order|cancellation-window";
-export { WINDOW_CLOSED_EVENT } from "../machines/item-process";
+export { WINDOW_CLOSED_EVENT } from "../domain/processes";

@@ -1,5 +1,6 @@
+import type { ItemState, ProcessId } from "../domain/processes";
 import type { ExpenseView, ItemView, OrderView } from "../domain/view";
-import type { ItemState, ProcessDefinition, ProcessId } from "../machines/registry";
+import type { ProcessDefinition } from "../machines/registry";
 import type { Item, OrderState, Shipment } from "./model";
 import { type ExpenseMoney, expenseByRate, moneySourceOf, orderMoney } from "./money";
 import { flagsOf, stateInfo } from "./step";

@@ -5,6 +5,7 @@
  */
 
 import { z } from "zod";
+import { WINDOW_CLOSED_EVENT } from "../domain/processes";
 
 /** An item's extended state besides its state name. Kept tiny: it is stored per item row. */
 export const itemContextSchema = z.object({
@@ -77,8 +78,8 @@ export interface ItemEvent {
   type: ItemEventType;
 }
 
-/** The event every item receives when the order's cancellation window ends. */
-export const WINDOW_CLOSED_EVENT = "cancellation-window-closed" satisfies ItemEventType;
+// The window's event is one of the events every item process understands.
+WINDOW_CLOSED_EVENT satisfies ItemEventType;
 
 /**
  * Commands are the named actions the engine gives meaning to. "order" commands run once per
