@@ -299,7 +299,7 @@ export const waitingCounts = sqliteTable(
 
 /**
  * Bulk status imports, by import id. The row is the import's claim, written before any of its
- * rows runs (src/durable/event-import.ts); the report is kept once it finished and returned to
+ * rows runs (src/worker/event-import.ts); the report is kept once it finished and returned to
  * every replay.
  */
 export const eventImports = sqliteTable("event_imports", {

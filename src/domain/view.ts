@@ -193,8 +193,3 @@ export interface TriggerResult {
   moved: MovedItem[];
   skipped: SkippedItem[];
 }
-
-/** The service's time (`clock.now`, `clock.advance`), ISO 8601 in UTC. */
-export interface ClockView {
-  now: string;
-}

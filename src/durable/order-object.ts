@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { DeliveryView } from "../db/exports";
+import { ADJUSTABLE_CLOCK_NAME, clockMode } from "../domain/clock";
 import { parseDuration } from "../domain/duration";
 import type { ErpCommand, ErpResponse } from "../domain/erp";
 import { sha256Hex } from "../domain/hash";
@@ -53,7 +54,6 @@ import {
   IDEMPOTENCY_TTL_MS,
   type SequenceOutcome,
 } from "./pipeline";
-import { adjustableClock, clockMode } from "./service-clock";
 
 /**
  * The one seam tests and benchmarks use to reach into a running order object (through
@@ -118,7 +118,9 @@ export class OrderObject extends DurableObject<Env> {
     super(ctx, env);
     this.seam = { clock: Date.now, db: env.DB, erpExportUrl: env.ERP_EXPORT_URL ?? "" };
     this.adjustable =
-      clockMode(env) === "adjustable" ? new ClockReading(() => adjustableClock(env)) : null;
+      clockMode(env) === "adjustable"
+        ? new ClockReading(() => env.ADJUSTABLE_CLOCK.getByName(ADJUSTABLE_CLOCK_NAME))
+        : null;
     this.store = new OrderStore(ctx.storage);
     this.pipeline = new CommandPipeline(
       this.store,

@@ -12,8 +12,8 @@ import {
 } from "../domain/inputs";
 import type { Actor } from "../domain/principal";
 import type { HistoryView, ItemEvents, OrderList, OrderView, TriggerResult } from "../domain/view";
-import { serviceClock } from "../durable/service-clock";
 import { parsePaymentProcesses, paymentMethodIssue } from "../machines/registry";
+import { serviceClock } from "../worker/service-clock";
 import type { Principal } from "./context";
 import {
   backofficeProcedure,

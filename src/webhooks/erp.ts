@@ -5,7 +5,7 @@ import {
   type ErpWebhookBody,
   erpWebhookBody,
 } from "../domain/erp";
-import { importEvents } from "../durable/event-import";
+import { importEvents } from "../worker/event-import";
 import { type Receipt, Receipts } from "./receipts";
 import { verifyWebhook } from "./signature";
 
@@ -81,7 +81,7 @@ const orderCommand: Handler<
 };
 
 /**
- * A bulk status import: rows for many orders, applied per order (src/durable/event-import.ts),
+ * A bulk status import: rows for many orders, applied per order (src/worker/event-import.ts),
  * idempotent by its import id; the same import id with other rows is refused like a reused
  * webhook id.
  */

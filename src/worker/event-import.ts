@@ -12,7 +12,7 @@ import {
 } from "../domain/import";
 import type { Actor } from "../domain/principal";
 import { fail, type Result } from "../domain/result";
-import { IDEMPOTENCY_TTL_MS, type SequenceOutcome } from "./pipeline";
+import { IDEMPOTENCY_TTL_MS, type SequenceOutcome } from "../durable/pipeline";
 import { serviceClock } from "./service-clock";
 
 /** Order objects called at once during an import. */
