@@ -7,6 +7,7 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { limits } from "./domain/limits";
 import type { AppRouter } from "./router";
 
+export type { HistoryView } from "./domain/history";
 export type {
   ImportReport,
   ImportRow,
@@ -15,6 +16,18 @@ export type {
 } from "./domain/import";
 export type { Address, Method, Target } from "./domain/inputs";
 export type { IssueLike as ValidationIssue } from "./domain/issues";
+export type { OrderList, OrderSummary } from "./domain/order-list";
+export type {
+  ExpenseView,
+  ItemStates,
+  ItemView,
+  MoneyStatus,
+  MoneyTotals,
+  OrderView,
+  ShipmentView,
+  TaxByRate,
+  Totals,
+} from "./domain/order-view";
 export type { Role } from "./domain/principal";
 export type {
   ItemState,
@@ -24,24 +37,7 @@ export type {
   TriggerEvent,
 } from "./domain/processes";
 export type { MatrixRow, Reservation } from "./domain/stock";
-export type {
-  ExpenseView,
-  HistoryView,
-  ItemEvents,
-  ItemStates,
-  ItemView,
-  MoneyStatus,
-  MoneyTotals,
-  MovedItem,
-  OrderList,
-  OrderSummary,
-  OrderView,
-  ShipmentView,
-  SkippedItem,
-  TaxByRate,
-  Totals,
-  TriggerResult,
-} from "./domain/view";
+export type { ItemEvents, MovedItem, SkippedItem, TriggerResult } from "./domain/trigger";
 export type { StateFlag } from "./machines/item-process";
 export type { AppRouter };
 

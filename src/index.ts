@@ -106,8 +106,8 @@ export default {
   // The consumers validate every message themselves, so they take the batch as unknown.
   queue: (batch, env) =>
     batch.queue === DEAD_LETTER_QUEUE
-      ? handleDeadLetters(batch as MessageBatch<unknown>, env)
-      : handleInvoiceBatch(batch as MessageBatch<unknown>, env),
+      ? handleDeadLetters(batch, env)
+      : handleInvoiceBatch(batch, env),
   scheduled: async (controller, env) => {
     const now = new Date(controller.scheduledTime);
     // The service's time differs from the real one only under CLOCK=adjustable (no cost otherwise).

@@ -19,4 +19,4 @@ export const ADJUSTABLE_CLOCK_NAME = "clock";
 
 /** The service's time (`clock.now`, `clock.advance`), ISO 8601 in UTC. */
 export const clockView = z.object({ now: z.iso.datetime() });
-export type ClockView = z.infer<typeof clockView>;
+export interface ClockView extends z.infer<typeof clockView> {}

@@ -3,10 +3,12 @@
  * order's outbox (effects and ERP deliveries) and by the invoice queue's consumer.
  */
 
-/** Delays double from `firstDelayMs` up to `maxDelayMs` between attempts. */
+/** Delays double from `firstMs` up to `maxMs` between attempts. */
 export interface RetryPolicy {
-  firstDelayMs: number;
-  maxDelayMs: number;
+  /** The wait after the first failed attempt. */
+  firstMs: number;
+  /** The longest wait. */
+  maxMs: number;
   /**
    * Attempts before the work is given up (parked as `dead`). Absent where someone else counts
    * them: the invoice queue's `max_retries` (wrangler.toml) sends a job to its dead letters.
@@ -14,9 +16,9 @@ export interface RetryPolicy {
   maxAttempts?: number;
 }
 
-/** The wait after the `attempts`-th failed attempt (the first waits `firstDelayMs`). */
+/** The wait after the `attempts`-th failed attempt (the first waits `firstMs`). */
 export const backoffDelay = (policy: RetryPolicy, attempts: number): number =>
-  Math.min(policy.firstDelayMs * 2 ** (Math.max(1, attempts) - 1), policy.maxDelayMs);
+  Math.min(policy.firstMs * 2 ** (Math.max(1, attempts) - 1), policy.maxMs);
 
 /** When to try again after the `attempts`-th failed attempt, or null when it is time to give up. */
 export function nextAttemptAt(policy: RetryPolicy, attempts: number, now: number): number | null {
@@ -30,7 +32,7 @@ export function nextAttemptAt(policy: RetryPolicy, attempts: number, now: number
  */
 export function retryingFor(
   spanMs: number,
-  policy: { firstDelayMs: number; maxDelayMs: number },
+  policy: { firstMs: number; maxMs: number },
 ): Required<RetryPolicy> {
   let attempts = 1;
   let span = 0;

@@ -1,11 +1,10 @@
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
-import type { DeliveryView } from "../db/exports";
+import { type DeliveryView, deliveryPayload, webhookId } from "../domain/deliveries";
 import { parseDuration } from "../domain/duration";
-import type { JsonObject } from "../domain/json";
+import { jsonObject } from "../domain/json";
+import type { OrderView } from "../domain/order-view";
 import { type RetryPolicy, retryingFor } from "../domain/retry";
-import type { OrderView } from "../domain/view";
-import type { ErpEffect } from "../engine/model";
 import type { ExportRow } from "./order-store";
 
 const MINUTE = 60_000;
@@ -26,11 +25,11 @@ export interface ExportConfig {
 }
 
 /**
- * The attempts a delivery gets: exponential from `firstDelayMs`, capped at an hour, until the
+ * The attempts a delivery gets: exponential from `firstMs`, capped at an hour, until the
  * delays add up to a day. With the default 30 s: 31 attempts over 24 h 3.5 min.
  */
-export const exportRetryPolicy = (firstDelayMs: number) =>
-  retryingFor(EXPORT_GIVE_UP_AFTER_MS, { firstDelayMs, maxDelayMs: EXPORT_MAX_DELAY_MS });
+export const exportRetryPolicy = (firstMs: number) =>
+  retryingFor(EXPORT_GIVE_UP_AFTER_MS, { firstMs, maxMs: EXPORT_MAX_DELAY_MS });
 
 export function exportConfig(env: Env, url: string): ExportConfig {
   return {
@@ -41,12 +40,8 @@ export function exportConfig(env: Env, url: string): ExportConfig {
   };
 }
 
-/** The `webhook-id` of an order's event: the same on every attempt, unique in the service. */
-export const webhookId = (orderReference: string, sequence: number) =>
-  `msg_${orderReference}_${sequence}`;
-
 /** A delivery as operators see it (`exports.list`, `exports.retry`). */
-export const deliveryView = (orderReference: string, row: ExportRow): DeliveryView => ({
+export const toDeliveryView = (orderReference: string, row: ExportRow): DeliveryView => ({
   id: webhookId(orderReference, row.sequence),
   orderReference,
   sequence: row.sequence,
@@ -61,22 +56,6 @@ export const deliveryView = (orderReference: string, row: ExportRow): DeliveryVi
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** The order reference and sequence a `webhook-id` names, or null. */
-export function parseWebhookId(id: string): { orderReference: string; sequence: number } | null {
-  const match = /^msg_(.+)_(\d{1,9})$/.exec(id);
-  if (!match?.[1] || !match[2]) return null;
-  return { orderReference: match[1], sequence: Number(match[2]) };
-}
-
-/** An ERP outbox row's payload: the engine's effect and the order version it belongs to. */
-const storedEvent = z.object({
-  type: z.string(),
-  at: z.number(),
-  customOrderReference: z.string().nullable(),
-  data: z.record(z.string(), z.unknown()),
-  version: z.number(),
-});
-
 /**
  * The JSON body of one delivery. What is large is rendered now, from the order as it is: the
  * view of `order.exported` (up to 11 MB for the largest order, too large for one stored value)
@@ -88,16 +67,14 @@ export function renderEvent(
   meta: { orderReference: string; sequence: number },
   view: () => OrderView,
 ): string {
-  const event = storedEvent.parse(JSON.parse(payload)) as Omit<ErpEffect, "kind"> & {
-    version: number;
-  };
+  const event = deliveryPayload.parse(JSON.parse(payload));
   const data: Record<string, unknown> = {
     orderReference: meta.orderReference,
     sequence: meta.sequence,
     version: event.version,
     customOrderReference: event.customOrderReference,
   };
-  const stored: JsonObject = event.data;
+  const stored = event.data;
   switch (event.type) {
     case "order.exported":
       Object.assign(data, { itemIds: stored.itemIds ?? [], order: view() });
@@ -112,19 +89,20 @@ export function renderEvent(
     }
     case "invoice.issued": {
       // Stored flat (JSON depth); events stored before e-invoices have no type or documents.
-      const { invoice, totals, documents } = stored as {
-        invoice: JsonObject;
-        totals: JsonObject | null;
-        documents?: JsonObject[];
-      };
+      const { invoice, totals, documents } = stored;
       Object.assign(data, {
-        invoice: { type: "invoice", ...invoice, totals, documents: documents ?? [] },
+        invoice: {
+          type: "invoice",
+          ...jsonObject.parse(invoice),
+          totals,
+          documents: documents ?? [],
+        },
       });
       break;
     }
     case "credit-note.issued": {
-      const { creditNote, ...rest } = stored as { creditNote: JsonObject };
-      Object.assign(data, { creditNote: { ...creditNote, ...rest } });
+      const { creditNote, ...rest } = stored;
+      Object.assign(data, { creditNote: { ...jsonObject.parse(creditNote), ...rest } });
       break;
     }
     default:

@@ -1,9 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
-import type { DeliveryView } from "../db/exports";
 import { ADJUSTABLE_CLOCK_NAME, clockMode } from "../domain/clock";
+import type { DeliveryView } from "../domain/deliveries";
 import { parseDuration } from "../domain/duration";
-import type { ErpCommand, ErpResponse } from "../domain/erp";
+import type { ErpAcceptedOrder, ErpCommand } from "../domain/erp";
 import { sha256Hex } from "../domain/hash";
+import type { HistoryView } from "../domain/history";
+import {
+  compactOutcome as compactOutcomeSchema,
+  IDEMPOTENCY_TTL_MS,
+  type SequenceOutcome,
+} from "../domain/idempotency";
 import type { OrderImportRow } from "../domain/import";
 import type {
   CreateShipmentInput,
@@ -15,10 +21,13 @@ import type {
   TriggerInput,
   UpdateShipmentInput,
 } from "../domain/inputs";
+import type { IssuedCreditNoteReport, IssuedInvoiceReport } from "../domain/invoices";
+import type { OrderView } from "../domain/order-view";
+import type { OutboxView } from "../domain/outbox";
 import { type Actor, actorLabel, isCustomer } from "../domain/principal";
+import { isManualEvent, knownState } from "../domain/processes";
 import { type Failure, fail, type Result } from "../domain/result";
-import type { HistoryView, OrderView } from "../domain/view";
-import type { IssuedCreditNoteReport, IssuedInvoiceReport } from "../engine/commands";
+import type { ItemEvents, TriggerResult } from "../domain/trigger";
 import * as commands from "../engine/commands";
 import {
   compactOutcome,
@@ -44,16 +53,10 @@ import {
 } from "../machines/registry";
 import { AlarmScheduler } from "./alarm";
 import { ClockReading } from "./clock";
-import { deliveryView } from "./erp-export";
+import { toDeliveryView } from "./erp-export";
 import { OrderStore, type OutboxEntry } from "./order-store";
 import { Outbox } from "./outbox";
-import {
-  CommandPipeline,
-  type CommandRequest,
-  type ExtraCodec,
-  IDEMPOTENCY_TTL_MS,
-  type SequenceOutcome,
-} from "./pipeline";
+import { CommandPipeline, type CommandRequest, type ExtraCodec, noExtra } from "./pipeline";
 
 /**
  * The one seam tests and benchmarks use to reach into a running order object (through
@@ -68,34 +71,9 @@ export interface OrderObjectSeam {
   erpExportUrl: string;
 }
 
-export interface TriggerResult {
-  order: OrderView;
-  moved: Moved[];
-  skipped: Skipped[];
-}
-
-export interface ItemEvents {
-  itemId: string;
-  shipmentId: string;
-  state: string;
-  events: string[];
-}
-
-/** Outbox rows as operators see them, times as ISO strings. */
-export interface OutboxView {
-  id: number;
-  kind: string;
-  status: "pending" | "dead";
-  attempts: number;
-  createdAt: string;
-  lastAttemptAt: string | null;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-}
-
 const outcomeCodec = (event: string): ExtraCodec<{ moved: Moved[]; skipped: Skipped[] }> => ({
   compact: ({ moved, skipped }) => compactOutcome(event, moved, skipped),
-  expand: (stored) => expandOutcome(stored as ReturnType<typeof compactOutcome>),
+  expand: (stored) => expandOutcome(compactOutcomeSchema.parse(stored)),
 });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -179,7 +157,7 @@ export class OrderObject extends DurableObject<Env> {
   /** Triggers an event on a target: only items whose state accepts it move. */
   async trigger(input: ForOrder<TriggerInput>, actor: Actor): Promise<Result<TriggerResult>> {
     const { idempotencyKey, expectedVersion, ...request } = input;
-    return this.mutate({
+    const result = await this.run({
       operation: "trigger",
       actor,
       options: { idempotencyKey, expectedVersion },
@@ -187,6 +165,14 @@ export class OrderObject extends DurableObject<Env> {
       compute: commands.triggerEvent(request, actorLabel(actor)),
       codec: outcomeCodec(input.event),
     });
+    if (!result.ok) return result;
+    // The engine names states as strings; an order runs a registered process, so they are its.
+    return {
+      ok: true,
+      order: result.order,
+      moved: result.moved.map((m) => ({ ...m, from: knownState(m.from), to: knownState(m.to) })),
+      skipped: result.skipped.map((s) => ({ ...s, state: knownState(s.state) })),
+    };
   }
 
   /**
@@ -245,9 +231,9 @@ export class OrderObject extends DurableObject<Env> {
       /** The custom reference D1 found the order by: checked again here, under the lock. */
       foundBy?: { customOrderReference: string };
     },
-  ): Promise<ErpResponse> {
+  ): Promise<Result<{ order: ErpAcceptedOrder }>> {
     const actor: Actor = { type: "erp" };
-    const request: Omit<CommandRequest<object>, "compute"> = {
+    const request: Omit<CommandRequest<object>, "compute" | "codec"> = {
       operation: command.type,
       actor,
       options: {},
@@ -270,12 +256,10 @@ export class OrderObject extends DurableObject<Env> {
             ...request,
             compute: foundBy(meta.foundBy, commands.triggerEvent(command, "erp")),
           });
-    if (result.ok) {
-      const { reference, version, itemStates } = result.order;
-      return { status: 200, body: { ok: true, order: { reference, version, itemStates } } };
-    }
-    const status = erpStatus[result.code];
-    return { status, body: { ok: false, error: { code: result.code, message: result.message } } };
+    if (!result.ok) return result;
+    // What the ERP is told: not the whole view, which can be megabytes.
+    const { reference, version, itemStates } = result.order;
+    return { ok: true, order: { reference, version, itemStates } };
   }
 
   /**
@@ -348,8 +332,13 @@ export class OrderObject extends DurableObject<Env> {
           .map((item) => ({
             itemId: item.id,
             shipmentId: item.shipmentId,
-            state: item.state,
-            events: acceptedEvents(process, { state: item.state, context: item.context }, true),
+            // The engine's names as the contract types them (a registered process's).
+            state: knownState(item.state),
+            events: acceptedEvents(
+              process,
+              { state: item.state, context: item.context },
+              true,
+            ).filter(isManualEvent),
           })),
       ),
     };
@@ -445,7 +434,7 @@ export class OrderObject extends DurableObject<Env> {
   /** The order's outbox: effects waiting, retrying or dead (back office). */
   async effects(): Promise<Result<{ effects: OutboxView[] }>> {
     if (!this.pipeline.order()) return notFound();
-    return { ok: true, effects: this.outbox.entries().map(outboxView) };
+    return { ok: true, effects: this.outbox.entries().map(toOutboxView) };
   }
 
   /** Gives a dead effect a new round of attempts (back office). */
@@ -456,7 +445,7 @@ export class OrderObject extends DurableObject<Env> {
       return fail("PRECONDITION_FAILED", `effect ${id} of this order is not dead`, { id });
     await this.afterWrite();
     const effect = this.outbox.entries().find((e) => e.id === id);
-    return effect ? { ok: true, effect: outboxView(effect) } : notFound();
+    return effect ? { ok: true, effect: toOutboxView(effect) } : notFound();
   }
 
   /** One ERP delivery of this order by its sequence (back office). */
@@ -465,7 +454,7 @@ export class OrderObject extends DurableObject<Env> {
     if (!state) return notFound();
     const row = this.store.exportBySequence(sequence);
     if (!row) return fail("NOT_FOUND", `delivery ${sequence} of this order does not exist`);
-    return { ok: true, delivery: deliveryView(state.header.reference, row) };
+    return { ok: true, delivery: toDeliveryView(state.header.reference, row) };
   }
 
   /** Gives a failed ERP delivery a new round of attempts; it goes before later events. */
@@ -571,12 +560,17 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   /** Runs a command through the pipeline, then re-arms the alarm and drains the outbox. */
-  private async mutate<T extends object>(
+  private async run<T extends object>(
     request: CommandRequest<T>,
   ): Promise<Result<{ order: OrderView } & T>> {
     const result = this.pipeline.run(request, await this.time());
     await this.afterWrite();
     return result;
+  }
+
+  /** A command that answers with the order alone. */
+  private mutate(request: Omit<CommandRequest<object>, "codec">) {
+    return this.run({ ...request, codec: noExtra });
   }
 
   /** A shipment edit: the engine's edit function as a command. */
@@ -663,7 +657,7 @@ function orderSettings(env: Env): OrderSettings {
   return timeout ? { invoiceRequestTimeoutMs: parseDuration(timeout) } : defaultOrderSettings;
 }
 
-const outboxView = (e: OutboxEntry): OutboxView => ({
+const toOutboxView = (e: OutboxEntry): OutboxView => ({
   id: e.id,
   kind: e.kind,
   status: e.status,
@@ -673,12 +667,3 @@ const outboxView = (e: OutboxEntry): OutboxView => ({
   nextAttemptAt: e.status === "dead" ? null : iso(e.nextAt),
   lastError: e.lastError,
 });
-
-const erpStatus: Record<Failure["code"], ErpResponse["status"]> = {
-  BAD_REQUEST: 400,
-  NOT_FOUND: 404,
-  CONFLICT: 422,
-  PRECONDITION_FAILED: 412,
-  FORBIDDEN: 400,
-  INTERNAL_SERVER_ERROR: 400,
-};

@@ -5,8 +5,10 @@ import {
   type TaxCategory,
   taxCategory,
 } from "../domain/einvoice";
+import type { HistoryView } from "../domain/history";
+import { type RememberedAnswer, rememberedAnswer } from "../domain/idempotency";
 import { jsonObject } from "../domain/json";
-import type { HistoryView } from "../domain/view";
+import { type OutboxKind, outboxKind } from "../domain/outbox";
 import {
   type Change,
   type Effect,
@@ -216,7 +218,7 @@ export type OutboxStatus = "pending" | "dead";
 
 export interface OutboxRow {
   id: number;
-  kind: Effect["kind"] | "projection";
+  kind: OutboxKind;
   payload: string;
   attempts: number;
   /** ERP deliveries only: the order's event number. */
@@ -261,7 +263,7 @@ export interface OutboxEntry {
 
 export interface IdempotencyRecord {
   requestHash: string;
-  response: string;
+  answer: RememberedAnswer;
 }
 
 /** The order's SQLite: schema, reads (parsed) and writes. Callers own the transactions. */
@@ -500,7 +502,7 @@ export class OrderStore {
   /** The history entry with this seq, or null. */
   historyEntry(seq: number): HistoryView | null {
     const row = this.exec(`SELECT * FROM history WHERE seq = ?`, seq).toArray()[0];
-    return row ? historyView(row) : null;
+    return row ? historyEntry(row) : null;
   }
 
   /**
@@ -784,10 +786,12 @@ export class OrderStore {
       `SELECT request_hash, response FROM idempotency WHERE key = ?`,
       key,
     ).toArray()[0];
-    return row ? { requestHash: str(row, "request_hash"), response: str(row, "response") } : null;
+    return row
+      ? { requestHash: str(row, "request_hash"), answer: json(rememberedAnswer, row, "response") }
+      : null;
   }
 
-  remember(key: string, requestHash: string, response: unknown, now: number) {
+  remember(key: string, requestHash: string, answer: RememberedAnswer, now: number) {
     if (!this.hasIdempotency) {
       this.exec(IDEMPOTENCY_TABLE);
       this.hasIdempotency = true;
@@ -796,7 +800,7 @@ export class OrderStore {
       `INSERT INTO idempotency (key, request_hash, response, at) VALUES (?, ?, ?, ?)`,
       key,
       requestHash,
-      JSON.stringify(response),
+      JSON.stringify(answer),
       now,
     );
   }
@@ -815,11 +819,11 @@ export class OrderStore {
           itemId,
         )
       : this.exec(`SELECT * FROM history ORDER BY seq`);
-    return rows.toArray().map(historyView);
+    return rows.toArray().map(historyEntry);
   }
 }
 
-function historyView(r: Row): HistoryView {
+function historyEntry(r: Row): HistoryView {
   const event = optStr(r, "event");
   const from = optStr(r, "from_state");
   const to = optStr(r, "to_state");
@@ -844,7 +848,6 @@ function storedCategory(stored: string | null, rate: number): TaxCategory {
   return parsed.data;
 }
 
-const outboxKind = z.enum(["projection", "mail", "invoice", "credit-note", "erp"]);
 const outboxStatus = z.enum(["pending", "dead"]);
 const exportStatus = z.enum(["pending", "delivered", "dead"]);
 

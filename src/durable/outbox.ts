@@ -1,16 +1,17 @@
-import { z } from "zod";
 import { storedItemGroups } from "../db/item-groups";
 import { type DeliveryRow, projectOrder } from "../db/projection";
+import { webhookId } from "../domain/deliveries";
 import type { InvoiceJob } from "../domain/invoices";
+import type { OrderView } from "../domain/order-view";
+import { creditNotePayload } from "../domain/outbox";
 import { nextAttemptAt, type RetryPolicy } from "../domain/retry";
-import type { OrderView } from "../domain/view";
 import { itemGroups } from "../engine/item-groups";
 import type { OrderState } from "../engine/model";
 import { summaryRow } from "../engine/summary";
 import type { ProcessDefinition } from "../machines/registry";
 import { confirmationMail } from "../mail/confirmation";
 import { captureStatement, mailTransportFromEnv } from "../mail/transport";
-import { deliveryView, exportConfig, renderEvent, sendEvent, webhookId } from "./erp-export";
+import { exportConfig, renderEvent, sendEvent, toDeliveryView } from "./erp-export";
 import type { ExportRow, OrderStore, OutboxEntry, OutboxRow } from "./order-store";
 
 const MINUTE = 60_000;
@@ -23,10 +24,10 @@ const MINUTE = 60_000;
  * configurable policy and keep trying longest (erp-export.ts: at least 24 hours).
  */
 export const retryPolicies: Record<Exclude<OutboxRow["kind"], "erp">, Required<RetryPolicy>> = {
-  projection: { maxAttempts: 60, firstDelayMs: 1_000, maxDelayMs: 10 * MINUTE },
-  mail: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
-  invoice: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
-  "credit-note": { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
+  projection: { maxAttempts: 60, firstMs: 1_000, maxMs: 10 * MINUTE },
+  mail: { maxAttempts: 30, firstMs: 2_000, maxMs: 60 * MINUTE },
+  invoice: { maxAttempts: 30, firstMs: 2_000, maxMs: 60 * MINUTE },
+  "credit-note": { maxAttempts: 30, firstMs: 2_000, maxMs: 60 * MINUTE },
 };
 
 /**
@@ -375,9 +376,6 @@ class OneAtATime {
   }
 }
 
-/** A credit-note outbox row's payload: the history entry whose money move it credits. */
-const creditNotePayload = z.object({ key: z.number().int().min(1) });
-
 /** An order's projection besides its summary row, as compared between projections. */
 interface ProjectedParts {
   reserved: string;
@@ -387,4 +385,4 @@ interface ProjectedParts {
 
 /** ERP deliveries as D1's index keeps them. */
 const exportsOf = (orderReference: string, rows: ExportRow[]): DeliveryRow[] =>
-  rows.map((r) => ({ ...deliveryView(orderReference, r), revision: r.revision }));
+  rows.map((r) => ({ ...toDeliveryView(orderReference, r), revision: r.revision }));

@@ -3,8 +3,8 @@ import { taxCategory } from "../domain/einvoice";
 import { lineText, type Target } from "../domain/inputs";
 import type { JsonObject } from "../domain/json";
 import { limits } from "../domain/limits";
+import type { MoneyStatus } from "../domain/order-view";
 import { type Failure, fail } from "../domain/result";
-import type { MoneyStatus } from "../domain/view";
 import type { ProcessDefinition } from "../machines/registry";
 import {
   type Change,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defaultCategory, type TaxCategory, taxCategory } from "../domain/einvoice";
 import type { Address, Method } from "../domain/inputs";
 import type { JsonObject } from "../domain/json";
-import type { MoneyTotals } from "../domain/view";
+import type { MoneyTotals } from "../domain/order-view";
 import type { ItemSnapshot } from "./step";
 
 // Storage shapes: what the order object reads back from its SQLite. They check the shape of

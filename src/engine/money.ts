@@ -18,7 +18,7 @@
  *   a line's parts add up to the line.
  */
 import { defaultCategory, type TaxCategory } from "../domain/einvoice";
-import type { MoneyStatus, MoneyTotals, TaxByRate } from "../domain/view";
+import type { MoneyStatus, MoneyTotals, TaxByRate } from "../domain/order-view";
 import type { ProcessDefinition } from "../machines/registry";
 import type { OrderHeader, OrderState, Shipment } from "./model";
 import { stateInfo } from "./step";

@@ -229,8 +229,8 @@ export function updateShipment(
     itemIds: [],
     data: {
       shipmentId: shipment.id,
-      changed: ["address", "method", "requestedDeliveryDate"].filter(
-        (k) => input[k as keyof typeof input] !== undefined,
+      changed: (["address", "method", "requestedDeliveryDate"] as const).filter(
+        (k) => input[k] !== undefined,
       ),
     },
   });

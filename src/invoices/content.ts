@@ -1,6 +1,6 @@
 import type { TaxCategory, TaxExemption } from "../domain/einvoice";
 import type { Address, Method } from "../domain/inputs";
-import type { MoneyTotals, OrderView, TaxByRate } from "../domain/view";
+import type { MoneyTotals, OrderView, TaxByRate } from "../domain/order-view";
 import {
   allocate,
   type Billed,

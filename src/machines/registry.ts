@@ -246,7 +246,7 @@ function parsePaymentProcessesText(json: string): Record<string, string> {
   try {
     raw = JSON.parse(json);
   } catch (e) {
-    throw new Error(`PAYMENT_PROCESSES is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`PAYMENT_PROCESSES is not valid JSON: ${errorText(e)}`);
   }
   const parsed = paymentProcessesSchema.safeParse(raw);
   if (!parsed.success) {
@@ -262,7 +262,7 @@ const processDelaysSchema = z
       try {
         return parseDuration(text);
       } catch (e) {
-        ctx.addIssue({ code: "custom", message: (e as Error).message });
+        ctx.addIssue({ code: "custom", message: errorText(e) });
         return z.NEVER;
       }
     }),
@@ -296,7 +296,7 @@ export function processConfigFromEnv(env: { PROCESS_DELAYS?: string | undefined 
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`PROCESS_DELAYS is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`PROCESS_DELAYS is not valid JSON: ${errorText(e)}`);
   }
   const parsed = processDelaysSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`PROCESS_DELAYS: ${describeIssues(parsed.error.issues)}`);
@@ -306,3 +306,5 @@ export function processConfigFromEnv(env: { PROCESS_DELAYS?: string | undefined 
 }
 
 const configByText = new Map<string, ProcessConfig>();
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -22,16 +22,16 @@ export type InvoiceDeps = IssueDeps;
  * the queue's (`max_retries`), after which a job lands in the dead letters.
  */
 export const defaultRetryPolicy: RetryPolicy = {
-  firstDelayMs: parseDuration("10 seconds"),
-  maxDelayMs: parseDuration("10 minutes"),
+  firstMs: parseDuration("10 seconds"),
+  maxMs: parseDuration("10 minutes"),
 };
 
 /** The retry policy from INVOICE_RETRY_DELAY and INVOICE_RETRY_MAX_DELAY; a broken one throws. */
 export function retryPolicyFromEnv(env: Partial<Env>): RetryPolicy {
   const { INVOICE_RETRY_DELAY: first, INVOICE_RETRY_MAX_DELAY: max } = env;
   return {
-    firstDelayMs: first ? parseDuration(first) : defaultRetryPolicy.firstDelayMs,
-    maxDelayMs: max ? parseDuration(max) : defaultRetryPolicy.maxDelayMs,
+    firstMs: first ? parseDuration(first) : defaultRetryPolicy.firstMs,
+    maxMs: max ? parseDuration(max) : defaultRetryPolicy.maxMs,
   };
 }
 

@@ -25,17 +25,15 @@ export const deadLettersRouter = router({
       const cursor = input.cursor === undefined ? undefined : decodeCursor(input.cursor, 2);
       if (cursor === null)
         throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor of this list" });
+      const [receivedAt = "", messageId = ""] = cursor ?? [];
       const rows = await ctx.db
         .select()
         .from(deadLetters)
         .where(
           cursor
             ? or(
-                lt(deadLetters.receivedAt, cursor[0] as string),
-                and(
-                  eq(deadLetters.receivedAt, cursor[0] as string),
-                  lt(deadLetters.messageId, cursor[1] as string),
-                ),
+                lt(deadLetters.receivedAt, receivedAt),
+                and(eq(deadLetters.receivedAt, receivedAt), lt(deadLetters.messageId, messageId)),
               )
             : undefined,
         )
@@ -47,7 +45,7 @@ export const deadLettersRouter = router({
         deadLetters: page.map((r) => ({
           id: r.messageId,
           queue: r.queue,
-          body: JSON.parse(r.body) as unknown,
+          body: parseBody(r.body),
           attempts: r.attempts,
           receivedAt: r.receivedAt,
           lastError: r.lastError,
@@ -74,3 +72,8 @@ export const deadLettersRouter = router({
       return { id: input.id, requeued: true as const };
     }),
 });
+
+/** A dead letter's body as the queue delivered it: any JSON (a job that never parsed, say). */
+function parseBody(text: string): unknown {
+  return JSON.parse(text);
+}

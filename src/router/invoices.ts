@@ -4,11 +4,17 @@ import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../db/cursor";
 import { invoices } from "../db/schema";
 import { orderReference } from "../domain/inputs";
-import { documentFormat, documentType } from "../domain/invoices";
+import { documentFormat, documentType, invoiceTotals } from "../domain/invoices";
 import { limits } from "../domain/limits";
 import { requiredText, wellFormed } from "../domain/text";
 import { resendDocument } from "../invoices/issue";
-import { CONTENT_TYPE, documentContent, documentInfo, documentsOf } from "../invoices/store";
+import {
+  CONTENT_TYPE,
+  documentContent,
+  documentInfo,
+  documentsOf,
+  parsedRow,
+} from "../invoices/store";
 import type { Context, Principal } from "./context";
 import { actorOf } from "./orders";
 import { backofficeProcedure, customerOrBackofficeProcedure, router, unwrap } from "./trpc";
@@ -45,7 +51,7 @@ async function owned(ctx: { db: Context["db"]; principal: Principal }, reference
     .where(and(eq(invoices.reference, reference), ownedBy(ctx.principal)))
     .get();
   if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `invoice ${reference} not found` });
-  return row;
+  return parsedRow(row);
 }
 
 export const invoicesRouter = router({
@@ -89,10 +95,11 @@ export const invoicesRouter = router({
     const page = rows.slice(0, input.limit);
     const last = page.at(-1);
     return {
-      invoices: page.map((row) => ({
-        ...row,
-        grandTotal: typeof row.totals.grandTotal === "number" ? row.totals.grandTotal : null,
-      })),
+      invoices: page.map((row) => {
+        const totals = invoiceTotals.parse(row.totals);
+        const grandTotal = totals.grandTotal;
+        return { ...row, totals, grandTotal: typeof grandTotal === "number" ? grandTotal : null };
+      }),
       nextCursor:
         rows.length > input.limit && last ? encodeCursor([last.issuedAt, last.reference]) : null,
     };
