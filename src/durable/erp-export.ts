@@ -5,7 +5,7 @@ import { parseDuration } from "../domain/duration";
 import { jsonObject } from "../domain/json";
 import type { OrderView } from "../domain/order-view";
 import { type RetryPolicy, retryingFor } from "../domain/retry";
-import type { ExportRow } from "./order-store";
+import type { StoredDelivery } from "./order-store";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -41,7 +41,7 @@ export function exportConfig(env: Env, url: string): ExportConfig {
 }
 
 /** A delivery as operators see it (`exports.list`, `exports.retry`). */
-export const toDeliveryView = (orderReference: string, row: ExportRow): DeliveryView => ({
+export const toDeliveryView = (orderReference: string, row: StoredDelivery): DeliveryView => ({
   id: webhookId(orderReference, row.sequence),
   orderReference,
   sequence: row.sequence,

@@ -452,7 +452,7 @@ export class OrderObject extends DurableObject<Env> {
   async exportDelivery(sequence: number): Promise<Result<{ delivery: DeliveryView }>> {
     const state = this.pipeline.order();
     if (!state) return notFound();
-    const row = this.store.exportBySequence(sequence);
+    const row = this.store.deliveryBySequence(sequence);
     if (!row) return fail("NOT_FOUND", `delivery ${sequence} of this order does not exist`);
     return { ok: true, delivery: toDeliveryView(state.header.reference, row) };
   }
@@ -461,7 +461,7 @@ export class OrderObject extends DurableObject<Env> {
   async retryExport(sequence: number): Promise<Result<{ delivery: DeliveryView }>> {
     const state = this.pipeline.order();
     if (!state) return notFound();
-    const row = this.store.exportBySequence(sequence);
+    const row = this.store.deliveryBySequence(sequence);
     if (!row) return fail("NOT_FOUND", `delivery ${sequence} of this order does not exist`);
     if (!this.outbox.retry(row.id, await this.time(), state.version))
       return fail("PRECONDITION_FAILED", `delivery ${sequence} is ${row.status}, not failed`, {

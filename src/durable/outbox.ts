@@ -12,7 +12,7 @@ import type { ProcessDefinition } from "../machines/registry";
 import { confirmationMail } from "../mail/confirmation";
 import { captureStatement, mailTransportFromEnv } from "../mail/transport";
 import { exportConfig, renderEvent, sendEvent, toDeliveryView } from "./erp-export";
-import type { ExportRow, OrderStore, OutboxEntry, OutboxRow } from "./order-store";
+import type { OrderStore, OutboxEntry, OutboxRow, StoredDelivery } from "./order-store";
 
 const MINUTE = 60_000;
 
@@ -134,7 +134,7 @@ export class Outbox {
   wakeExports(now: number, version: number): boolean {
     if (!this.context.exportUrl()) return false;
     return this.store.transaction(() => {
-      const woken = this.store.promoteExport(now);
+      const woken = this.store.promoteDelivery(now);
       if (woken) this.store.requestProjection(version, now, now);
       return woken;
     });
@@ -196,7 +196,7 @@ export class Outbox {
       const row = this.store.dueOutbox(now).find((r) => r.kind === "erp");
       if (!row) break;
       const { timeoutMs } = exportConfig(this.env, this.context.exportUrl());
-      this.store.leaseExport(row, now + timeoutMs + EXPORT_LEASE_MARGIN_MS);
+      this.store.leaseDelivery(row, now + timeoutMs + EXPORT_LEASE_MARGIN_MS);
       await this.attempt(row, []);
       projected = this.effects.run();
     }
@@ -238,7 +238,7 @@ export class Outbox {
         if (!this.context.exportUrl()) return this.parkExport(row);
         await this.deliver(row);
         // Delivered: the next event of the order goes now; D1 learns both.
-        this.afterExport(() => this.store.exportDelivered(row, this.context.now()));
+        this.afterExport(() => this.store.deliveryDone(row, this.context.now()));
         return;
       }
       await this.deliver(row);
@@ -272,14 +272,17 @@ export class Outbox {
     const now = this.context.now();
     this.store.transaction(() => {
       write();
-      if (finished) this.store.promoteExport(now);
+      if (finished) this.store.promoteDelivery(now);
       const state = this.context.order();
       if (state) this.store.requestProjection(state.version, now, now);
     });
   }
 
   private parkExport(row: OutboxRow) {
-    this.afterExport(() => this.store.parkExport(row, "waiting: ERP_EXPORT_URL is not set"), false);
+    this.afterExport(
+      () => this.store.parkDelivery(row, "waiting: ERP_EXPORT_URL is not set"),
+      false,
+    );
   }
 
   private async deliver(row: OutboxRow, alongside: D1PreparedStatement[] = []) {
@@ -290,7 +293,7 @@ export class Outbox {
         const now = this.context.now();
         const process = this.context.process(state);
         const summary = summaryRow(state, process, now, this.deadEffects());
-        const exports = this.store.unprojectedExports();
+        const exports = this.store.unprojectedDeliveries();
         const groups = storedItemGroups(itemGroups(state, process));
         const parts: ProjectedParts = {
           reserved: groups.reserved.map((chunk) => chunk.json).join(),
@@ -311,7 +314,8 @@ export class Outbox {
           alongside,
         });
         this.lastProjected = parts;
-        if (exports.length > 0) this.store.transaction(() => this.store.exportsProjected(exports));
+        if (exports.length > 0)
+          this.store.transaction(() => this.store.deliveriesProjected(exports));
         this.lastProjectionAt = now;
         return;
       }
@@ -384,5 +388,5 @@ interface ProjectedParts {
 }
 
 /** ERP deliveries as D1's index keeps them. */
-const exportsOf = (orderReference: string, rows: ExportRow[]): DeliveryRow[] =>
+const exportsOf = (orderReference: string, rows: StoredDelivery[]): DeliveryRow[] =>
   rows.map((r) => ({ ...toDeliveryView(orderReference, r), revision: r.revision }));
