@@ -28,22 +28,16 @@ import { type Actor, actorLabel, isCustomer } from "../domain/principal";
 import { isManualEvent, knownState } from "../domain/processes";
 import { type Failure, fail, type Result } from "../domain/result";
 import type { ItemEvents, TriggerResult } from "../domain/trigger";
+import type { Billed } from "../engine/billing";
 import * as commands from "../engine/commands";
-import {
-  compactOutcome,
-  creditOfEntry,
-  defaultOrderSettings,
-  expandOutcome,
-  type Moved,
-  nextTimerDue,
-  type OrderSettings,
-  type Skipped,
-} from "../engine/events";
 import { importRowCommand } from "../engine/import";
 import type { Change, OrderState } from "../engine/model";
-import type { Billed } from "../engine/money";
+import { creditOfEntry } from "../engine/money-moves";
+import { compactOutcome, expandOutcome, type Moved, type Skipped } from "../engine/outcome";
 import { createShipment, moveItems, updateShipment } from "../engine/shipments";
 import { acceptedEvents } from "../engine/step";
+import { defaultOrderSettings, type OrderSettings } from "../engine/stepper";
+import { nextTimerDue } from "../engine/timers";
 import {
   getProcess,
   type ProcessDefinition,

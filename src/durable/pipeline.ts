@@ -10,17 +10,12 @@ import type { OrderView } from "../domain/order-view";
 import { type Actor, actorLabel, isCustomer } from "../domain/principal";
 import { type Failure, fail, type Result } from "../domain/result";
 import type { Command } from "../engine/commands";
-import {
-  applyChange,
-  defaultOrderSettings,
-  dueTimers,
-  type OrderSettings,
-  Stepper,
-} from "../engine/events";
 import type { Change, OrderState } from "../engine/model";
+import { applyChange } from "../engine/model";
 import { placeOrder } from "../engine/place";
+import { defaultOrderSettings, type OrderSettings, Stepper } from "../engine/stepper";
 import { customerVisible } from "../engine/summary";
-import { fireDueTimer } from "../engine/timers";
+import { dueTimers, fireDueTimer } from "../engine/timers";
 import { orderView } from "../engine/view";
 import type { ProcessDefinition } from "../machines/registry";
 import type { IdempotencyRecord, OrderStore } from "./order-store";

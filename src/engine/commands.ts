@@ -1,19 +1,15 @@
 import type { Target } from "../domain/inputs";
 import type { IssuedCreditNoteReport, IssuedInvoiceReport } from "../domain/invoices";
 import { fail, type Result } from "../domain/result";
-import {
-  applyEvent,
-  checkGrowth,
-  erpEvent,
-  type Moved,
-  rejection,
-  type Skipped,
-  type Stepper,
-  selectTarget,
-} from "./events";
+import { applyEvent } from "./apply-event";
+import { erpEvent } from "./command-effects";
 import { type Change, emptyChange, type OrderState, WINDOW_CLOSED_EVENT } from "./model";
+import type { Moved, Skipped } from "./outcome";
+import { checkGrowth, rejection } from "./refusals";
 import { setTracking } from "./shipments";
 import { stateInfo } from "./step";
+import type { Stepper } from "./stepper";
+import { selectTarget } from "./targets";
 import { closeWindow } from "./timers";
 import { cancellationBlock, itemStates } from "./view";
 

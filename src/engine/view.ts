@@ -2,8 +2,9 @@ import type { ExpenseView, ItemView, OrderView } from "../domain/order-view";
 import { knownProcess, knownState } from "../domain/processes";
 import type { ProcessDefinition } from "../machines/registry";
 import type { Item, OrderState, Shipment } from "./model";
-import { type ExpenseMoney, expenseByRate, moneySourceOf, orderMoney } from "./money";
+import { type ExpenseMoney, moneySourceOf, orderMoney } from "./money";
 import { flagsOf, stateInfo } from "./step";
+import { expenseByRate } from "./tax";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -5,7 +5,7 @@ import type { DocumentType } from "../domain/invoices";
 import type { OrderView } from "../domain/order-view";
 import type { Result } from "../domain/result";
 import { fail } from "../domain/result";
-import type { Billed } from "../engine/money";
+import type { Billed } from "../engine/billing";
 import { statusOf } from "../engine/money";
 import { getProcess } from "../machines/registry";
 import { escapeHtml } from "../mail/html";
