@@ -3,7 +3,7 @@ import { taxCategory } from "./einvoice";
 import { amount, isoTime, moneyTotals, orderView } from "./order-view";
 
 // The outbound contract: what the service POSTs to ERP_EXPORT_URL. These schemas document it
-// (GET /openapi.json); the order object renders the bodies (src/durable/erp-export.ts).
+// (GET /openapi.json); the order object renders the bodies (src/durable/erp-deliveries.ts).
 
 /** What every event's `data` carries. */
 const common = {

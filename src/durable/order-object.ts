@@ -47,7 +47,7 @@ import {
 } from "../machines/registry";
 import { AlarmScheduler } from "./alarm";
 import { ClockReading } from "./clock";
-import { toDeliveryView } from "./erp-export";
+import { toDeliveryView } from "./erp-deliveries";
 import { OrderStore, type OutboxEntry } from "./order-store";
 import { Outbox } from "./outbox";
 import { CommandPipeline, type CommandRequest, type ExtraCodec, noExtra } from "./pipeline";
@@ -106,7 +106,7 @@ export class OrderObject extends DurableObject<Env> {
       view: (state, now) => this.pipeline.view(state, now),
       now: () => this.now(),
       db: () => this.seam.db,
-      exportUrl: () => this.seam.erpExportUrl,
+      deliveryUrl: () => this.seam.erpExportUrl,
       settled: () => this.alarms.arm(),
       beside: (work) => ctx.waitUntil(work),
     });
@@ -452,7 +452,7 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   /** Gives a failed ERP delivery a new round of attempts; it goes before later events. */
-  async retryExport(sequence: number): Promise<Result<{ delivery: DeliveryView }>> {
+  async retryDelivery(sequence: number): Promise<Result<{ delivery: DeliveryView }>> {
     const state = this.pipeline.order();
     if (!state) return notFound();
     const row = this.store.deliveryBySequence(sequence);
@@ -466,11 +466,11 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   /** The scheduled sweep's nudge: sends the next ERP delivery if it waits for no reason now. */
-  async wakeExports(): Promise<{ woken: boolean }> {
+  async wakeDeliveries(): Promise<{ woken: boolean }> {
     const state = this.pipeline.order();
     if (!state) return { woken: false };
     // A fresh reading: under CLOCK=adjustable this object may not have seen the clock move.
-    const woken = this.outbox.wakeExports(await this.time(), state.version);
+    const woken = this.outbox.wakeDeliveries(await this.time(), state.version);
     await this.afterWrite();
     return { woken };
   }

@@ -11,7 +11,7 @@ import { summaryRow } from "../engine/summary";
 import type { ProcessDefinition } from "../machines/registry";
 import { confirmationMail } from "../mail/confirmation";
 import { captureStatement, mailTransportFromEnv } from "../mail/transport";
-import { exportConfig, renderEvent, sendEvent, toDeliveryView } from "./erp-export";
+import { deliveryConfig, renderEvent, sendEvent, toDeliveryView } from "./erp-deliveries";
 import type { OrderStore, OutboxEntry, OutboxRow, StoredDelivery } from "./order-store";
 
 const MINUTE = 60_000;
@@ -21,7 +21,7 @@ const MINUTE = 60_000;
  * 8.5 hours): it is how the rest of the system learns about the order (dead effects included),
  * and its next change asks for it again anyway. Mails and invoice and credit-note jobs wait up
  * to an hour between attempts and give up after about 19 hours. ERP deliveries have their own,
- * configurable policy and keep trying longest (erp-export.ts: at least 24 hours).
+ * configurable policy and keep trying longest (erp-deliveries.ts: at least 24 hours).
  */
 export const retryPolicies: Record<Exclude<OutboxRow["kind"], "erp">, Required<RetryPolicy>> = {
   projection: { maxAttempts: 60, firstMs: 1_000, maxMs: 10 * MINUTE },
@@ -41,7 +41,7 @@ const PROJECTION_SPACING_MS = 250;
 /** A bound on delivery rounds per drain; whatever is left waits for the alarm. */
 const MAX_DRAIN_ROUNDS = 10;
 /** How long after an ERP attempt's timeout the alarm takes over if the attempt never ended. */
-const EXPORT_LEASE_MARGIN_MS = 5_000;
+const DELIVERY_LEASE_MARGIN_MS = 5_000;
 
 /** What the outbox reads from the order object to deliver an effect. */
 export interface OutboxContext {
@@ -52,7 +52,7 @@ export interface OutboxContext {
   /** The D1 the object writes: projections and captured mails (`env.DB` in production). */
   db(): D1Database;
   /** Where ERP events go (`env.ERP_EXPORT_URL` in production); empty: they wait. */
-  exportUrl(): string;
+  deliveryUrl(): string;
   /** Called after a drain that attempted something: the next attempt needs an alarm. */
   settled(): Promise<void>;
   /** Keeps work going after the caller returns (the object's `waitUntil`). */
@@ -68,7 +68,7 @@ export class Outbox {
   /** The projection, mails and invoice jobs: what the read model and the invoice wait for. */
   private readonly effects = new OneAtATime(() => this.drainRounds());
   /** ERP deliveries, one at a time in sequence, each up to its timeout: never in their way. */
-  private readonly exports = new OneAtATime(() => this.exportRounds());
+  private readonly deliveries = new OneAtATime(() => this.deliveryRounds());
   private lastProjectionAt = Number.NEGATIVE_INFINITY;
   /** What the last projection D1 took said besides the summary row (null: not known). */
   private lastProjected: ProjectedParts | null = null;
@@ -94,7 +94,7 @@ export class Outbox {
    */
   drain(): Promise<void> {
     this.context.beside(
-      this.exports.run().catch((error) =>
+      this.deliveries.run().catch((error) =>
         console.error(
           JSON.stringify({
             message: "ERP drain failed",
@@ -108,7 +108,7 @@ export class Outbox {
 
   /** Both drains, to the end: what the adjustable clock's advance waits for. */
   async drainAll(): Promise<void> {
-    await Promise.all([this.effects.run(), this.exports.run()]);
+    await Promise.all([this.effects.run(), this.deliveries.run()]);
   }
 
   entries(): OutboxEntry[] {
@@ -131,8 +131,8 @@ export class Outbox {
    * Makes the next ERP delivery due now if it waits without a date (no URL was set when its
    * turn came): what the scheduled sweep asks for. False when there is nothing to wake.
    */
-  wakeExports(now: number, version: number): boolean {
-    if (!this.context.exportUrl()) return false;
+  wakeDeliveries(now: number, version: number): boolean {
+    if (!this.context.deliveryUrl()) return false;
     return this.store.transaction(() => {
       const woken = this.store.promoteDelivery(now);
       if (woken) this.store.requestProjection(version, now, now);
@@ -189,14 +189,14 @@ export class Outbox {
    * sequence is ever due, so they go out in order. After each attempt the effects drain sends
    * the projection it asked for (D1 shows every attempt).
    */
-  private async exportRounds() {
+  private async deliveryRounds() {
     let projected: Promise<void> | null = null;
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
       const now = this.context.now();
       const row = this.store.dueOutbox(now).find((r) => r.kind === "erp");
       if (!row) break;
-      const { timeoutMs } = exportConfig(this.env, this.context.exportUrl());
-      this.store.leaseDelivery(row, now + timeoutMs + EXPORT_LEASE_MARGIN_MS);
+      const { timeoutMs } = deliveryConfig(this.env, this.context.deliveryUrl());
+      this.store.leaseDelivery(row, now + timeoutMs + DELIVERY_LEASE_MARGIN_MS);
       await this.attempt(row, []);
       projected = this.effects.run();
     }
@@ -224,7 +224,7 @@ export class Outbox {
 
   private policy(kind: OutboxRow["kind"]): RetryPolicy {
     return kind === "erp"
-      ? exportConfig(this.env, this.context.exportUrl()).policy
+      ? deliveryConfig(this.env, this.context.deliveryUrl()).policy
       : retryPolicies[kind];
   }
 
@@ -235,10 +235,10 @@ export class Outbox {
   private async attempt(row: OutboxRow, delivered: OutboxRow[]) {
     try {
       if (row.kind === "erp") {
-        if (!this.context.exportUrl()) return this.parkExport(row);
+        if (!this.context.deliveryUrl()) return this.parkDelivery(row);
         await this.deliver(row);
         // Delivered: the next event of the order goes now; D1 learns both.
-        this.afterExport(() => this.store.deliveryDone(row, this.context.now()));
+        this.afterDelivery(() => this.store.deliveryDone(row, this.context.now()));
         return;
       }
       await this.deliver(row);
@@ -249,7 +249,7 @@ export class Outbox {
       const retryAt = nextAttemptAt(this.policy(row.kind), attempts, now);
       const message = error instanceof Error ? error.message : String(error);
       const failed = () => this.store.outboxFailed(row, message, now, retryAt);
-      if (row.kind === "erp") this.afterExport(failed, retryAt === null);
+      if (row.kind === "erp") this.afterDelivery(failed, retryAt === null);
       else
         this.store.transaction(() => {
           failed();
@@ -268,7 +268,7 @@ export class Outbox {
    * Writes what an ERP attempt changed, promotes the next delivery if this one is `finished`
    * (delivered or given up), and asks for a projection: D1's index shows every attempt.
    */
-  private afterExport(write: () => void, finished = true) {
+  private afterDelivery(write: () => void, finished = true) {
     const now = this.context.now();
     this.store.transaction(() => {
       write();
@@ -278,8 +278,8 @@ export class Outbox {
     });
   }
 
-  private parkExport(row: OutboxRow) {
-    this.afterExport(
+  private parkDelivery(row: OutboxRow) {
+    this.afterDelivery(
       () => this.store.parkDelivery(row, "waiting: ERP_EXPORT_URL is not set"),
       false,
     );
@@ -293,7 +293,7 @@ export class Outbox {
         const now = this.context.now();
         const process = this.context.process(state);
         const summary = summaryRow(state, process, now, this.deadEffects());
-        const exports = this.store.unprojectedDeliveries();
+        const deliveries = this.store.unprojectedDeliveries();
         const groups = storedItemGroups(itemGroups(state, process));
         const parts: ProjectedParts = {
           reserved: groups.reserved.map((chunk) => chunk.json).join(),
@@ -304,7 +304,7 @@ export class Outbox {
         // Not known again until this one is known to be in D1.
         this.lastProjected = null;
         await projectOrder(this.context.db(), summary, {
-          exports: exportsOf(state.header.reference, exports),
+          exports: deliveryRowsOf(state.header.reference, deliveries),
           itemGroups: groups,
           unchanged: {
             reserved: last?.reserved === parts.reserved,
@@ -314,8 +314,8 @@ export class Outbox {
           alongside,
         });
         this.lastProjected = parts;
-        if (exports.length > 0)
-          this.store.transaction(() => this.store.deliveriesProjected(exports));
+        if (deliveries.length > 0)
+          this.store.transaction(() => this.store.deliveriesProjected(deliveries));
         this.lastProjectionAt = now;
         return;
       }
@@ -342,7 +342,7 @@ export class Outbox {
         const body = renderEvent(row.payload, { orderReference, sequence }, () =>
           this.context.view(state, this.context.now()),
         );
-        const config = exportConfig(this.env, this.context.exportUrl());
+        const config = deliveryConfig(this.env, this.context.deliveryUrl());
         await sendEvent(config, webhookId(orderReference, sequence), body);
         return;
       }
@@ -388,5 +388,5 @@ interface ProjectedParts {
 }
 
 /** ERP deliveries as D1's index keeps them. */
-const exportsOf = (orderReference: string, rows: StoredDelivery[]): DeliveryRow[] =>
+const deliveryRowsOf = (orderReference: string, rows: StoredDelivery[]): DeliveryRow[] =>
   rows.map((r) => ({ ...toDeliveryView(orderReference, r), revision: r.revision }));

@@ -185,7 +185,7 @@ export interface NewHistoryEntry {
 }
 
 /**
- * An event for the ERP (src/durable/erp-export.ts delivers it): its type, when it happened, and
+ * An event for the ERP (src/durable/erp-deliveries.ts delivers it): its type, when it happened, and
  * the little data it needs; what is large (the order view, item details) is rendered when it is
  * sent. A new event type is a new `type` with its `data`: the transport sends `data` as it is,
  * besides what every event carries (order reference, sequence, version, custom reference).

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { listDeliveries } from "../db/exports";
+import { listDeliveries } from "../db/deliveries";
 import { type DeliveryList, type DeliveryView, parseWebhookId } from "../domain/deliveries";
 import { orderReference } from "../domain/inputs";
 import { limits } from "../domain/limits";
@@ -35,6 +35,6 @@ export const exportsRouter = router({
       const named = parseWebhookId(input.id);
       if (!named) throw new TRPCError({ code: "NOT_FOUND", message: `no delivery ${input.id}` });
       const stub = ctx.env.ORDERS.getByName(named.orderReference);
-      return unwrap(await stub.retryExport(named.sequence)).delivery;
+      return unwrap(await stub.retryDelivery(named.sequence)).delivery;
     }),
 });

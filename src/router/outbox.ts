@@ -9,7 +9,7 @@ import { backofficeProcedure, router, unwrap } from "./trpc";
 
 /**
  * The order objects' outboxes, for operators: effects (confirmation mails, invoice jobs, ERP
- * exports) that keep failing end as `dead` after their attempts, stay visible here and can be
+ * deliveries) that keep failing end as `dead` after their attempts, stay visible here and can be
  * retried. Nothing is dropped silently.
  */
 export const outboxRouter = router({

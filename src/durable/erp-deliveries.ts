@@ -7,15 +7,21 @@ import type { OrderView } from "../domain/order-view";
 import { type RetryPolicy, retryingFor } from "../domain/retry";
 import type { StoredDelivery } from "./order-store";
 
+/**
+ * ERP deliveries: each order event goes to ERP_EXPORT_URL as one delivery, signed the Standard
+ * Webhooks way, one at a time in the order's sequence. Here: their configuration and retry
+ * policy, the body of a delivery, and the POST; the outbox (outbox.ts) decides when.
+ */
+
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /** Retries back off up to an hour between attempts, and go on for at least a day. */
-export const EXPORT_MAX_DELAY_MS = HOUR;
-export const EXPORT_GIVE_UP_AFTER_MS = 24 * HOUR;
+export const DELIVERY_MAX_DELAY_MS = HOUR;
+export const DELIVERY_GIVE_UP_AFTER_MS = 24 * HOUR;
 
 /** Where and how order events go: from `ERP_EXPORT_*` (see the README's configuration table). */
-export interface ExportConfig {
+export interface DeliveryConfig {
   /** Empty: deliveries wait as `pending` until a URL is set. */
   url: string;
   /** `whsec_…` secrets, space-separated in the variable: every one signs (rotation). */
@@ -28,15 +34,15 @@ export interface ExportConfig {
  * The attempts a delivery gets: exponential from `firstMs`, capped at an hour, until the
  * delays add up to a day. With the default 30 s: 31 attempts over 24 h 3.5 min.
  */
-export const exportRetryPolicy = (firstMs: number) =>
-  retryingFor(EXPORT_GIVE_UP_AFTER_MS, { firstMs, maxMs: EXPORT_MAX_DELAY_MS });
+export const deliveryRetryPolicy = (firstMs: number) =>
+  retryingFor(DELIVERY_GIVE_UP_AFTER_MS, { firstMs, maxMs: DELIVERY_MAX_DELAY_MS });
 
-export function exportConfig(env: Env, url: string): ExportConfig {
+export function deliveryConfig(env: Env, url: string): DeliveryConfig {
   return {
     url: url.trim(),
     secrets: (env.ERP_EXPORT_SECRET ?? "").split(/\s+/).filter(Boolean),
     timeoutMs: parseDuration(env.ERP_EXPORT_TIMEOUT || "15 seconds"),
-    policy: exportRetryPolicy(parseDuration(env.ERP_EXPORT_RETRY_DELAY || "30 seconds")),
+    policy: deliveryRetryPolicy(parseDuration(env.ERP_EXPORT_RETRY_DELAY || "30 seconds")),
   };
 }
 
@@ -116,7 +122,7 @@ export function renderEvent(
  * POSTs one event, signed the Standard Webhooks way with every configured secret. Throws when
  * there is no 2xx within the timeout; redirects are not followed (a 3xx is a failure).
  */
-export async function sendEvent(config: ExportConfig, id: string, body: string): Promise<number> {
+export async function sendEvent(config: DeliveryConfig, id: string, body: string): Promise<number> {
   if (config.secrets.length === 0) throw new Error("ERP_EXPORT_SECRET is not set");
   // The timestamp is the wall clock's: receivers check it against theirs (300 s tolerance).
   const sentAt = new Date();
