@@ -34,11 +34,11 @@ export type {
   ManualEvent,
   ProcessId,
   ProcessNames,
+  StateFlag,
   TriggerEvent,
 } from "./domain/processes";
 export type { MatrixRow, Reservation } from "./domain/stock";
 export type { ItemEvents, MovedItem, SkippedItem, TriggerResult } from "./domain/trigger";
-export type { StateFlag } from "./machines/item-process";
 export type { AppRouter };
 
 /** Every procedure's input, e.g. `RouterInputs["orders"]["place"]`. */

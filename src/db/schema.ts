@@ -10,20 +10,12 @@ import {
 } from "drizzle-orm/sqlite-core";
 import type { ErpResponse } from "../domain/erp";
 import type { InvoiceTotals, StoredDocument } from "../domain/invoices";
+import type { CapturedAttachment } from "../domain/mails";
 import type { ItemStates } from "../domain/order-view";
 import type { DeadEffects } from "../domain/outbox";
 
 /** A drizzle D1 instance over these tables (query builders only: no relational queries). */
 export type Db = DrizzleD1Database;
-
-/** An attachment as the capture transport records it. */
-export interface CapturedAttachment {
-  filename: string;
-  contentType: string;
-  bytes: number;
-  /** Where the bytes are kept (an R2 key of INVOICE_DOCUMENTS), if anywhere. */
-  storageKey: string | null;
-}
 
 /**
  * Read model of orders: one row per order, written only by the order's Durable Object.

@@ -94,3 +94,57 @@ export const issuedCreditNoteReport = z.object({
   ubl: z.string().optional(),
 });
 export type IssuedCreditNoteReport = z.infer<typeof issuedCreditNoteReport>;
+
+/** A row of `invoices.list`: an invoice or credit note without its documents. */
+export const invoiceListItem = z.object({
+  reference: z.string(),
+  type: documentType,
+  number: z.number().int(),
+  orderReference: z.string(),
+  invoiceReference: z.string().nullable(),
+  customerReference: z.string(),
+  issuedAt: z.string(),
+  currency: z.string(),
+  totals: invoiceTotals,
+  mailedAt: z.string().nullable(),
+  grandTotal: z.number().nullable(),
+});
+export interface InvoiceListItem extends z.infer<typeof invoiceListItem> {}
+
+export const invoiceList = z.object({
+  invoices: z.array(invoiceListItem),
+  nextCursor: z.string().nullable(),
+});
+export interface InvoiceList extends z.infer<typeof invoiceList> {}
+
+/** `invoices.get`: one invoice or credit note, its documents' facts and its HTML. */
+export const invoiceDetail = z.object({
+  reference: z.string(),
+  type: documentType,
+  number: z.number().int(),
+  orderReference: z.string(),
+  /** A credit note's invoice. */
+  invoiceReference: z.string().optional(),
+  customerReference: z.string(),
+  issuedAt: z.string(),
+  currency: z.string(),
+  totals: invoiceTotals,
+  documents: z.array(documentInfo),
+  html: z.string(),
+  templateVersion: z.number().int(),
+  mailedAt: z.string().nullable(),
+});
+export interface InvoiceDetail extends z.infer<typeof invoiceDetail> {}
+
+/** `invoices.document`: one document's text. */
+export const invoiceDocument = z.object({
+  reference: z.string(),
+  format: documentFormat,
+  contentType: z.string(),
+  content: z.string(),
+});
+export interface InvoiceDocument extends z.infer<typeof invoiceDocument> {}
+
+/** `invoices.resend`: when it was mailed again. */
+export const resentDocument = z.object({ reference: z.string(), mailedAt: z.string() });
+export interface ResentDocument extends z.infer<typeof resentDocument> {}

@@ -71,6 +71,33 @@ export type ProcessNames = {
   [P in ProcessId]: { state: Names[P]["states"][number]; event: Names[P]["manualEvents"][number] };
 };
 
+/** State flags the rest of the system reads; rules depend on flags, never on state names. */
+export type StateFlag =
+  | "cancellable" // the customer may cancel the order while every item is in such a state
+  | "reserved" // stock is reserved for the item
+  | "shipped" // the item has left the warehouse: its shipment can no longer be edited
+  | "cancelled" // the item's amount counts as canceled
+  | "refunded" // the item's amount counts as refunded (money went back to the buyer)
+  | "exclude-from-customer" // hidden from the customer's view of the order
+  | "final"; // nothing more happens to the item
+
+export const STATE_FLAGS: readonly StateFlag[] = [
+  "cancellable",
+  "reserved",
+  "shipped",
+  "cancelled",
+  "refunded",
+  "exclude-from-customer",
+  "final",
+];
+
+export const stateFlag = z.enum(STATE_FLAGS);
+
+const flagSet: ReadonlySet<string> = new Set(STATE_FLAGS);
+
+export const isStateFlag = (flag: unknown): flag is StateFlag =>
+  typeof flag === "string" && flagSet.has(flag);
+
 const distinct = <T>(values: readonly T[]): T[] => [...new Set(values)];
 
 /** Every state of any registered process, in registry order. */

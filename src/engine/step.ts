@@ -13,7 +13,8 @@ import {
   getMicrosteps,
   getNextTransitions,
 } from "xstate";
-import { type ItemContext, readStateMeta, type StateFlag } from "../machines/item-process";
+import type { StateFlag } from "../domain/processes";
+import { type ItemContext, readStateMeta } from "../machines/item-process";
 import type { ProcessDefinition } from "../machines/registry";
 
 export interface ItemSnapshot {

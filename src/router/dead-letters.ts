@@ -3,6 +3,7 @@ import { and, desc, eq, lt, or } from "drizzle-orm";
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../db/cursor";
 import { deadLetters } from "../db/schema";
+import type { DeadLetterList, Requeued } from "../domain/dead-letters";
 import { limits } from "../domain/limits";
 import { requiredText, wellFormed } from "../domain/text";
 import { backofficeProcedure, router } from "./trpc";
@@ -21,7 +22,7 @@ export const deadLettersRouter = router({
         limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
       }),
     )
-    .query(async ({ ctx, input }) => {
+    .query(async ({ ctx, input }): Promise<DeadLetterList> => {
       const cursor = input.cursor === undefined ? undefined : decodeCursor(input.cursor, 2);
       if (cursor === null)
         throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor of this list" });
@@ -60,7 +61,7 @@ export const deadLettersRouter = router({
   /** Puts the job back on the `invoices` queue (as it was sent) and forgets the dead letter. */
   retry: backofficeProcedure
     .input(z.strictObject({ id: requiredText(200) }))
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<Requeued> => {
       const row = await ctx.db
         .select()
         .from(deadLetters)
