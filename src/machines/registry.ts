@@ -6,8 +6,10 @@
  *    change what you need. Never edit a registered version in place: orders stay pinned to the
  *    version they were placed with, and their stored states, timer ids and history must keep
  *    meaning the same thing for as long as the order exists.
- * 2. Add an entry to `specs` below. Old versions stay registered forever.
- * 3. Point payment methods at it with PAYMENT_PROCESSES (new orders only).
+ * 2. Publish its id, states and manual events in `src/domain/processes.ts` (callers' types come
+ *    from there; this file fails to compile, and to load, until they match the machine).
+ * 3. Add an entry to `specs` below. Old versions stay registered forever.
+ * 4. Point payment methods at it with PAYMENT_PROCESSES (new orders only).
  * New delay names get a default in DEFAULT_DELAYS; new commands need a meaning in the engine.
  */
 import type { AnyStateMachine, SnapshotFrom } from "xstate";
