@@ -6,10 +6,10 @@ import { expect, vi } from "vitest";
 import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
+import type { TriggerEvent } from "../src/domain/processes";
 import type { OrderObject } from "../src/durable/order-object";
 import type { OrderSummaryRow } from "../src/engine/summary";
 import worker from "../src/index";
-import type { TriggerEvent } from "../src/machines/registry";
 import { orderReferenceFor } from "../src/router/orders";
 
 // Builds placements without workerd, so Node tests (e2e, browser) share it.

@@ -1,8 +1,8 @@
 import { TRPCError } from "@trpc/server";
+import { type ClockView, clockMode } from "../domain/clock";
 import { parseDuration } from "../domain/duration";
 import { advanceClockInput } from "../domain/inputs";
-import type { ClockView } from "../domain/view";
-import { adjustableClock, clockMode } from "../durable/service-clock";
+import { adjustableClock } from "../worker/service-clock";
 import { backofficeProcedure, router, signedInProcedure, unwrap } from "./trpc";
 
 /** Both procedures need CLOCK=adjustable; production's system clock cannot be moved. */

@@ -3,6 +3,7 @@ import { desc, eq, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { mails } from "../db/schema";
 import { limits } from "../domain/limits";
+import { type MailList, mailList } from "../domain/mails";
 import { wellFormed } from "../domain/text";
 import { backofficeProcedure, router } from "./trpc";
 
@@ -14,26 +15,29 @@ export const listMailsInput = z.strictObject({
 
 export const mailsRouter = router({
   /** Mails stored by the `capture` transport, newest first. */
-  list: backofficeProcedure.input(listMailsInput).query(async ({ ctx, input }) => {
-    const transport: string = ctx.env.MAIL_TRANSPORT;
-    if (transport !== "capture")
-      throw new TRPCError({
-        code: "PRECONDITION_FAILED",
-        message: `mails are only captured with MAIL_TRANSPORT=capture (it is ${transport})`,
-      });
-    const rows = await ctx.db
-      .select()
-      .from(mails)
-      .where(
-        input.to === undefined
-          ? undefined
-          : or(
-              eq(mails.to, input.to),
-              sql`exists (select 1 from json_each(${mails.bcc}) where json_each.value = ${input.to})`,
-            ),
-      )
-      .orderBy(desc(mails.id))
-      .limit(input.limit);
-    return { mails: rows };
-  }),
+  list: backofficeProcedure
+    .input(listMailsInput)
+    .query(async ({ ctx, input }): Promise<MailList> => {
+      const transport: string = ctx.env.MAIL_TRANSPORT;
+      if (transport !== "capture")
+        throw new TRPCError({
+          code: "PRECONDITION_FAILED",
+          message: `mails are only captured with MAIL_TRANSPORT=capture (it is ${transport})`,
+        });
+      const rows = await ctx.db
+        .select()
+        .from(mails)
+        .where(
+          input.to === undefined
+            ? undefined
+            : or(
+                eq(mails.to, input.to),
+                sql`exists (select 1 from json_each(${mails.bcc}) where json_each.value = ${input.to})`,
+              ),
+        )
+        .orderBy(desc(mails.id))
+        .limit(input.limit);
+      // The JSON columns (bcc, attachments) are checked as they leave D1.
+      return mailList.parse({ mails: rows });
+    }),
 });

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { listOrders } from "../db/queries";
+import type { HistoryView } from "../domain/history";
 import {
   historyInput,
   listOrdersInput,
@@ -10,10 +11,12 @@ import {
   setCustomReferenceInput,
   triggerInput,
 } from "../domain/inputs";
+import type { OrderList } from "../domain/order-list";
+import type { OrderView } from "../domain/order-view";
 import type { Actor } from "../domain/principal";
-import type { HistoryView, ItemEvents, OrderList, OrderView, TriggerResult } from "../domain/view";
-import { serviceClock } from "../durable/service-clock";
+import type { ItemEvents, TriggerResult } from "../domain/trigger";
 import { parsePaymentProcesses, paymentMethodIssue } from "../machines/registry";
+import { serviceClock } from "../worker/service-clock";
 import type { Principal } from "./context";
 import {
   backofficeProcedure,
@@ -116,10 +119,7 @@ export const ordersRouter = router({
   events: backofficeProcedure
     .input(byReference)
     .query(async ({ ctx, input }): Promise<ItemEvents[]> => {
-      const { items } = unwrap(await ctx.env.ORDERS.getByName(input.reference).events());
-      // The engine keeps names as plain strings; an order runs a registered process, so its
-      // states and manual events are the published ones.
-      return items as ItemEvents[];
+      return unwrap(await ctx.env.ORDERS.getByName(input.reference).events()).items;
     }),
 
   /** Triggers an event on all items, a shipment, or chosen items and quantities. */
@@ -127,15 +127,10 @@ export const ordersRouter = router({
     .input(triggerInput)
     .mutation(async ({ ctx, input }): Promise<TriggerResult> => {
       const { reference, ...rest } = input;
-      const result = unwrap(
+      const { ok: _ok, ...result } = unwrap(
         await ctx.env.ORDERS.getByName(reference).trigger(rest, actorOf(ctx.principal)),
       );
-      // As in `events`: the engine's state names are the registered process's.
-      return {
-        order: result.order,
-        moved: result.moved as TriggerResult["moved"],
-        skipped: result.skipped as TriggerResult["skipped"],
-      };
+      return result;
     }),
 
   /** The order's history, oldest first. */

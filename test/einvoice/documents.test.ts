@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrderClient, type OrderClient } from "../../src/client";
-import type { MoneyTotals, OrderView } from "../../src/domain/view";
+import type { MoneyTotals, OrderView } from "../../src/domain/order-view";
 import { type E2EServer, mintToken, startServer } from "../e2e/server";
 import { findings, loadValidator, validate } from "./kit";
 
