@@ -1,8 +1,7 @@
 import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { sign } from "hono/jwt";
-import { Webhook } from "standardwebhooks";
 import { expect, vi } from "vitest";
+import { mintToken, webhookHeaders } from "../scripts/test-auth.mjs";
 import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { Role } from "../src/domain/principal";
@@ -15,9 +14,8 @@ import { orderReferenceFor } from "../src/router/orders";
 // Builds placements without workerd, so Node tests (e2e, browser) share it.
 export { orderInput } from "./order-input";
 
-export async function tokenFor(role: Role, sub: string, secret = env.JWT_SECRET): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return sign({ sub, role, iat: now, exp: now + 3600 }, secret, "HS256");
+export function tokenFor(role: Role, sub: string, secret = env.JWT_SECRET): Promise<string> {
+  return mintToken({ secret, role, sub });
 }
 
 /** The typed client of src/client.ts, talking to the worker in-process. */
@@ -106,13 +104,12 @@ export function erpHeaders(
   id: string,
   options: { secret?: string; at?: Date } = {},
 ): Record<string, string> {
-  const at = options.at ?? new Date();
-  return {
-    "content-type": "application/json",
-    "webhook-id": id,
-    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-    "webhook-signature": new Webhook(options.secret ?? env.ERP_WEBHOOK_SECRET).sign(id, at, raw),
-  };
+  return webhookHeaders({
+    secret: options.secret ?? env.ERP_WEBHOOK_SECRET,
+    body: raw,
+    id,
+    at: options.at,
+  });
 }
 
 /**
