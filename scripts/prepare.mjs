@@ -2,7 +2,8 @@
 // `npm run build`, and `prepare`: npm runs it when another project installs this folder
 // (`npm install ../edge-oms`), after `npm ci`, and before `npm pack`. It builds, with this
 // folder's own dev dependencies, in this order (each step needs the one before):
-//   1. the package entries (tsdown): dist/client.*, dist/testing.*
+//   1. the package entries (tsdown): dist/client.*, dist/testing.*, and the client again as the
+//      light package edge-oms-client (packages/client/dist/index.*)
 //   2. the back office (Vite, web/ on edge-oms/client): web/dist, the Worker's static assets
 //   3. the service edge-oms/testing starts (scripts/build-service.mjs): dist/oms/, assets included
 // A checkout that was never installed is told what to do instead of failing with "not found".
@@ -18,6 +19,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -76,6 +78,12 @@ function node(script, args = []) {
   if (status !== 0) process.exit(status ?? 1);
 }
 
+/** The client entry, copied into the light client package (packages/client). */
+const lightClient = [
+  ["dist/client.js", "packages/client/dist/index.js"],
+  ["dist/client.d.ts", "packages/client/dist/index.d.ts"],
+];
+
 /** What every step reads besides its own inputs: the dependencies and the package's shape. */
 const shared = ["package.json", "package-lock.json", "tsconfig.json"];
 
@@ -84,8 +92,21 @@ const steps = [
     name: "client",
     what: "the package entries (dist/client.*, dist/testing.*)",
     inputs: [...shared, "src", "tsdown.config.ts", "tsconfig.build.json"],
-    outputs: ["dist/client.js", "dist/client.d.ts", "dist/testing.js", "dist/testing.d.ts"],
-    run: () => node(tsdown, ["--logLevel", "warn"]),
+    outputs: [
+      "dist/client.js",
+      "dist/client.d.ts",
+      "dist/testing.js",
+      "dist/testing.d.ts",
+      ...lightClient.map(([, to]) => to),
+    ],
+    run: () => {
+      node(tsdown, ["--logLevel", "warn"]);
+      // The light package (packages/client, `edge-oms-client`) ships the same two files.
+      for (const [from, to] of lightClient) {
+        mkdirSync(dirname(join(projectRoot, to)), { recursive: true });
+        copyFileSync(join(projectRoot, from), join(projectRoot, to));
+      }
+    },
   },
   {
     name: "web",
@@ -122,7 +143,9 @@ const steps = [
 
 const only = values.only?.split(",");
 const stamps = readStamps();
-if (!values.changed) rmSync(join(projectRoot, "dist"), { recursive: true, force: true });
+if (!values.changed)
+  for (const dir of ["dist", "packages/client/dist"])
+    rmSync(join(projectRoot, dir), { recursive: true, force: true });
 for (const step of steps) {
   if (only && !only.includes(step.name)) continue;
   const print = fingerprint(step.inputs);
