@@ -24,17 +24,6 @@ function log(message) {
 /** How often the local timer runs the sweep the Cron Trigger runs every 5 minutes deployed. */
 const SWEEP_EVERY_MS = 60_000;
 
-/**
- * Runs the scheduled handler (src/scheduled.ts: sends ERP events that wait, e.g. since
- * ERP_EXPORT_URL was set) through wrangler's local route for it; a failure is said, not fatal.
- */
-async function sweep(url) {
-  const cron = encodeURIComponent("*/5 * * * *");
-  const res = await fetch(`${url}/cdn-cgi/local/scheduled?cron=${cron}`).catch((e) => e);
-  if (res instanceof Error || !res.ok)
-    log(`the scheduled sweep failed: ${res instanceof Error ? res.message : res.status}`);
-}
-
 /** Prints the next steps, then the address and a sign-in link last, where the eye lands. */
 async function announce(url) {
   // One-time: what lingers in a browser's history is a used code, never a token.
@@ -79,17 +68,15 @@ try {
     port,
     vars: chosenMail ? {} : { MAIL_TRANSPORT: "capture" },
     // `npm run dev -- --log-level debug`: extra arguments go to `wrangler dev`.
-    // --test-scheduled: this script runs the sweep itself, so wrangler's hint to curl it goes.
+    // --test-scheduled: the launcher runs the sweep (sweepEveryMs), so wrangler's hint to curl it goes.
     args: ["--test-scheduled", ...process.argv.slice(2)],
     startupTimeoutMs: Number.POSITIVE_INFINITY,
+    // Once when ready (events that waited go out now), then every minute.
+    sweepEveryMs: SWEEP_EVERY_MS,
   });
 } catch (error) {
   log(error.message.trim());
   process.exit(error.exitCode ?? 1);
 }
-await sweep(server.url);
 await announce(server.url);
-const timer = setInterval(() => sweep(server.url), SWEEP_EVERY_MS);
-const code = await server.exited;
-clearInterval(timer);
-process.exit(code);
+process.exit(await server.exited);

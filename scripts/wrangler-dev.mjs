@@ -217,6 +217,7 @@ export async function startWranglerDev(options = {}) {
     logLevel = "info",
     args = [],
     startupTimeoutMs = 60_000,
+    sweepEveryMs,
   } = options;
   // The work dir: the env file, wrangler's logs, and storage unless persistTo says otherwise.
   const dir = interactive
@@ -241,8 +242,10 @@ export async function startWranglerDev(options = {}) {
     if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   let stopped;
+  let sweeps;
   const stop = () => {
     stopped ??= (async () => {
+      clearInterval(sweeps);
       process.off("exit", onExit);
       if (child) await terminate(child, !interactive);
       if (dir) await rm(dir, { recursive: true, force: true });
@@ -308,8 +311,16 @@ export async function startWranglerDev(options = {}) {
     const readyPort = await waitForReady(child, output, startupTimeoutMs);
     // The channel has done its job; it must not keep this process alive.
     child.channel?.unref();
+    const url = `http://${ip}:${readyPort}`;
+    if (sweepEveryMs) {
+      await sweep(url);
+      sweeps = setInterval(() => sweep(url), sweepEveryMs);
+      // The timer alone never keeps the caller alive; wrangler (or the caller's own work) does.
+      sweeps.unref();
+      exited.then(() => clearInterval(sweeps));
+    }
     return {
-      url: `http://${ip}:${readyPort}`,
+      url,
       port: readyPort,
       persistTo,
       output,
@@ -321,6 +332,18 @@ export async function startWranglerDev(options = {}) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * Runs the Worker's scheduled handler once, as the Cron Trigger would (src/scheduled.ts: sends
+ * ERP events that wait, e.g. since ERP_EXPORT_URL was set), through wrangler's local route for
+ * it; a failure is said on stderr, not fatal.
+ */
+async function sweep(url) {
+  const cron = encodeURIComponent("*/5 * * * *");
+  const res = await fetch(`${url}/cdn-cgi/local/scheduled?cron=${cron}`).catch((e) => e);
+  if (res instanceof Error || !res.ok)
+    log(`the scheduled sweep failed: ${res instanceof Error ? res.message : res.status}`);
 }
 
 /** Signals wrangler's whole process group; a group that is already gone is fine. */
