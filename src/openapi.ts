@@ -100,6 +100,23 @@ function rewriteObject(value: JsonObject, names: Map<string, string>): JsonObjec
   return out;
 }
 
+/** The error body outside tRPC (index.ts onError, unknown routes): never a stack. */
+const serviceError = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      properties: {
+        code: { type: "string", description: "INTERNAL_SERVER_ERROR, NOT_FOUND, ..." },
+        message: { type: "string" },
+        errorId: { type: "string", description: "500: the id of the log line" },
+      },
+    },
+  },
+};
+
 /** A schema as JSON Schema, with the ids it names hoisted into `defs` (refs point there). */
 function jsonSchema(schema: z.ZodType, io: "input" | "output", defs: Map<string, JsonObject>) {
   const {
@@ -296,7 +313,20 @@ export function apiDocument() {
       ...Object.fromEntries(
         Object.entries(erp.paths).map(([path, item]) => [
           path,
-          { post: { ...item.post, tags: ["erp"], security: [] } },
+          {
+            post: {
+              ...item.post,
+              tags: ["erp"],
+              security: [],
+              responses: {
+                ...item.post.responses,
+                "500": {
+                  description: errors["500"][1],
+                  content: { "application/json": { schema: ref("ServiceError") } },
+                },
+              },
+            },
+          },
         ]),
       ),
       "/healthz": {
@@ -338,7 +368,7 @@ export function apiDocument() {
           description: `HS256 with JWT_SECRET; claims sub, role (${roles.join(", ")}) and exp.`,
         },
       },
-      schemas: { ...Object.fromEntries(defs), TrpcError: trpcError },
+      schemas: { ...Object.fromEntries(defs), TrpcError: trpcError, ServiceError: serviceError },
       responses: Object.fromEntries(
         Object.entries(errors).map(([status, [code, description]]) => [
           `Error${status}`,

@@ -42,7 +42,11 @@ it("GET /openapi.json is a valid OpenAPI 3.1 document of the whole HTTP API and 
     "invoice.issued",
     "credit-note.issued",
   ]);
-  expect(document.paths["/webhooks/erp"]?.post?.operationId).toBe("erpWebhook");
+  const erp = document.paths["/webhooks/erp"]?.post;
+  expect(erp?.operationId).toBe("erpWebhook");
+  expect(Object.keys(erp?.responses ?? {})).toEqual(
+    expect.arrayContaining(["200", "400", "401", "404", "409", "412", "413", "422", "500"]),
+  );
   // The e-invoice events carry the documents' facts and the UBL inline (schemas from domain/).
   const creditNote = JSON.stringify(document.components.schemas.CreditNoteIssued);
   for (const field of ["invoiceReference", "documents", "sha256", "ubl", "items", "shipping"])
