@@ -58,5 +58,6 @@ describe("docs/walkthrough.md", () => {
       expect(at, `"${text}" after position ${from} in:\n${stdout}`).toBeGreaterThanOrEqual(0);
       from = at + text.length;
     }
-  });
+    // Three npm runs and a queued invoice on a shared machine: more than the 30 s default.
+  }, 90_000);
 });
