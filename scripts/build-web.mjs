@@ -10,14 +10,17 @@ import { projectRoot } from "./env.mjs";
 export const webDist = join(projectRoot, "web", "dist");
 
 /**
- * Runs the build. With `ifMissing`, only when there is no back-office build yet: for callers
- * that need the directory to exist but do not test the app itself.
- * @param {{ ifMissing?: boolean, logLevel?: "info" | "warn" | "error" | "silent" }} [options]
+ * Runs the steps of the build whose inputs changed since they last ran (prepare.mjs --changed;
+ * `only`: those steps, e.g. ["client", "web"]). With `ifMissing`, only when there is no
+ * back-office build yet: for callers that need the directory to exist but do not test the app.
+ * @param {{ ifMissing?: boolean, only?: string[], logLevel?: "info" | "warn" | "error" | "silent" }} [options]
  * @returns {Promise<void>}
  */
-export async function buildWeb({ ifMissing = false, logLevel = "warn" } = {}) {
+export async function buildWeb({ ifMissing = false, only, logLevel = "warn" } = {}) {
   if (ifMissing && existsSync(join(webDist, "index.html"))) return;
-  const prepare = spawnSync(process.execPath, [join(projectRoot, "scripts", "prepare.mjs")], {
+  const args = ["--changed", ...(only ? ["--only", only.join(",")] : [])];
+  const script = join(projectRoot, "scripts", "prepare.mjs");
+  const prepare = spawnSync(process.execPath, [script, ...args], {
     cwd: projectRoot,
     stdio: logLevel === "info" ? "inherit" : ["ignore", "ignore", "inherit"],
   });

@@ -37,6 +37,12 @@ export interface WranglerDevOptions {
   args?: string[];
   /** How long to wait for the ready message; default 60 s, `Infinity` for none. */
   startupTimeoutMs?: number;
+  /**
+   * Runs the Worker's scheduled handler (the Cron Trigger's sweep) once it is ready and then
+   * this often, through wrangler's local route `/cdn-cgi/local/scheduled` (`wrangler dev` runs
+   * no Cron Trigger). `npm run dev` passes a minute. Default: never.
+   */
+  sweepEveryMs?: number;
 }
 
 export interface WranglerDev {
@@ -59,13 +65,17 @@ export interface WranglerDev {
 export function startWranglerDev(options?: WranglerDevOptions): Promise<WranglerDev>;
 
 /**
- * Runs one wrangler command to its end; throws with its output when it fails. With `dir`, in
- * the hermetic environment (no telemetry, logs in `dir`); `inherit` prints to the terminal.
+ * Runs one wrangler command to its end; resolves with its output, throws with it when it fails.
+ * With `dir`, in the hermetic environment (no telemetry, logs in `dir`); `inherit` prints to the
+ * terminal instead. Never calls the internet for telemetry (see `offline`).
  */
 export function runWrangler(
   args: string[],
   options?: { dir?: string; inherit?: boolean },
-): Promise<void>;
+): Promise<string>;
+
+/** The environment that keeps a local wrangler from calling the internet. */
+export const offline: Record<string, string>;
 
 /** A port that was free a moment ago. */
 export function freePort(): Promise<number>;

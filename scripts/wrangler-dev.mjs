@@ -8,7 +8,7 @@
 // group of its own. `interactive` is `npm run dev`: the terminal's stdin and output, the
 // developer's .dev.vars, the same process group as the caller (Ctrl-C reaches wrangler).
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { constants, tmpdir } from "node:os";
@@ -21,13 +21,22 @@ const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 /** Output kept per process: the tail, enough for any failure message. */
 const MAX_OUTPUT = 200_000;
 
+/**
+ * What keeps a local wrangler off the internet: no telemetry, no error reports, no download of
+ * the Request.cf placeholder from workers.cloudflare.com (wrangler then uses a built-in one).
+ * (Its npm update check runs only after a config warning, and fails quietly offline.)
+ */
+export const offline = {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+};
+
 /** wrangler's environment when it runs for a test or the bench: no network, logs in `dir`. */
 function hermeticEnv(dir) {
   return {
     ...process.env,
-    // No telemetry, no download of the Request.cf placeholder.
-    WRANGLER_SEND_METRICS: "false",
-    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    ...offline,
     // wrangler writes a debug log per run; keep it in the temp dir, which stop() deletes.
     WRANGLER_LOG_PATH: join(dir, "logs"),
     NO_COLOR: "1",
@@ -59,14 +68,15 @@ function exitCode(child) {
 
 /**
  * Runs one wrangler command to its end (`d1 migrations apply`, `deploy --dry-run` …) under this
- * Node; throws with its output when it fails. `inherit`: its output goes to the terminal.
+ * Node; resolves with its output, throws with it when it fails. `inherit`: its output goes to
+ * the terminal instead.
  * @param {string[]} args
  * @param {{ dir?: string, inherit?: boolean }} [options]
  */
 export async function runWrangler(args, { dir, inherit = false } = {}) {
   const child = spawn(process.execPath, [wranglerBin, ...args], {
     cwd: projectRoot,
-    env: dir ? hermeticEnv(dir) : process.env,
+    env: dir ? hermeticEnv(dir) : { ...process.env, ...offline },
     // No stdin: wrangler is non-interactive, so `migrations apply` does not ask to confirm.
     stdio: ["ignore", inherit ? "inherit" : "pipe", inherit ? "inherit" : "pipe"],
   });
@@ -74,6 +84,56 @@ export async function runWrangler(args, { dir, inherit = false } = {}) {
   const code = await exitCode(child);
   if (code !== 0)
     throw new Error(`wrangler ${args.slice(0, 3).join(" ")} failed (${code}):\n${output()}`);
+  return output();
+}
+
+function log(message) {
+  process.stderr.write(`[dev] ${message}\n`);
+}
+
+/** The SQL migrations of this project's D1 database (wrangler.toml: migrations_dir), in order. */
+function migrationNames() {
+  return readdirSync(join(projectRoot, "migrations"))
+    .filter((name) => name.endsWith(".sql"))
+    .sort();
+}
+
+/**
+ * The migrations not yet applied to the local D1 database under `persistTo`, read from its
+ * `d1_migrations` table without starting wrangler (which takes seconds to say "nothing to do");
+ * `undefined` when that cannot be told for sure (no database yet, or more than one), and then
+ * wrangler decides. Needs node:sqlite (Node 22.13 and newer).
+ */
+function pendingMigrations(persistTo) {
+  const dir = join(persistTo, "v3", "d1", "miniflare-D1DatabaseObject");
+  if (!existsSync(dir)) return undefined;
+  const databases = readdirSync(dir).filter(
+    (f) => f.endsWith(".sqlite") && f !== "metadata.sqlite",
+  );
+  if (databases.length !== 1) return undefined;
+  try {
+    // Node 22 calls node:sqlite experimental and would say so on stderr.
+    const emitWarning = process.emitWarning;
+    process.emitWarning = () => {};
+    const sqlite = process.getBuiltinModule("node:sqlite");
+    process.emitWarning = emitWarning;
+    if (!sqlite) return undefined;
+    const { DatabaseSync } = sqlite;
+    const db = new DatabaseSync(join(dir, databases[0]), { readOnly: true });
+    try {
+      const applied = new Set(
+        db
+          .prepare("SELECT name FROM d1_migrations")
+          .all()
+          .map((row) => String(row.name)),
+      );
+      return migrationNames().filter((name) => !applied.has(name));
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 /** A port that was free a moment ago (the OS picks it): for a port the caller must know first. */
@@ -157,6 +217,7 @@ export async function startWranglerDev(options = {}) {
     logLevel = "info",
     args = [],
     startupTimeoutMs = 60_000,
+    sweepEveryMs,
   } = options;
   // The work dir: the env file, wrangler's logs, and storage unless persistTo says otherwise.
   const dir = interactive
@@ -181,8 +242,10 @@ export async function startWranglerDev(options = {}) {
     if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   let stopped;
+  let sweeps;
   const stop = () => {
     stopped ??= (async () => {
+      clearInterval(sweeps);
       process.off("exit", onExit);
       if (child) await terminate(child, !interactive);
       if (dir) await rm(dir, { recursive: true, force: true });
@@ -192,10 +255,18 @@ export async function startWranglerDev(options = {}) {
 
   try {
     const configArgs = config ? ["-c", config] : [];
-    await runWrangler(
-      ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo, ...configArgs],
-      { dir, inherit: interactive },
-    );
+    const pending = config ? undefined : pendingMigrations(persistTo);
+    if (pending?.length === 0) {
+      if (interactive) log("D1 migrations: all applied, none pending");
+    } else {
+      const applied = await runWrangler(
+        ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo, ...configArgs],
+        { dir },
+      );
+      // wrangler prints the table of what it applies twice and a banner: one line says it.
+      const count = applied.match(/About to apply (\d+) migration/)?.[1] ?? "0";
+      if (interactive) log(`D1 migrations: applied ${count}, now at ${migrationNames().at(-1)}`);
+    }
     // An explicit env file replaces .dev.vars: the given secrets, or none at all.
     const envFileArgs = [];
     if (!interactive) {
@@ -221,7 +292,7 @@ export async function startWranglerDev(options = {}) {
     ];
     child = spawn(process.execPath, [wranglerBin, ...devArgs], {
       cwd: projectRoot,
-      env: interactive ? process.env : hermeticEnv(dir),
+      env: interactive ? { ...process.env, ...offline } : hermeticEnv(dir),
       // The IPC channel carries wrangler's ready message (see waitForReady). Without a terminal
       // on stdin wrangler shows no hotkey bar.
       stdio: interactive
@@ -240,8 +311,16 @@ export async function startWranglerDev(options = {}) {
     const readyPort = await waitForReady(child, output, startupTimeoutMs);
     // The channel has done its job; it must not keep this process alive.
     child.channel?.unref();
+    const url = `http://${ip}:${readyPort}`;
+    if (sweepEveryMs) {
+      await sweep(url);
+      sweeps = setInterval(() => sweep(url), sweepEveryMs);
+      // The timer alone never keeps the caller alive; wrangler (or the caller's own work) does.
+      sweeps.unref();
+      exited.then(() => clearInterval(sweeps));
+    }
     return {
-      url: `http://${ip}:${readyPort}`,
+      url,
       port: readyPort,
       persistTo,
       output,
@@ -253,6 +332,18 @@ export async function startWranglerDev(options = {}) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * Runs the Worker's scheduled handler once, as the Cron Trigger would (src/scheduled.ts: sends
+ * ERP events that wait, e.g. since ERP_EXPORT_URL was set), through wrangler's local route for
+ * it; a failure is said on stderr, not fatal.
+ */
+async function sweep(url) {
+  const cron = encodeURIComponent("*/5 * * * *");
+  const res = await fetch(`${url}/cdn-cgi/local/scheduled?cron=${cron}`).catch((e) => e);
+  if (res instanceof Error || !res.ok)
+    log(`the scheduled sweep failed: ${res instanceof Error ? res.message : res.status}`);
 }
 
 /** Signals wrangler's whole process group; a group that is already gone is fine. */

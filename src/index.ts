@@ -8,13 +8,13 @@ import { apiCors } from "./cors";
 import { clockMode } from "./domain/clock";
 import { INTERNAL_ERROR_MESSAGE, logInternalError } from "./domain/internal-error";
 import { limits } from "./domain/limits";
+import { apiDocument } from "./openapi";
 import { DEAD_LETTER_QUEUE, handleDeadLetters } from "./queue/dead-letters";
 import { handleInvoiceBatch, type InvoiceJob } from "./queue/invoices";
 import { appRouter } from "./router";
 import { createContext } from "./router/context";
 import { sweep } from "./scheduled";
 import { erpWebhooks } from "./webhooks/erp";
-import { openApiDocument } from "./webhooks/openapi";
 import { serviceClock } from "./worker/service-clock";
 
 export { AdjustableClock } from "./durable/clock";
@@ -34,7 +34,7 @@ app.use(async (c, next) => {
 });
 
 app.get("/healthz", (c) => c.json({ ok: true }));
-app.get("/openapi.json", (c) => c.json(openApiDocument()));
+app.get("/openapi.json", (c) => c.json(apiDocument()));
 
 // Bodies are measured before anything reads them (as they stream when there is no length).
 app.use(

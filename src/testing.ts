@@ -20,8 +20,9 @@ import { join } from "node:path";
 // and of its types, shared with `edge-oms/client`.
 import { createOrderClient, type OrderClient, type Role, type RouterOutputs } from "./client.js";
 import { DEMO_SELLER } from "./demo-seller.js";
+import type { ErpWebhookInput } from "./domain/erp.js";
 
-export type { OrderClient, Role };
+export type { ErpWebhookInput, OrderClient, Role };
 
 /** A mail the service captured instead of sending it (`MAIL_TRANSPORT=capture`). */
 export type CapturedMail = RouterOutputs["mails"]["list"]["mails"][number];
@@ -68,8 +69,12 @@ export interface Oms {
      */
     advance(by: string | { to: Date | string }): Promise<Date>;
   };
-  /** Sends a signed inbound ERP webhook (`id`: its webhook id, random unless given). */
-  erp(body: unknown, options?: { id?: string }): Promise<ErpResponse>;
+  /**
+   * Sends a signed inbound ERP webhook (`id`: its webhook id, random unless given). The body is
+   * typed with the webhook's own schema, so a misspelt type or field does not compile; a string
+   * is sent as it is (to see the answer to a malformed body).
+   */
+  erp(body: ErpWebhookInput | string, options?: { id?: string }): Promise<ErpResponse>;
   /** Mails the service captured, newest first (at most 100; `to` filters by recipient). */
   mails(options?: { to?: string }): Promise<CapturedMail[]>;
   /** Stops the service and drops its storage. */

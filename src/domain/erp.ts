@@ -41,6 +41,8 @@ export const erpWebhookBody = z
   ])
   .meta({ id: "ErpWebhookBody" });
 export type ErpWebhookBody = z.infer<typeof erpWebhookBody>;
+/** What an ERP may send (before defaults apply): `edge-oms/testing`'s `erp(body)` takes it. */
+export type ErpWebhookInput = z.input<typeof erpWebhookBody>;
 /** The command part of a webhook for one order, once the order is found. */
 export type ErpCommand =
   | { type: "order.custom-reference.set"; customOrderReference: string }

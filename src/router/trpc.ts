@@ -9,40 +9,48 @@ import type { Context, Principal } from "./context";
 
 const pathKey = z.union([z.string(), z.number(), z.symbol()]);
 
-const t = initTRPC.context<Context>().create({
-  // No stack ever reaches a caller, and bad input names the field.
-  errorFormatter({ shape, error }) {
-    const { stack: _stack, ...data } = shape.data;
-    // A fault of ours: its text stays in the log (index.ts onError), the caller gets its id.
-    if (data.httpStatus >= 500)
+/** What a procedure declares about itself: the roles that may call it (the OpenAPI document). */
+export interface ProcedureMeta {
+  roles?: readonly Role[];
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<ProcedureMeta>()
+  .create({
+    // No stack ever reaches a caller, and bad input names the field.
+    errorFormatter({ shape, error }) {
+      const { stack: _stack, ...data } = shape.data;
+      // A fault of ours: its text stays in the log (index.ts onError), the caller gets its id.
+      if (data.httpStatus >= 500)
+        return {
+          ...shape,
+          message: INTERNAL_ERROR_MESSAGE,
+          data: { ...data, errorId: errorIdOf(error) },
+        };
+      const cause = error.cause;
+      const listed =
+        error.code === "BAD_REQUEST" && cause && "issues" in cause
+          ? issueList.safeParse(cause.issues)
+          : undefined;
+      const issues: IssueLike[] | undefined = listed?.success ? listed.data : undefined;
+      const details = cause && "details" in cause ? cause.details : undefined;
       return {
         ...shape,
-        message: INTERNAL_ERROR_MESSAGE,
-        data: { ...data, errorId: errorIdOf(error) },
+        // People read the message: which fields are wrong and why, not zod's issues as JSON.
+        message: issues
+          ? describeIssues(issues)
+          : error.message === TRPC_BATCH_TOO_LARGE
+            ? batchTooLarge
+            : shape.message,
+        data: {
+          ...data,
+          ...(issues ? { issues } : {}),
+          ...(details ? { details } : {}),
+        },
       };
-    const cause = error.cause;
-    const listed =
-      error.code === "BAD_REQUEST" && cause && "issues" in cause
-        ? issueList.safeParse(cause.issues)
-        : undefined;
-    const issues: IssueLike[] | undefined = listed?.success ? listed.data : undefined;
-    const details = cause && "details" in cause ? cause.details : undefined;
-    return {
-      ...shape,
-      // People read the message: which fields are wrong and why, not zod's issues as JSON.
-      message: issues
-        ? describeIssues(issues)
-        : error.message === TRPC_BATCH_TOO_LARGE
-          ? batchTooLarge
-          : shape.message,
-      data: {
-        ...data,
-        ...(issues ? { issues } : {}),
-        ...(details ? { details } : {}),
-      },
-    };
-  },
-});
+    },
+  });
 
 /** The issues zod (or tRPC's Standard Schema) put on a BAD_REQUEST, as they are handed on. */
 const issueList = z.array(
@@ -59,7 +67,7 @@ const batchTooLarge = `a batch request may hold at most ${limits.maxBatchCalls} 
 export const router = t.router;
 
 const withRoles = (...allowed: Role[]) =>
-  t.procedure.use(({ ctx, next }) => {
+  t.procedure.meta({ roles: allowed }).use(({ ctx, next }) => {
     if (!ctx.principal)
       throw new TRPCError({
         code: "UNAUTHORIZED",

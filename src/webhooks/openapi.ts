@@ -1,8 +1,10 @@
 import { z } from "zod";
-import "../domain/erp";
+import { erpWebhookBody } from "../domain/erp";
 import { erpEvents } from "../domain/erp-events";
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+/** The component of a schema given an id with .meta() (which registers it when its module loads). */
+const refTo = (schema: z.ZodType) => ref(z.globalRegistry.get(schema)?.id ?? "");
 
 const signatureHeaders = (direction: "in" | "out") => [
   {
@@ -56,7 +58,7 @@ export function openApiDocument() {
       title: "edge-oms ERP interface",
       version: "1",
       description:
-        "Order events to the ERP and commands from it, both signed with Standard Webhooks. See the README's section 'ERP integration'.",
+        "Order events to the ERP and commands from it, both signed with Standard Webhooks (docs/erp.md).",
     },
     paths: {
       "/webhooks/erp": {
@@ -66,7 +68,7 @@ export function openApiDocument() {
           parameters: signatureHeaders("in"),
           requestBody: {
             required: true,
-            content: { "application/json": { schema: ref("ErpWebhookBody") } },
+            content: { "application/json": { schema: refTo(erpWebhookBody) } },
           },
           responses: {
             "200": {

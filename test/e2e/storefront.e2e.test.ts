@@ -1,6 +1,7 @@
 /**
- * examples/storefront is a project of its own that uses this package as any other would: it
- * depends on "edge-oms": "file:../..", imports only `edge-oms/client` and `edge-oms/testing`,
+ * examples/storefront is a project of its own that uses this package as any other would: its
+ * code depends on the light client "edge-oms-client" (packages/client), its tests on
+ * "edge-oms": "file:../.." for `edge-oms/testing`;
  * type-checks against the built declarations (no Cloudflare types, no skipLibCheck), runs with
  * plain `node` against the e2e worker, and has a vitest suite that starts the service itself
  * (`startOms`). That suite runs in a copy outside this repository that installs the packed
@@ -54,7 +55,8 @@ describe("examples/storefront, a consumer project", () => {
     // The entry the example resolves is dist/, which `npm test` (and `npm ci`) built from the
     // current sources before any test runs; rebuilding here would change web/dist under the
     // feet of the other e2e files' worker.
-    if (!existsSync(join(root, "dist", "client.js"))) await npm(["run", "build"], root);
+    if (!existsSync(join(root, "packages", "client", "dist", "index.js")))
+      await npm(["run", "build"], root);
     // --ignore-scripts: the linked package's `prepare` would only build dist/ again.
     if (!installed()) await npm(["ci", "--ignore-scripts", "--no-audit", "--no-fund"], storefront);
   }, 120_000);
@@ -95,6 +97,49 @@ describe("examples/storefront, a consumer project", () => {
         for (const name of packages) expect(allowed, file).toContain(name);
       }
     }
+  });
+
+  it("edge-oms-client packs under 100 kB and needs only the tRPC client at run time", async () => {
+    const [packed] = JSON.parse(
+      (
+        await npm(
+          ["pack", "--dry-run", "--json", "--ignore-scripts", "-w", "packages/client"],
+          root,
+        )
+      ).stdout,
+    ) as { size: number; files: { path: string }[] }[];
+    expect(packed?.size).toBeLessThan(100_000);
+    expect(packed?.files.map((f) => f.path).sort()).toEqual([
+      "README.md",
+      "dist/index.d.ts",
+      "dist/index.js",
+      "package.json",
+    ]);
+    const client = join(root, "packages", "client");
+    const pkg = JSON.parse(await readFile(join(client, "package.json"), "utf8")) as {
+      dependencies?: object;
+      peerDependencies: Record<string, string>;
+    };
+    // Nothing is installed with it but its peers: the tRPC client, and for types only the
+    // tRPC server's (the client's own peer) and zod's.
+    expect(pkg.dependencies).toBeUndefined();
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual([
+      "@trpc/client",
+      "@trpc/server",
+      "zod",
+    ]);
+    const imports = (file: string) =>
+      readFile(join(client, "dist", file), "utf8").then((code) =>
+        [
+          ...new Set(
+            [...code.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm)].map(
+              ([, id]) => id,
+            ),
+          ),
+        ].sort(),
+      );
+    expect(await imports("index.js")).toEqual(["@trpc/client"]);
+    expect(await imports("index.d.ts")).toEqual(["@trpc/client", "@trpc/server", "zod"]);
   });
 
   it("packs the service edge-oms/testing starts: the worker bundle, its config and the D1 migrations", async () => {
@@ -147,9 +192,19 @@ describe("examples/storefront, a consumer project", () => {
     const tmp = await mkdtemp(join(tmpdir(), "storefront-consumer-"));
     try {
       // The package as it would be published (dist/ is built in beforeAll).
-      const [packed] = JSON.parse(
-        (await npm(["pack", "--json", "--ignore-scripts", "--pack-destination", tmp], root)).stdout,
-      ) as { filename: string }[];
+      const pack = async (...workspace: string[]) => {
+        const args = [
+          "pack",
+          "--json",
+          "--ignore-scripts",
+          "--pack-destination",
+          tmp,
+          ...workspace,
+        ];
+        const [packed] = JSON.parse((await npm(args, root)).stdout) as { filename: string }[];
+        return join(tmp, packed?.filename ?? "");
+      };
+      const tarballs = [await pack(), await pack("-w", "packages/client")];
       const consumer = join(tmp, "storefront");
       for (const part of [
         "package.json",
@@ -161,20 +216,15 @@ describe("examples/storefront, a consumer project", () => {
         "test",
       ])
         await cp(join(storefront, part), join(consumer, part), { recursive: true });
-      // The lockfile keeps every other version; only edge-oms changes from the folder to the tarball.
+      // The lockfile keeps every other version; only edge-oms and edge-oms-client change from
+      // the folders to the tarballs.
       await npm(
-        [
-          "install",
-          "--ignore-scripts",
-          "--no-audit",
-          "--no-fund",
-          "--prefer-offline",
-          join(tmp, packed?.filename ?? ""),
-        ],
+        ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", ...tarballs],
         consumer,
       );
-      // A real copy, and the consumer's own wrangler: nothing resolves into this repository.
-      expect(lstatSync(join(consumer, "node_modules", "edge-oms")).isSymbolicLink()).toBe(false);
+      // Real copies, and the consumer's own wrangler: nothing resolves into this repository.
+      for (const name of ["edge-oms", "edge-oms-client"])
+        expect(lstatSync(join(consumer, "node_modules", name)).isSymbolicLink()).toBe(false);
       expect(existsSync(join(consumer, "node_modules", "wrangler", "package.json"))).toBe(true);
       // Strict tsc against the installed tarball's types, under Node and browser settings.
       await npm(["run", "check"], consumer);
@@ -207,7 +257,10 @@ describe("examples/storefront, a consumer project", () => {
         logLevel: "warn",
         // Bundle everything the page imports, and fail on any package besides these: the
         // client must not drag in the worker (drizzle, xstate, zod, hono).
-        deps: { alwaysBundle: [/./], onlyBundle: ["edge-oms", "@trpc/client", "@trpc/server"] },
+        deps: {
+          alwaysBundle: [/./],
+          onlyBundle: ["edge-oms-client", "@trpc/client", "@trpc/server"],
+        },
       });
       const code = await readFile(join(outDir, "page.js"), "utf8");
       expect(code).not.toMatch(/from\s*["']node:|require\(/);

@@ -4,7 +4,7 @@
  * customer token for the signed-in buyer and hands it to the page, which asks again when the
  * token runs out. The service must list the page's origin in CORS_ORIGINS.
  */
-import { createOrderClient, type OrderSummary } from "edge-oms/client";
+import { createOrderClient, type OrderSummary } from "edge-oms-client";
 
 export function customerClient(omsUrl: string) {
   return createOrderClient({

@@ -2,7 +2,7 @@
  * Type-level checks of the package's published types: no `any` hides in any procedure's input
  * or output. Each constant fails to compile, naming the path, if one does.
  */
-import type { RouterInputs, RouterOutputs } from "edge-oms/client";
+import type { RouterInputs, RouterOutputs } from "edge-oms-client";
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
 /** The paths in T whose type is `any`, as strings; `never` when there is none. */

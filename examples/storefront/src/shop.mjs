@@ -1,6 +1,6 @@
 // The same client from plain JavaScript: `node src/shop.mjs`, configured like src/shop.ts.
 // Places an order, reads it back and takes the payment; prints one JSON line.
-import { createOrderClient } from "edge-oms/client";
+import { createOrderClient } from "edge-oms-client";
 import order from "./order.json" with { type: "json" };
 
 const url = process.env.OMS_URL ?? "http://127.0.0.1:8787";

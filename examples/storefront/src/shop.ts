@@ -14,7 +14,7 @@ import {
   type ItemState,
   isOrderClientError,
   type OrderView,
-} from "edge-oms/client";
+} from "edge-oms-client";
 import order from "./order.json" with { type: "json" };
 
 function required(name: string): string {

@@ -4,8 +4,9 @@
  * adjustable clock, so the 30-minute cancellation window and the 1-day payment timeout pass in
  * milliseconds instead of being waited for. Only the package's public entries are used.
  */
-import { isOrderClientError, type OrderClient, type OrderView } from "edge-oms/client";
-import { type Oms, startOms } from "edge-oms/testing";
+
+import { type ErpWebhookInput, type Oms, startOms } from "edge-oms/testing";
+import { isOrderClientError, type OrderClient, type OrderView } from "edge-oms-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import order from "../src/order.json" with { type: "json" };
 
@@ -78,7 +79,12 @@ describe("the storefront against edge-oms", () => {
       event: "ship",
       target: all,
       data: { trackingNumber: "00340434161094042557", carrier: "DHL" },
-    };
+    } satisfies ErpWebhookInput;
+    // The body is typed by the webhook's schema: a misspelt type does not compile.
+    const misspelt = { ...ship, type: "order.item.event" } as const;
+    // @ts-expect-error "order.item.event" is not a webhook type
+    const typo = () => oms.erp(misspelt);
+    expect(typo).toBeTypeOf("function");
     const shipped = await oms.erp(ship, { id: `ship-${reference}` });
     expect(shipped).toMatchObject({
       status: 200,
