@@ -15,6 +15,7 @@ export type {
 } from "./domain/import";
 export type { Address, Method, Target } from "./domain/inputs";
 export type { IssueLike as ValidationIssue } from "./domain/issues";
+export type { HistoryNote, NoteView } from "./domain/notes";
 export type { Role } from "./domain/principal";
 export type { MatrixRow, Reservation } from "./domain/stock";
 export type {

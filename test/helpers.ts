@@ -5,12 +5,18 @@ import { Webhook } from "standardwebhooks";
 import { expect, vi } from "vitest";
 import { createOrderClient } from "../src/client";
 import type { PlaceOrderInput } from "../src/domain/inputs";
+import type { HistoryNote } from "../src/domain/notes";
 import type { Role } from "../src/domain/principal";
+import type { HistoryView } from "../src/domain/view";
 import type { OrderObject } from "../src/durable/order-object";
 import type { OrderSummaryRow } from "../src/engine/summary";
 import worker from "../src/index";
 import type { TriggerEvent } from "../src/machines/registry";
 import { orderReferenceFor } from "../src/router/orders";
+
+/** The entries of a history staff read, without the notes (which have no `seq`). */
+export const entriesOf = <T extends HistoryView>(history: (T | HistoryNote)[]): T[] =>
+  history.filter((h): h is T => h.type !== "note");
 
 // Builds placements without workerd, so Node tests (e2e, browser) share it.
 export { orderInput } from "./order-input";

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createSignInCode, redeemSignInCode } from "../db/sign-in-codes";
 import { parseDuration } from "../domain/duration";
-import { backofficeProcedure, publicProcedure, router } from "./trpc";
+import { publicProcedure, router, staffProcedure } from "./trpc";
 
 /**
  * Sign-in links for the back office without a token in a URL: the link carries a one-time
@@ -10,7 +10,7 @@ import { backofficeProcedure, publicProcedure, router } from "./trpc";
  */
 export const authRouter = router({
   /** A one-time code that signs the caller in once, within five minutes (back office). */
-  createSignInCode: backofficeProcedure
+  createSignInCode: staffProcedure
     .input(z.strictObject({}).optional())
     .mutation(({ ctx }) => createSignInCode(ctx.db, ctx.principal)),
 

@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from "../db/cursor";
 import { deadLetters } from "../db/schema";
 import { limits } from "../domain/limits";
 import { requiredText, wellFormed } from "../domain/text";
-import { backofficeProcedure, router } from "./trpc";
+import { backofficeProcedure, router, staffProcedure } from "./trpc";
 
 /**
  * Invoice jobs that ended in the dead-letter queue, with their payload and (when the consumer
@@ -14,7 +14,7 @@ import { backofficeProcedure, router } from "./trpc";
  */
 export const deadLettersRouter = router({
   /** Newest first. */
-  list: backofficeProcedure
+  list: staffProcedure
     .input(
       z.strictObject({
         cursor: wellFormed().max(500).optional(),

@@ -11,7 +11,7 @@ import { resendDocument } from "../invoices/issue";
 import { CONTENT_TYPE, documentContent, documentInfo, documentsOf } from "../invoices/store";
 import type { Context, Principal } from "./context";
 import { actorOf } from "./orders";
-import { backofficeProcedure, customerOrBackofficeProcedure, router, unwrap } from "./trpc";
+import { backofficeProcedure, customerOrStaffProcedure, router, unwrap } from "./trpc";
 
 const invoiceReference = requiredText(100);
 
@@ -50,7 +50,7 @@ async function owned(ctx: { db: Context["db"]; principal: Principal }, reference
 
 export const invoicesRouter = router({
   /** Issued invoices and credit notes, newest first, without their documents. */
-  list: customerOrBackofficeProcedure.input(listInvoicesInput).query(async ({ ctx, input }) => {
+  list: customerOrStaffProcedure.input(listInvoicesInput).query(async ({ ctx, input }) => {
     const cursor = input.cursor === undefined ? undefined : invoiceCursor(input.cursor);
     const rows = await ctx.db
       .select({
@@ -102,7 +102,7 @@ export const invoicesRouter = router({
    * One invoice or credit note with its documents' facts (format, type, size, SHA-256) and its
    * HTML (from R2); another customer's is NOT_FOUND.
    */
-  get: customerOrBackofficeProcedure
+  get: customerOrStaffProcedure
     .input(z.strictObject({ reference: invoiceReference }))
     .query(async ({ ctx, input }) => {
       const row = await owned(ctx, input.reference);
@@ -124,7 +124,7 @@ export const invoicesRouter = router({
     }),
 
   /** One document of an invoice or credit note: the HTML or the UBL (EN 16931) XML. */
-  document: customerOrBackofficeProcedure
+  document: customerOrStaffProcedure
     .input(z.strictObject({ reference: invoiceReference, format: documentFormat }))
     .query(async ({ ctx, input }) => {
       const row = await owned(ctx, input.reference);

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { mails } from "../db/schema";
 import { limits } from "../domain/limits";
 import { wellFormed } from "../domain/text";
-import { backofficeProcedure, router } from "./trpc";
+import { router, staffProcedure } from "./trpc";
 
 export const listMailsInput = z.strictObject({
   /** Mails this address received, as recipient or as a BCC copy. */
@@ -14,7 +14,7 @@ export const listMailsInput = z.strictObject({
 
 export const mailsRouter = router({
   /** Mails stored by the `capture` transport, newest first. */
-  list: backofficeProcedure.input(listMailsInput).query(async ({ ctx, input }) => {
+  list: staffProcedure.input(listMailsInput).query(async ({ ctx, input }) => {
     const transport: string = ctx.env.MAIL_TRANSPORT;
     if (transport !== "capture")
       throw new TRPCError({

@@ -4,7 +4,7 @@ import { listDeadEffects } from "../db/queries";
 import { orderReference } from "../domain/inputs";
 import { limits } from "../domain/limits";
 import { wellFormed } from "../domain/text";
-import { backofficeProcedure, router, unwrap } from "./trpc";
+import { backofficeProcedure, router, staffProcedure, unwrap } from "./trpc";
 
 /**
  * The order objects' outboxes, for operators: effects (confirmation mails, invoice jobs, ERP
@@ -13,15 +13,13 @@ import { backofficeProcedure, router, unwrap } from "./trpc";
  */
 export const outboxRouter = router({
   /** One order's effects: waiting, retrying or dead (from its object, strongly consistent). */
-  list: backofficeProcedure
-    .input(z.strictObject({ orderReference }))
-    .query(async ({ ctx, input }) => {
-      const stub = ctx.env.ORDERS.getByName(input.orderReference);
-      return unwrap(await stub.effects()).effects;
-    }),
+  list: staffProcedure.input(z.strictObject({ orderReference })).query(async ({ ctx, input }) => {
+    const stub = ctx.env.ORDERS.getByName(input.orderReference);
+    return unwrap(await stub.effects()).effects;
+  }),
 
   /** Orders with dead effects, most recently changed first (from D1). */
-  dead: backofficeProcedure
+  dead: staffProcedure
     .input(
       z.strictObject({
         cursor: wellFormed().max(500).optional(),

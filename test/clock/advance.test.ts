@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { HistoryView, OrderView } from "../../src/client";
-import { call, clientAs, orderInput, tokenFor, triggerAll } from "../helpers";
+import { call, clientAs, entriesOf, orderInput, tokenFor, triggerAll } from "../helpers";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -50,7 +50,9 @@ async function get(reference: string): Promise<OrderView> {
 }
 
 async function history(reference: string): Promise<HistoryView[]> {
-  return (await clientAs("backoffice", "clock")).orders.history.query({ reference });
+  return entriesOf(
+    await (await clientAs("backoffice", "clock")).orders.history.query({ reference }),
+  );
 }
 
 /** The D1 rows of some orders, read right after an advance: no waiting, it must be there. */

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import * as schema from "../../src/db/schema";
 import type { HistoryView, OrderView } from "../../src/domain/view";
 import { captureTransport, type MailTransport } from "../../src/mail/transport";
-import { clientAs, orderInput, settled } from "../helpers";
+import { clientAs, entriesOf, orderInput, settled } from "../helpers";
 import { address } from "../order-input";
 import { allocatedNumber, consume, db, invoicesOf, job } from "../queue/consume";
 
@@ -139,7 +139,7 @@ describe("credit notes", () => {
         },
       ],
     });
-    const history = await backoffice.orders.history.query({ reference });
+    const history = entriesOf(await backoffice.orders.history.query({ reference }));
     const moved = history.filter(money).at(-1)!;
     expect(history.find((h) => h.type === "credit-note-issued")?.data).toMatchObject({
       reference: credit?.reference,
