@@ -3,7 +3,8 @@
  * Everything is read from the machine's own definition, so the picture cannot drift from the
  * behaviour.
  */
-import { readStateMeta, type StateFlag } from "./item-process";
+import { displayNamesOf, type ProcessDisplayNames } from "./display-names";
+import { readStateMeta, type StateFlag, WINDOW_CLOSED_EVENT } from "./item-process";
 import type { ProcessDefinition } from "./registry";
 
 export interface ProcessStateDescription {
@@ -33,6 +34,8 @@ export interface ProcessDescription {
   states: ProcessStateDescription[];
   transitions: ProcessTransitionDescription[];
   mermaid: string;
+  /** Labels for buttons and history: from a map beside the processes, not from the machine. */
+  displayNames: ProcessDisplayNames;
 }
 
 /** The parts of xstate's transition definition read here (shared by `on`, `always`, `after`). */
@@ -153,5 +156,10 @@ export function describeProcess(def: ProcessDefinition): ProcessDescription {
     states,
     transitions,
     mermaid: `${lines.join("\n")}\n`,
+    displayNames: displayNamesOf({
+      events: [...def.manualEvents, WINDOW_CLOSED_EVENT],
+      commands: Object.keys(def.commands),
+      delays: transitions.flatMap((t) => (t.event.startsWith("after ") ? [t.event.slice(6)] : [])),
+    }),
   };
 }
