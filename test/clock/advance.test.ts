@@ -68,9 +68,13 @@ describe("the adjustable clock", () => {
   it("reads the same time for every role, and it runs forward", async () => {
     const first = await now();
     expect(Math.abs(first - Date.now())).toBeLessThan(DAY);
-    for (const role of ["customer", "checkout"] as const) {
+    for (const role of ["customer", "checkout", "support"] as const) {
       const client = await clientAs(role, `reader-${role}`);
       expect(Date.parse((await client.clock.now.query()).now)).toBeGreaterThanOrEqual(first);
+      // clock.read: the same time, and which clock it is (the back office counts from it).
+      const read = await client.clock.read.query();
+      expect(read.mode).toBe("adjustable");
+      expect(Date.parse(read.now)).toBeGreaterThanOrEqual(first);
     }
   });
 
@@ -304,5 +308,11 @@ describe("the adjustable clock", () => {
       { token: await tokenFor("customer", "clock-customer") },
     );
     expect(customer.status).toBe(403);
+    const support = await call(
+      "clock.advance",
+      { by: "1 hour" },
+      { token: await tokenFor("support", "clock-support") },
+    );
+    expect(support.status).toBe(403);
   });
 });
