@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { ImportRow } from "../../src/domain/import";
 import { clientAs, orderInput } from "../helpers";
 
 describe("a bulk status import's dry run", () => {
@@ -18,7 +19,7 @@ describe("a bulk status import's dry run", () => {
       { order: { reference: b.reference }, event: "ship" },
       { order: { reference: "ORD-DOESNOTEXIST" }, event: "pay" },
       { order: { reference: b.reference }, event: "fly" },
-    ];
+    ] as ImportRow[];
     const preview = await backoffice.orders.importEvents.mutate({
       importId: "dry-1",
       rows,
