@@ -1,11 +1,5 @@
-// Talking to the worker as its callers do: HS256 tokens, plain-JSON tRPC over HTTP.
-import { sign } from "hono/jwt";
+// Talking to the worker as its callers do: plain-JSON tRPC over HTTP (tokens: scripts/test-auth.mjs).
 import { customer, orderInput, orderLines } from "../test/order-input.ts";
-
-export async function mintToken(secret, role, sub, ttlSeconds = 4 * 3600) {
-  const iat = Math.floor(Date.now() / 1000);
-  return sign({ sub, role, iat, exp: iat + ttlSeconds }, secret, "HS256");
-}
 
 export class ApiError extends Error {
   constructor(path, status, body) {

@@ -1,4 +1,4 @@
-// Plain-text tables for the terminal (and for the README, which quotes them).
+// Plain-text tables for the terminal (and for docs/performance.md, which quotes them).
 
 /** Formats a number: ms with 1 decimal under 100, integers above; ratios as "1.23x". */
 export const fmt = {

@@ -35,9 +35,10 @@ import { rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { buildWeb } from "../scripts/build-web.mjs";
+import { mintToken } from "../scripts/test-auth.mjs";
 import { startErpReceiver } from "../test/e2e/erp-receiver.ts";
 import { kitDir } from "../test/einvoice/kit.ts";
-import { api, mintToken, placement, until } from "./api.mjs";
+import { api, placement, until } from "./api.mjs";
 import { orderPageTimes, unavailable } from "./backoffice.mjs";
 import { interleaved, load } from "./load.mjs";
 import { startMailSink } from "./mail-sink.mjs";
@@ -112,6 +113,9 @@ const secrets = {
   ERP_EXPORT_SECRET: `whsec_${Buffer.from(randomUUID()).toString("base64")}`,
   MAIL_API_KEY: `bench-mail-${randomUUID()}`,
 };
+/** A bearer token for the bench worker, valid for 4 hours (a whole run). */
+const benchToken = (role, sub) =>
+  mintToken({ secret: secrets.JWT_SECRET, role, sub, ttlSeconds: 4 * 3600 });
 /** The ERP every order's events go to (started in main; its URL is the worker's ERP_EXPORT_URL). */
 let erp;
 /** The mail provider (started in main; its URL is the worker's MAIL_API_URL), as in production. */
@@ -2152,8 +2156,8 @@ async function main() {
   progress(`worker ready at ${server.url} after ${fmt.ms(performance.now() - started)} ms`);
   client = api(server.url);
   tokens = {
-    checkout: await mintToken(secrets.JWT_SECRET, "checkout", "bench-checkout"),
-    backoffice: await mintToken(secrets.JWT_SECRET, "backoffice", "bench-admin"),
+    checkout: await benchToken("checkout", "bench-checkout"),
+    backoffice: await benchToken("backoffice", "bench-admin"),
   };
 
   await measureSchemaRows();

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { sign } from "hono/jwt";
+import { mintToken } from "./test-auth.mjs";
 
 /** The repository root: scripts/ sits directly under it, whatever the caller's cwd. */
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -89,9 +89,8 @@ export function parseCli(options, usage) {
 }
 
 /** A bearer token the local worker accepts: HS256 with JWT_SECRET (see requireSecret). */
-export async function signToken({ role, sub, ttlSeconds = 3600 }) {
-  const iat = Math.floor(Date.now() / 1000);
-  return sign({ sub, role, iat, exp: iat + ttlSeconds }, requireSecret("JWT_SECRET"), "HS256");
+export function signToken({ role, sub, ttlSeconds = 3600 }) {
+  return mintToken({ secret: requireSecret("JWT_SECRET"), role, sub, ttlSeconds });
 }
 
 /**

@@ -5,8 +5,8 @@
 //   echo '{...}' | npm run -s erp:sign
 // Signed with the standardwebhooks package, as an ERP's middleware would.
 import { readFileSync } from "node:fs";
-import { Webhook } from "standardwebhooks";
 import { fail, parseCli, requireSecret } from "./env.mjs";
+import { webhookHeaders } from "./test-auth.mjs";
 
 const usage = `usage: npm run -s erp:sign -- (--body '<json>' | --file <path> | < body.json)
                              [--id <webhook-id>] [--url <webhook url>]
@@ -60,16 +60,16 @@ if (id.length < 1 || id.length > 255) fail("--id must be 1 to 255 characters", 2
 const url = values.url ?? `http://127.0.0.1:${process.env.PORT || 8787}/webhooks/erp`;
 
 const secret = requireSecret("ERP_WEBHOOK_SECRET");
-const at = new Date();
-let signature;
+let headers;
 try {
-  signature = new Webhook(secret).sign(id, at, body);
+  headers = webhookHeaders({ secret, body, id });
 } catch (error) {
   fail(
     `ERP_WEBHOOK_SECRET is not a whsec_ secret (npm run -s erp:secret makes one): ${error.message}`,
   );
 }
-const t = Math.floor(at.getTime() / 1000);
+const t = headers["webhook-timestamp"];
+const signature = headers["webhook-signature"];
 
 /** Single quotes keep everything literal in a POSIX shell; a quote inside becomes '\''. */
 const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;

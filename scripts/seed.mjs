@@ -7,8 +7,8 @@
 // needs it, so a second run adds nothing. The invalid order needs the adjustable clock
 // (CLOCK="adjustable" in .dev.vars, as .dev.vars.example has it): the seed moves the clock past
 // its payment deadline, once.
-import { api, mintToken, until } from "../bench/api.mjs";
-import { fail, parseCli, requireSecret, signInLink } from "./env.mjs";
+import { api, until } from "../bench/api.mjs";
+import { fail, parseCli, signInLink, signToken } from "./env.mjs";
 
 const usage = `usage: npm run seed [-- --url <service url>]
 
@@ -17,9 +17,8 @@ const usage = `usage: npm run seed [-- --url <service url>]
 Tokens are signed with $JWT_SECRET, else JWT_SECRET from .dev.vars, else .dev.vars.example.`;
 const values = parseCli({ url: { type: "string" } }, usage);
 const url = (values.url ?? `http://127.0.0.1:${process.env.PORT || 8787}`).replace(/\/$/, "");
-const secret = requireSecret("JWT_SECRET");
 const client = api(url);
-const token = (role, sub, ttl = 3600) => mintToken(secret, role, sub, ttl);
+const token = (role, sub) => signToken({ role, sub });
 const checkout = await token("checkout", "seed");
 const backoffice = await token("backoffice", "seed");
 

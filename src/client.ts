@@ -7,6 +7,7 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { limits } from "./domain/limits";
 import type { AppRouter } from "./router";
 
+export type { HistoryView } from "./domain/history";
 export type {
   ImportReport,
   ImportRow,
@@ -16,34 +17,29 @@ export type {
 export type { Address, Method, Target } from "./domain/inputs";
 export type { IssueLike as ValidationIssue } from "./domain/issues";
 export type { HistoryNote, NoteView } from "./domain/notes";
-export type { Role } from "./domain/principal";
-export type { MatrixRow, Reservation } from "./domain/stock";
+export type { OrderList, OrderSummary } from "./domain/order-list";
 export type {
   ExpenseView,
-  HistoryView,
-  ItemEvents,
   ItemStates,
   ItemView,
   MoneyStatus,
   MoneyTotals,
-  MovedItem,
-  OrderList,
-  OrderSummary,
   OrderView,
   ShipmentView,
-  SkippedItem,
   TaxByRate,
   Totals,
-  TriggerResult,
-} from "./domain/view";
-export type { StateFlag } from "./machines/item-process";
+} from "./domain/order-view";
+export type { Role } from "./domain/principal";
 export type {
   ItemState,
   ManualEvent,
   ProcessId,
   ProcessNames,
+  StateFlag,
   TriggerEvent,
-} from "./machines/registry";
+} from "./domain/processes";
+export type { MatrixRow, Reservation } from "./domain/stock";
+export type { ItemEvents, MovedItem, SkippedItem, TriggerResult } from "./domain/trigger";
 export type { AppRouter };
 
 /** Every procedure's input, e.g. `RouterInputs["orders"]["place"]`. */

@@ -5,9 +5,9 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { apiCors } from "./cors";
+import { clockMode } from "./domain/clock";
 import { INTERNAL_ERROR_MESSAGE, logInternalError } from "./domain/internal-error";
 import { limits } from "./domain/limits";
-import { clockMode, serviceClock } from "./durable/service-clock";
 import { DEAD_LETTER_QUEUE, handleDeadLetters } from "./queue/dead-letters";
 import { handleInvoiceBatch, type InvoiceJob } from "./queue/invoices";
 import { appRouter } from "./router";
@@ -15,6 +15,7 @@ import { createContext } from "./router/context";
 import { sweep } from "./scheduled";
 import { erpWebhooks } from "./webhooks/erp";
 import { openApiDocument } from "./webhooks/openapi";
+import { serviceClock } from "./worker/service-clock";
 
 export { AdjustableClock } from "./durable/clock";
 export { InvoiceNumbers } from "./durable/invoice-numbers";
@@ -105,8 +106,8 @@ export default {
   // The consumers validate every message themselves, so they take the batch as unknown.
   queue: (batch, env) =>
     batch.queue === DEAD_LETTER_QUEUE
-      ? handleDeadLetters(batch as MessageBatch<unknown>, env)
-      : handleInvoiceBatch(batch as MessageBatch<unknown>, env),
+      ? handleDeadLetters(batch, env)
+      : handleInvoiceBatch(batch, env),
   scheduled: async (controller, env) => {
     const now = new Date(controller.scheduledTime);
     // The service's time differs from the real one only under CLOCK=adjustable (no cost otherwise).

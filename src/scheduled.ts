@@ -1,5 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
-import { ordersToWake } from "./db/exports";
+import { ordersToWake } from "./db/deliveries";
 import { archiveClosedOrders } from "./db/retention";
 import { pruneSignInCodes } from "./db/sign-in-codes";
 import { parseDuration } from "./domain/duration";
@@ -34,7 +34,7 @@ export async function sweep(
       const results = await Promise.allSettled(
         references
           .slice(i, i + WAKES_AT_ONCE)
-          .map((reference) => env.ORDERS.getByName(reference).wakeExports()),
+          .map((reference) => env.ORDERS.getByName(reference).wakeDeliveries()),
       );
       for (const [j, result] of results.entries()) {
         if (result.status === "fulfilled") woken += 1;

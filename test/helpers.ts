@@ -1,17 +1,16 @@
 import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { sign } from "hono/jwt";
-import { Webhook } from "standardwebhooks";
 import { expect, vi } from "vitest";
+import { mintToken, webhookHeaders } from "../scripts/test-auth.mjs";
 import { createOrderClient } from "../src/client";
+import type { HistoryView } from "../src/domain/history";
 import type { PlaceOrderInput } from "../src/domain/inputs";
 import type { HistoryNote } from "../src/domain/notes";
 import type { Role } from "../src/domain/principal";
-import type { HistoryView } from "../src/domain/view";
+import type { TriggerEvent } from "../src/domain/processes";
 import type { OrderObject } from "../src/durable/order-object";
 import type { OrderSummaryRow } from "../src/engine/summary";
 import worker from "../src/index";
-import type { TriggerEvent } from "../src/machines/registry";
 import { orderReferenceFor } from "../src/router/orders";
 
 /** The entries of a history staff read, without the notes (which have no `seq`). */
@@ -21,9 +20,8 @@ export const entriesOf = <T extends HistoryView>(history: (T | HistoryNote)[]): 
 // Builds placements without workerd, so Node tests (e2e, browser) share it.
 export { orderInput } from "./order-input";
 
-export async function tokenFor(role: Role, sub: string, secret = env.JWT_SECRET): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return sign({ sub, role, iat: now, exp: now + 3600 }, secret, "HS256");
+export function tokenFor(role: Role, sub: string, secret = env.JWT_SECRET): Promise<string> {
+  return mintToken({ secret, role, sub });
 }
 
 /** The typed client of src/client.ts, talking to the worker in-process. */
@@ -112,13 +110,12 @@ export function erpHeaders(
   id: string,
   options: { secret?: string; at?: Date } = {},
 ): Record<string, string> {
-  const at = options.at ?? new Date();
-  return {
-    "content-type": "application/json",
-    "webhook-id": id,
-    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-    "webhook-signature": new Webhook(options.secret ?? env.ERP_WEBHOOK_SECRET).sign(id, at, raw),
-  };
+  return webhookHeaders({
+    secret: options.secret ?? env.ERP_WEBHOOK_SECRET,
+    body: raw,
+    id,
+    at: options.at,
+  });
 }
 
 /**

@@ -1,3 +1,7 @@
+import { z } from "zod";
+
+const cursorKeys = z.array(z.string());
+
 /**
  * Keyset cursors: the sort keys of a page's last row, opaque to callers (base64 of a JSON
  * array), so the keys can change without breaking them.
@@ -8,12 +12,8 @@ export const encodeCursor = (keys: readonly string[]): string =>
 /** The `size` keys of a cursor, or null when the text is not a cursor of that shape. */
 export function decodeCursor(text: string, size: number): string[] | null {
   try {
-    const value: unknown = JSON.parse(atob(text));
-    return Array.isArray(value) &&
-      value.length === size &&
-      value.every((v: unknown) => typeof v === "string")
-      ? (value as string[])
-      : null;
+    const keys = cursorKeys.safeParse(JSON.parse(atob(text)));
+    return keys.success && keys.data.length === size ? keys.data : null;
   } catch {
     return null;
   }

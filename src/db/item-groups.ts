@@ -1,9 +1,10 @@
 import { inArray, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { itemState, knownProcess, knownState, processId } from "../domain/processes";
 import type { MatrixRow, Reservation } from "../domain/stock";
 import type { ItemGroups, ReservedSku } from "../engine/item-groups";
 import { stateInfo } from "../engine/step";
-import type { ItemState, ProcessDefinition, ProcessId } from "../machines/registry";
+import type { ProcessDefinition } from "../machines/registry";
 import { skuReservations, waitingCounts } from "./schema";
 
 /**
@@ -260,8 +261,8 @@ export async function waitingMatrix(
       byKey.delete(key);
       rows.push({
         // The registry's own names: an order runs a registered process.
-        process: process.id as ProcessId,
-        state: state as ItemState,
+        process: knownProcess(process.id),
+        state: knownState(state),
         display: info.display,
         lessThanDay: c?.lessThanDay ?? 0,
         lessThanWeek: c?.lessThanWeek ?? 0,
@@ -271,8 +272,9 @@ export async function waitingMatrix(
   for (const c of byKey.values())
     rows.push({
       ...c,
-      process: c.process as ProcessId,
-      state: c.state as ItemState,
+      // Written by the order objects, which hold only states of registered processes.
+      process: processId.parse(c.process),
+      state: itemState.parse(c.state),
       display: c.state,
     });
   return rows;

@@ -2,8 +2,10 @@ import { and, desc, eq, gte, isNotNull, lt, or, type SQL, sql } from "drizzle-or
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { integer, sqliteTable } from "drizzle-orm/sqlite-core";
 import { type ListOrdersInput, searchWords } from "../domain/inputs";
-import type { OrderSummary } from "../domain/view";
-import type { ItemState } from "../machines/registry";
+import type { OrderList } from "../domain/order-list";
+import { itemStates as itemStatesSchema } from "../domain/order-view";
+import { type DeadEffectsList, deadEffects } from "../domain/outbox";
+import { itemState } from "../domain/processes";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { placementKeyBase } from "./projection";
 import { orderStates, orders, orderWaiting, PLACEMENT_KEY_SLOTS } from "./schema";
@@ -78,7 +80,7 @@ export async function listOrders<S extends Record<string, unknown>>(
   input: ListOrdersInput,
   now: Date,
   forCustomer = false,
-): Promise<{ orders: OrderSummary[]; nextCursor: string | null } | { badCursor: true }> {
+): Promise<OrderList | { badCursor: true }> {
   let before: number | null = null;
   if (input.cursor) {
     before = cursorKey(input.cursor);
@@ -140,8 +142,8 @@ export async function listOrders<S extends Record<string, unknown>>(
       customOrderReference: r.customOrderReference,
       customer: { email: r.customerEmail, name: r.customerName },
       // Written by the order objects, which only hold states of registered processes.
-      state: r.state as ItemState,
-      itemStates: r.itemStates,
+      state: itemState.parse(r.state),
+      itemStates: itemStatesSchema.parse(r.itemStates),
       grandTotal: r.grandTotal,
       currency: r.currency,
       placedAt: r.placedAt,
@@ -158,13 +160,7 @@ export async function listOrders<S extends Record<string, unknown>>(
 export async function listDeadEffects<S extends Record<string, unknown>>(
   db: DrizzleD1Database<S>,
   input: { cursor?: string | undefined; limit: number },
-): Promise<
-  | {
-      orders: { reference: string; updatedAt: string; effects: { id: number; kind: string }[] }[];
-      nextCursor: string | null;
-    }
-  | { badCursor: true }
-> {
+): Promise<DeadEffectsList | { badCursor: true }> {
   const where: (SQL | undefined)[] = [isNotNull(orders.deadEffects)];
   if (input.cursor) {
     const [updatedAt, reference] = decodeCursor(input.cursor, 2) ?? [];
@@ -189,7 +185,10 @@ export async function listDeadEffects<S extends Record<string, unknown>>(
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
-    orders: page.map((r) => ({ ...r, effects: r.effects ?? [] })),
+    orders: page.map((r) => ({
+      ...r,
+      effects: r.effects === null ? [] : deadEffects.parse(r.effects),
+    })),
     nextCursor:
       rows.length > input.limit && last ? encodeCursor([last.updatedAt, last.reference]) : null,
   };

@@ -1,4 +1,7 @@
+import { z } from "zod";
 import { PLACEMENT_KEY_SLOTS } from "./schema";
+
+const countRow = z.object({ n: z.number() });
 
 /**
  * Archives closed orders out of the D1 read model: orders with nothing waiting and nothing
@@ -35,5 +38,5 @@ export async function archiveClosedOrders(
       .bind(...bind),
     d1.prepare(`DELETE FROM orders WHERE id IN (SELECT id FROM (${picked}))`).bind(...bind),
   ]);
-  return (counted?.results[0] as { n: number } | undefined)?.n ?? 0;
+  return countRow.parse(counted?.results[0] ?? { n: 0 }).n;
 }

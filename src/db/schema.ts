@@ -8,19 +8,14 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
-import type { StoredDocument } from "../domain/invoices";
+import type { ErpResponse } from "../domain/erp";
+import type { InvoiceTotals, StoredDocument } from "../domain/invoices";
+import type { CapturedAttachment } from "../domain/mails";
+import type { ItemStates } from "../domain/order-view";
+import type { DeadEffects } from "../domain/outbox";
 
 /** A drizzle D1 instance over these tables (query builders only: no relational queries). */
 export type Db = DrizzleD1Database;
-
-/** An attachment as the capture transport records it. */
-export interface CapturedAttachment {
-  filename: string;
-  contentType: string;
-  bytes: number;
-  /** Where the bytes are kept (an R2 key of INVOICE_DOCUMENTS), if anywhere. */
-  storageKey: string | null;
-}
 
 /**
  * Read model of orders: one row per order, written only by the order's Durable Object.
@@ -51,7 +46,7 @@ export const orders = sqliteTable(
     /** The state most of the order's quantity is in. */
     state: text("state").notNull(),
     /** JSON object: state -> quantity. */
-    itemStates: text("item_states", { mode: "json" }).$type<Record<string, number>>().notNull(),
+    itemStates: text("item_states", { mode: "json" }).$type<ItemStates>().notNull(),
     grandTotal: integer("grand_total").notNull(),
     currency: text("currency").notNull(),
     placedAt: text("placed_at").notNull(),
@@ -62,7 +57,7 @@ export const orders = sqliteTable(
     /** False when every item is in a state flagged `exclude-from-customer` (e.g. invalid). */
     customerVisible: integer("customer_visible", { mode: "boolean" }).notNull().default(true),
     /** JSON array of the order's effects that ran out of attempts ({ id, kind }); null: none. */
-    deadEffects: text("dead_effects", { mode: "json" }).$type<{ id: number; kind: string }[]>(),
+    deadEffects: text("dead_effects", { mode: "json" }).$type<DeadEffects>(),
     version: integer("version").notNull(),
   },
   (t) => [
@@ -126,7 +121,7 @@ export const invoices = sqliteTable(
     customerEmail: text("customer_email").notNull(),
     issuedAt: text("issued_at").notNull(),
     currency: text("currency").notNull(),
-    totals: text("totals", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    totals: text("totals", { mode: "json" }).$type<InvoiceTotals>().notNull(),
     html: text("html"),
     /** R2 key of the HTML document of invoices issued before `documents`. */
     documentKey: text("document_key"),
@@ -236,7 +231,7 @@ export const erpWebhookReceipts = sqliteTable(
     bodyHash: text("body_hash").notNull(),
     orderReference: text("order_reference"),
     status: integer("status"),
-    response: text("response", { mode: "json" }).$type<Record<string, unknown>>(),
+    response: text("response", { mode: "json" }).$type<ErpResponse["body"]>(),
     receivedAt: text("received_at").notNull(),
   },
   (t) => [index("erp_webhook_receipts_received").on(t.receivedAt)],
@@ -299,7 +294,7 @@ export const waitingCounts = sqliteTable(
 
 /**
  * Bulk status imports, by import id. The row is the import's claim, written before any of its
- * rows runs (src/durable/event-import.ts); the report is kept once it finished and returned to
+ * rows runs (src/worker/event-import.ts); the report is kept once it finished and returned to
  * every replay.
  */
 export const eventImports = sqliteTable("event_imports", {

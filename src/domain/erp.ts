@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type ImportReport, importWebhookBody } from "./import";
+import { importReport, importWebhookBody } from "./import";
 import { erpOrderRef, eventName, target } from "./inputs";
 import { customOrderReference, text } from "./text";
 
@@ -48,33 +48,19 @@ export type ErpCommand =
 
 /** The answer to a bulk status import: its report (the same to every replay). */
 export const erpImported = z
-  .object({
-    ok: z.literal(true),
-    report: z.object({
-      importId: z.string(),
-      counts: z.record(z.string(), z.number().int()),
-      rows: z.array(
-        z.object({
-          index: z.number().int(),
-          status: z.enum(["applied", "skipped", "unknown-order", "invalid"]),
-          orderReference: z.string().optional(),
-          message: z.string().optional(),
-          states: z.array(z.object({ state: z.string(), accepts: z.array(z.string()) })).optional(),
-        }),
-      ),
-    }),
-  })
+  .object({ ok: z.literal(true), report: importReport })
   .meta({ id: "ErpImported" });
 
+/** What the ERP is told of the order its command changed. */
+export const erpAcceptedOrder = z.object({
+  reference: z.string(),
+  version: z.number().int(),
+  itemStates: z.record(z.string(), z.number().int()),
+});
+export type ErpAcceptedOrder = z.infer<typeof erpAcceptedOrder>;
+
 export const erpAccepted = z
-  .object({
-    ok: z.literal(true),
-    order: z.object({
-      reference: z.string(),
-      version: z.number().int(),
-      itemStates: z.record(z.string(), z.number().int()),
-    }),
-  })
+  .object({ ok: z.literal(true), order: erpAcceptedOrder })
   .meta({ id: "ErpAccepted" });
 
 export const erpRefused = z
@@ -98,10 +84,9 @@ export const erpRefused = z
   })
   .meta({ id: "ErpRefused", description: "error.message names the field or the reason" });
 
-export interface ErpResponse {
-  status: 200 | 400 | 404 | 409 | 412 | 422;
-  body:
-    | z.infer<typeof erpAccepted>
-    | z.infer<typeof erpRefused>
-    | { ok: true; report: ImportReport };
-}
+/** A webhook's answer: what the receipt keeps (D1) and every replay gets again. */
+export const erpResponse = z.object({
+  status: z.literal([200, 400, 404, 409, 412, 422]),
+  body: z.union([erpAccepted, erpRefused, erpImported]),
+});
+export type ErpResponse = z.infer<typeof erpResponse>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { ItemState, ManualEvent } from "../machines/registry";
 import { erpOrderRef, eventName, quantity } from "./inputs";
+import { itemState, manualEvent } from "./processes";
 import { requiredText } from "./text";
 
 /** At most this many rows per import (Spryker's order-status import takes files of this size). */
@@ -46,35 +46,53 @@ export const importEventsInput = z.strictObject({
 export type ImportEventsInput = z.infer<typeof importEventsInput>;
 
 /** A row as its order object receives it: the order already found. */
-export interface OrderImportRow {
-  index: number;
+export const orderImportRow = z.object({
+  index: z.number().int(),
   /** The row named the order by this custom reference: the object confirms it still has it. */
-  customOrderReference?: string | undefined;
-  item?: z.infer<typeof importItem> | undefined;
-  event: string;
-  quantity?: number | undefined;
-}
+  customOrderReference: z.string().optional(),
+  item: importItem.optional(),
+  event: z.string(),
+  quantity: z.number().int().optional(),
+});
+export type OrderImportRow = z.infer<typeof orderImportRow>;
 
-export type ImportRowStatus = "applied" | "skipped" | "unknown-order" | "invalid";
+export const importRowStatus = z.enum(["applied", "skipped", "unknown-order", "invalid"]);
+export type ImportRowStatus = z.infer<typeof importRowStatus>;
 
-export interface ImportRowReport {
+/** A state of the addressed items that does not accept the event, and the events it accepts. */
+export const refusedState = z.object({ state: itemState, accepts: z.array(manualEvent) });
+
+export const importRowReport = z.object({
   /** The row's position in the request, from 0. */
-  index: number;
-  status: ImportRowStatus;
-  orderReference?: string;
-  message?: string;
+  index: z.number().int(),
+  status: importRowStatus,
+  orderReference: z.string().optional(),
+  message: z.string().optional(),
   /** `skipped`: the states of the addressed items and the events each of them accepts. */
-  states?: { state: ItemState; accepts: ManualEvent[] }[];
-}
+  states: z.array(refusedState).optional(),
+});
+export interface ImportRowReport extends z.infer<typeof importRowReport> {}
 
 /** The answer to an import, and to every replay of the same import id. */
-export interface ImportReport {
-  importId: string;
+export const importReport = z.object({
+  importId: z.string(),
   /** Present on a dry run's report: `applied` there means "would be applied". */
-  dryRun?: true;
-  counts: Record<"applied" | "skipped" | "unknownOrder" | "invalid", number>;
-  rows: ImportRowReport[];
-}
+  dryRun: z.literal(true).optional(),
+  counts: z.object({
+    applied: z.number().int(),
+    skipped: z.number().int(),
+    unknownOrder: z.number().int(),
+    invalid: z.number().int(),
+  }),
+  rows: z.array(importRowReport),
+});
+export interface ImportReport extends z.infer<typeof importReport> {}
+
+/** Orders D1 listed under one row's custom reference at the claim: how many, and the first five. */
+export const foundOrders = z.object({ count: z.number().int(), references: z.array(z.string()) });
+/** Per row index (rows that name their order by custom reference): what D1 listed at the claim. */
+export const importResolution = z.record(z.string(), foundOrders);
+export type ImportResolution = z.infer<typeof importResolution>;
 
 /** The inbound ERP webhook of type `orders.events.import`: the same as `orders.importEvents`. */
 export const importWebhookBody = importEventsInput.omit({ dryRun: true }).extend({

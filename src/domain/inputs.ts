@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { triggerEvents } from "../machines/registry";
 import { parseDuration } from "./duration";
 import {
   buyer,
@@ -14,6 +13,7 @@ import {
   unitCode,
 } from "./einvoice";
 import { limits } from "./limits";
+import { triggerEvents } from "./processes";
 import { codePoints, customOrderReference, email, requiredText, text, wellFormed } from "./text";
 
 export const money = z.number().int().min(0).max(limits.maxUnitPrice);

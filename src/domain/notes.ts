@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { orderReference } from "./inputs";
-import type { JsonObject } from "./json";
+import { jsonObject } from "./json";
 import { codePoints, wellFormed } from "./text";
 
 /** The longest note, in characters (code points). */
@@ -25,25 +25,27 @@ export const addNoteInput = z.strictObject({
 export type AddNoteInput = z.infer<typeof addNoteInput>;
 
 /** A note as `orders.addNote` returns it. */
-export interface NoteView {
-  id: number;
+export const noteView = z.object({
+  id: z.number().int(),
   /** ISO 8601 in UTC, from the service's clock. */
-  at: string;
+  at: z.iso.datetime(),
   /** `<role>:<sub>` of whoever wrote it, as history actors read. */
-  actor: string;
-  text: string;
-}
+  actor: z.string(),
+  text: z.string(),
+});
+export interface NoteView extends z.infer<typeof noteView> {}
 
 /**
  * A note among the history entries staff read (`orders.history`): no `seq` (a note is never a
  * version of the order) and no items. A note never carries `event`, `from`, `to` or `data`;
  * they are declared (optional) so code that reads them off every entry of a history compiles.
  */
-export interface HistoryNote extends NoteView {
-  type: "note";
-  itemIds: string[];
-  event?: string;
-  from?: string;
-  to?: string;
-  data?: JsonObject;
-}
+export const historyNote = noteView.extend({
+  type: z.literal("note"),
+  itemIds: z.array(z.string()).length(0),
+  event: z.string().optional(),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  data: jsonObject.optional(),
+});
+export interface HistoryNote extends z.infer<typeof historyNote> {}

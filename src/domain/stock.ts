@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ItemState, ProcessId } from "../machines/registry";
+import { itemState, processId } from "./processes";
 import { requiredText } from "./text";
 
 /** `reservations.get`: the SKUs a storefront asks about. */
@@ -8,20 +8,19 @@ export const reservationsInput = z.strictObject({
 });
 
 /** Units of a SKU held by items in `reserved` states, over all orders. */
-export interface Reservation {
-  sku: string;
-  reserved: number;
-}
+export const reservation = z.object({ sku: z.string(), reserved: z.number().int() });
+export interface Reservation extends z.infer<typeof reservation> {}
 
 /** One row of the order matrix: item quantities in a state by how long they have waited there. */
-export interface MatrixRow {
-  process: ProcessId;
-  state: ItemState;
-  display: string;
+export const matrixRow = z.object({
+  process: processId,
+  state: itemState,
+  display: z.string(),
   /** Entered the state less than 24 hours ago. */
-  lessThanDay: number;
+  lessThanDay: z.number().int(),
   /** 24 hours to 7 days ago. */
-  lessThanWeek: number;
+  lessThanWeek: z.number().int(),
   /** 7 days ago or earlier. */
-  older: number;
-}
+  older: z.number().int(),
+});
+export interface MatrixRow extends z.infer<typeof matrixRow> {}

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
+import { clockMode } from "../domain/clock";
 import { fail, type Result } from "../domain/result";
-import { clockMode } from "./service-clock";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -1,8 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
-import type { DeliveryView } from "../db/exports";
+import { ADJUSTABLE_CLOCK_NAME, clockMode } from "../domain/clock";
+import type { DeliveryView } from "../domain/deliveries";
 import { parseDuration } from "../domain/duration";
-import type { ErpCommand, ErpResponse } from "../domain/erp";
+import type { ErpAcceptedOrder, ErpCommand } from "../domain/erp";
 import { sha256Hex } from "../domain/hash";
+import type { HistoryView } from "../domain/history";
+import {
+  compactOutcome as compactOutcomeSchema,
+  IDEMPOTENCY_TTL_MS,
+  type SequenceOutcome,
+} from "../domain/idempotency";
 import type { OrderImportRow } from "../domain/import";
 import type {
   CreateShipmentInput,
@@ -14,26 +21,23 @@ import type {
   TriggerInput,
   UpdateShipmentInput,
 } from "../domain/inputs";
+import type { IssuedCreditNoteReport, IssuedInvoiceReport } from "../domain/invoices";
+import type { OrderView } from "../domain/order-view";
+import type { OutboxView } from "../domain/outbox";
 import { type Actor, actorLabel, isCustomer } from "../domain/principal";
+import { isManualEvent, knownState } from "../domain/processes";
 import { type Failure, fail, type Result } from "../domain/result";
-import type { HistoryView, OrderView } from "../domain/view";
-import type { IssuedCreditNoteReport, IssuedInvoiceReport } from "../engine/commands";
+import type { ItemEvents, TriggerResult } from "../domain/trigger";
+import type { Billed } from "../engine/billing";
 import * as commands from "../engine/commands";
-import {
-  compactOutcome,
-  creditOfEntry,
-  defaultOrderSettings,
-  expandOutcome,
-  type Moved,
-  nextTimerDue,
-  type OrderSettings,
-  type Skipped,
-} from "../engine/events";
 import { importRowCommand } from "../engine/import";
 import type { Change, OrderState } from "../engine/model";
-import type { Billed } from "../engine/money";
+import { creditOfEntry } from "../engine/money-moves";
+import { compactOutcome, expandOutcome, type Moved, type Skipped } from "../engine/outcome";
 import { createShipment, moveItems, updateShipment } from "../engine/shipments";
 import { acceptedEvents } from "../engine/step";
+import { defaultOrderSettings, type OrderSettings } from "../engine/stepper";
+import { nextTimerDue } from "../engine/timers";
 import {
   getProcess,
   type ProcessDefinition,
@@ -43,17 +47,10 @@ import {
 } from "../machines/registry";
 import { AlarmScheduler } from "./alarm";
 import { ClockReading } from "./clock";
-import { deliveryView } from "./erp-export";
+import { toDeliveryView } from "./erp-deliveries";
 import { OrderStore, type OutboxEntry } from "./order-store";
 import { Outbox } from "./outbox";
-import {
-  CommandPipeline,
-  type CommandRequest,
-  type ExtraCodec,
-  IDEMPOTENCY_TTL_MS,
-  type SequenceOutcome,
-} from "./pipeline";
-import { adjustableClock, clockMode } from "./service-clock";
+import { CommandPipeline, type CommandRequest, type ExtraCodec, noExtra } from "./pipeline";
 
 /**
  * The one seam tests and benchmarks use to reach into a running order object (through
@@ -68,34 +65,9 @@ export interface OrderObjectSeam {
   erpExportUrl: string;
 }
 
-export interface TriggerResult {
-  order: OrderView;
-  moved: Moved[];
-  skipped: Skipped[];
-}
-
-export interface ItemEvents {
-  itemId: string;
-  shipmentId: string;
-  state: string;
-  events: string[];
-}
-
-/** Outbox rows as operators see them, times as ISO strings. */
-export interface OutboxView {
-  id: number;
-  kind: string;
-  status: "pending" | "dead";
-  attempts: number;
-  createdAt: string;
-  lastAttemptAt: string | null;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-}
-
 const outcomeCodec = (event: string): ExtraCodec<{ moved: Moved[]; skipped: Skipped[] }> => ({
   compact: ({ moved, skipped }) => compactOutcome(event, moved, skipped),
-  expand: (stored) => expandOutcome(stored as ReturnType<typeof compactOutcome>),
+  expand: (stored) => expandOutcome(compactOutcomeSchema.parse(stored)),
 });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -118,7 +90,9 @@ export class OrderObject extends DurableObject<Env> {
     super(ctx, env);
     this.seam = { clock: Date.now, db: env.DB, erpExportUrl: env.ERP_EXPORT_URL ?? "" };
     this.adjustable =
-      clockMode(env) === "adjustable" ? new ClockReading(() => adjustableClock(env)) : null;
+      clockMode(env) === "adjustable"
+        ? new ClockReading(() => env.ADJUSTABLE_CLOCK.getByName(ADJUSTABLE_CLOCK_NAME))
+        : null;
     this.store = new OrderStore(ctx.storage);
     this.pipeline = new CommandPipeline(
       this.store,
@@ -132,7 +106,7 @@ export class OrderObject extends DurableObject<Env> {
       view: (state, now) => this.pipeline.view(state, now),
       now: () => this.now(),
       db: () => this.seam.db,
-      exportUrl: () => this.seam.erpExportUrl,
+      deliveryUrl: () => this.seam.erpExportUrl,
       settled: () => this.alarms.arm(),
       beside: (work) => ctx.waitUntil(work),
     });
@@ -177,7 +151,7 @@ export class OrderObject extends DurableObject<Env> {
   /** Triggers an event on a target: only items whose state accepts it move. */
   async trigger(input: ForOrder<TriggerInput>, actor: Actor): Promise<Result<TriggerResult>> {
     const { idempotencyKey, expectedVersion, ...request } = input;
-    return this.mutate({
+    const result = await this.run({
       operation: "trigger",
       actor,
       options: { idempotencyKey, expectedVersion },
@@ -185,6 +159,14 @@ export class OrderObject extends DurableObject<Env> {
       compute: commands.triggerEvent(request, actorLabel(actor)),
       codec: outcomeCodec(input.event),
     });
+    if (!result.ok) return result;
+    // The engine names states as strings; an order runs a registered process, so they are its.
+    return {
+      ok: true,
+      order: result.order,
+      moved: result.moved.map((m) => ({ ...m, from: knownState(m.from), to: knownState(m.to) })),
+      skipped: result.skipped.map((s) => ({ ...s, state: knownState(s.state) })),
+    };
   }
 
   /**
@@ -243,9 +225,9 @@ export class OrderObject extends DurableObject<Env> {
       /** The custom reference D1 found the order by: checked again here, under the lock. */
       foundBy?: { customOrderReference: string };
     },
-  ): Promise<ErpResponse> {
+  ): Promise<Result<{ order: ErpAcceptedOrder }>> {
     const actor: Actor = { type: "erp" };
-    const request: Omit<CommandRequest<object>, "compute"> = {
+    const request: Omit<CommandRequest<object>, "compute" | "codec"> = {
       operation: command.type,
       actor,
       options: {},
@@ -268,12 +250,10 @@ export class OrderObject extends DurableObject<Env> {
             ...request,
             compute: foundBy(meta.foundBy, commands.triggerEvent(command, "erp")),
           });
-    if (result.ok) {
-      const { reference, version, itemStates } = result.order;
-      return { status: 200, body: { ok: true, order: { reference, version, itemStates } } };
-    }
-    const status = erpStatus[result.code];
-    return { status, body: { ok: false, error: { code: result.code, message: result.message } } };
+    if (!result.ok) return result;
+    // What the ERP is told: not the whole view, which can be megabytes.
+    const { reference, version, itemStates } = result.order;
+    return { ok: true, order: { reference, version, itemStates } };
   }
 
   /**
@@ -354,8 +334,13 @@ export class OrderObject extends DurableObject<Env> {
           .map((item) => ({
             itemId: item.id,
             shipmentId: item.shipmentId,
-            state: item.state,
-            events: acceptedEvents(process, { state: item.state, context: item.context }, true),
+            // The engine's names as the contract types them (a registered process's).
+            state: knownState(item.state),
+            events: acceptedEvents(
+              process,
+              { state: item.state, context: item.context },
+              true,
+            ).filter(isManualEvent),
           })),
       ),
     };
@@ -451,7 +436,7 @@ export class OrderObject extends DurableObject<Env> {
   /** The order's outbox: effects waiting, retrying or dead (back office). */
   async effects(): Promise<Result<{ effects: OutboxView[] }>> {
     if (!this.pipeline.order()) return notFound();
-    return { ok: true, effects: this.outbox.entries().map(outboxView) };
+    return { ok: true, effects: this.outbox.entries().map(toOutboxView) };
   }
 
   /** Gives a dead effect a new round of attempts (back office). */
@@ -462,23 +447,23 @@ export class OrderObject extends DurableObject<Env> {
       return fail("PRECONDITION_FAILED", `effect ${id} of this order is not dead`, { id });
     await this.afterWrite();
     const effect = this.outbox.entries().find((e) => e.id === id);
-    return effect ? { ok: true, effect: outboxView(effect) } : notFound();
+    return effect ? { ok: true, effect: toOutboxView(effect) } : notFound();
   }
 
   /** One ERP delivery of this order by its sequence (back office). */
   async exportDelivery(sequence: number): Promise<Result<{ delivery: DeliveryView }>> {
     const state = this.pipeline.order();
     if (!state) return notFound();
-    const row = this.store.exportBySequence(sequence);
+    const row = this.store.deliveryBySequence(sequence);
     if (!row) return fail("NOT_FOUND", `delivery ${sequence} of this order does not exist`);
-    return { ok: true, delivery: deliveryView(state.header.reference, row) };
+    return { ok: true, delivery: toDeliveryView(state.header.reference, row) };
   }
 
   /** Gives a failed ERP delivery a new round of attempts; it goes before later events. */
-  async retryExport(sequence: number): Promise<Result<{ delivery: DeliveryView }>> {
+  async retryDelivery(sequence: number): Promise<Result<{ delivery: DeliveryView }>> {
     const state = this.pipeline.order();
     if (!state) return notFound();
-    const row = this.store.exportBySequence(sequence);
+    const row = this.store.deliveryBySequence(sequence);
     if (!row) return fail("NOT_FOUND", `delivery ${sequence} of this order does not exist`);
     if (!this.outbox.retry(row.id, await this.time(), state.version))
       return fail("PRECONDITION_FAILED", `delivery ${sequence} is ${row.status}, not failed`, {
@@ -489,11 +474,11 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   /** The scheduled sweep's nudge: sends the next ERP delivery if it waits for no reason now. */
-  async wakeExports(): Promise<{ woken: boolean }> {
+  async wakeDeliveries(): Promise<{ woken: boolean }> {
     const state = this.pipeline.order();
     if (!state) return { woken: false };
     // A fresh reading: under CLOCK=adjustable this object may not have seen the clock move.
-    const woken = this.outbox.wakeExports(await this.time(), state.version);
+    const woken = this.outbox.wakeDeliveries(await this.time(), state.version);
     await this.afterWrite();
     return { woken };
   }
@@ -577,12 +562,17 @@ export class OrderObject extends DurableObject<Env> {
   }
 
   /** Runs a command through the pipeline, then re-arms the alarm and drains the outbox. */
-  private async mutate<T extends object>(
+  private async run<T extends object>(
     request: CommandRequest<T>,
   ): Promise<Result<{ order: OrderView } & T>> {
     const result = this.pipeline.run(request, await this.time());
     await this.afterWrite();
     return result;
+  }
+
+  /** A command that answers with the order alone. */
+  private mutate(request: Omit<CommandRequest<object>, "codec">) {
+    return this.run({ ...request, codec: noExtra });
   }
 
   /** A shipment edit: the engine's edit function as a command. */
@@ -669,7 +659,7 @@ function orderSettings(env: Env): OrderSettings {
   return timeout ? { invoiceRequestTimeoutMs: parseDuration(timeout) } : defaultOrderSettings;
 }
 
-const outboxView = (e: OutboxEntry): OutboxView => ({
+const toOutboxView = (e: OutboxEntry): OutboxView => ({
   id: e.id,
   kind: e.kind,
   status: e.status,
@@ -679,12 +669,3 @@ const outboxView = (e: OutboxEntry): OutboxView => ({
   nextAttemptAt: e.status === "dead" ? null : iso(e.nextAt),
   lastError: e.lastError,
 });
-
-const erpStatus: Record<Failure["code"], ErpResponse["status"]> = {
-  BAD_REQUEST: 400,
-  NOT_FOUND: 404,
-  CONFLICT: 422,
-  PRECONDITION_FAILED: 412,
-  FORBIDDEN: 400,
-  INTERNAL_SERVER_ERROR: 400,
-};

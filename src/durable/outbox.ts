@@ -1,56 +1,47 @@
-import { z } from "zod";
 import { storedItemGroups } from "../db/item-groups";
 import { type DeliveryRow, projectOrder } from "../db/projection";
+import { webhookId } from "../domain/deliveries";
 import type { InvoiceJob } from "../domain/invoices";
-import type { OrderView } from "../domain/view";
+import type { OrderView } from "../domain/order-view";
+import { creditNotePayload } from "../domain/outbox";
+import { nextAttemptAt, type RetryPolicy } from "../domain/retry";
 import { itemGroups } from "../engine/item-groups";
 import type { OrderState } from "../engine/model";
 import { summaryRow } from "../engine/summary";
 import type { ProcessDefinition } from "../machines/registry";
 import { confirmationMail } from "../mail/confirmation";
 import { captureStatement, mailTransportFromEnv } from "../mail/transport";
-import { deliveryView, exportConfig, renderEvent, sendEvent, webhookId } from "./erp-export";
-import type { ExportRow, OrderStore, OutboxEntry, OutboxRow } from "./order-store";
-
-/** How often and how patiently an effect is attempted before it is parked as `dead`. */
-export interface RetryPolicy {
-  maxAttempts: number;
-  firstDelayMs: number;
-  maxDelayMs: number;
-}
+import { deliveryConfig, renderEvent, sendEvent, toDeliveryView } from "./erp-deliveries";
+import type { OrderStore, OutboxEntry, OutboxRow, StoredDelivery } from "./order-store";
 
 const MINUTE = 60_000;
 
 /**
- * The projection keeps trying longest: it is how the rest of the system learns about the order
- * (dead effects included). Mails and invoice jobs give up after about a day. ERP deliveries
- * have their own, configurable policy (erp-export.ts: at least 24 hours).
+ * The projection is tried most often and soonest (60 attempts at most 10 minutes apart, about
+ * 8.5 hours): it is how the rest of the system learns about the order (dead effects included),
+ * and its next change asks for it again anyway. Mails and invoice and credit-note jobs wait up
+ * to an hour between attempts and give up after about 19 hours. ERP deliveries have their own,
+ * configurable policy and keep trying longest (erp-deliveries.ts: at least 24 hours).
  */
-export const retryPolicies: Record<Exclude<OutboxRow["kind"], "erp">, RetryPolicy> = {
-  projection: { maxAttempts: 60, firstDelayMs: 1_000, maxDelayMs: 10 * MINUTE },
-  mail: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
-  invoice: { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
-  "credit-note": { maxAttempts: 30, firstDelayMs: 2_000, maxDelayMs: 60 * MINUTE },
+export const retryPolicies: Record<Exclude<OutboxRow["kind"], "erp">, Required<RetryPolicy>> = {
+  projection: { maxAttempts: 60, firstMs: 1_000, maxMs: 10 * MINUTE },
+  mail: { maxAttempts: 30, firstMs: 2_000, maxMs: 60 * MINUTE },
+  invoice: { maxAttempts: 30, firstMs: 2_000, maxMs: 60 * MINUTE },
+  "credit-note": { maxAttempts: 30, firstMs: 2_000, maxMs: 60 * MINUTE },
 };
-
-/** When to try again after the `attempts`-th failed attempt, or null when it is time to give up. */
-export function nextAttemptAt(policy: RetryPolicy, attempts: number, now: number): number | null {
-  if (attempts >= policy.maxAttempts) return null;
-  return now + Math.min(policy.firstDelayMs * 2 ** (attempts - 1), policy.maxDelayMs);
-}
 
 /**
  * At most one projection per order goes to D1 in this span: the first change of a burst is
  * projected at once, the rest of the burst shares one write at its end. Lists are eventually
  * consistent anyway; a quarter second keeps them fresh for a person, while an order taking
  * commands back to back pays one projection (and the alarm that sends it) per quarter second
- * instead of one per 50 ms (the 16-connection event bench: 1.8x the floor's p50 then, 1.4x now).
+ * instead of one per 50 ms, the spacing before (what that saves: docs/performance.md).
  */
 const PROJECTION_SPACING_MS = 250;
 /** A bound on delivery rounds per drain; whatever is left waits for the alarm. */
 const MAX_DRAIN_ROUNDS = 10;
 /** How long after an ERP attempt's timeout the alarm takes over if the attempt never ended. */
-const EXPORT_LEASE_MARGIN_MS = 5_000;
+const DELIVERY_LEASE_MARGIN_MS = 5_000;
 
 /** What the outbox reads from the order object to deliver an effect. */
 export interface OutboxContext {
@@ -61,7 +52,7 @@ export interface OutboxContext {
   /** The D1 the object writes: projections and captured mails (`env.DB` in production). */
   db(): D1Database;
   /** Where ERP events go (`env.ERP_EXPORT_URL` in production); empty: they wait. */
-  exportUrl(): string;
+  deliveryUrl(): string;
   /** Called after a drain that attempted something: the next attempt needs an alarm. */
   settled(): Promise<void>;
   /** Keeps work going after the caller returns (the object's `waitUntil`). */
@@ -77,7 +68,7 @@ export class Outbox {
   /** The projection, mails and invoice jobs: what the read model and the invoice wait for. */
   private readonly effects = new OneAtATime(() => this.drainRounds());
   /** ERP deliveries, one at a time in sequence, each up to its timeout: never in their way. */
-  private readonly exports = new OneAtATime(() => this.exportRounds());
+  private readonly deliveries = new OneAtATime(() => this.deliveryRounds());
   private lastProjectionAt = Number.NEGATIVE_INFINITY;
   /** What the last projection D1 took said besides the summary row (null: not known). */
   private lastProjected: ProjectedParts | null = null;
@@ -103,7 +94,7 @@ export class Outbox {
    */
   drain(): Promise<void> {
     this.context.beside(
-      this.exports.run().catch((error) =>
+      this.deliveries.run().catch((error) =>
         console.error(
           JSON.stringify({
             message: "ERP drain failed",
@@ -117,7 +108,7 @@ export class Outbox {
 
   /** Both drains, to the end: what the adjustable clock's advance waits for. */
   async drainAll(): Promise<void> {
-    await Promise.all([this.effects.run(), this.exports.run()]);
+    await Promise.all([this.effects.run(), this.deliveries.run()]);
   }
 
   entries(): OutboxEntry[] {
@@ -140,10 +131,10 @@ export class Outbox {
    * Makes the next ERP delivery due now if it waits without a date (no URL was set when its
    * turn came): what the scheduled sweep asks for. False when there is nothing to wake.
    */
-  wakeExports(now: number, version: number): boolean {
-    if (!this.context.exportUrl()) return false;
+  wakeDeliveries(now: number, version: number): boolean {
+    if (!this.context.deliveryUrl()) return false;
     return this.store.transaction(() => {
-      const woken = this.store.promoteExport(now);
+      const woken = this.store.promoteDelivery(now);
       if (woken) this.store.requestProjection(version, now, now);
       return woken;
     });
@@ -198,14 +189,14 @@ export class Outbox {
    * sequence is ever due, so they go out in order. After each attempt the effects drain sends
    * the projection it asked for (D1 shows every attempt).
    */
-  private async exportRounds() {
+  private async deliveryRounds() {
     let projected: Promise<void> | null = null;
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
       const now = this.context.now();
       const row = this.store.dueOutbox(now).find((r) => r.kind === "erp");
       if (!row) break;
-      const { timeoutMs } = exportConfig(this.env, this.context.exportUrl());
-      this.store.leaseExport(row, now + timeoutMs + EXPORT_LEASE_MARGIN_MS);
+      const { timeoutMs } = deliveryConfig(this.env, this.context.deliveryUrl());
+      this.store.leaseDelivery(row, now + timeoutMs + DELIVERY_LEASE_MARGIN_MS);
       await this.attempt(row, []);
       projected = this.effects.run();
     }
@@ -233,7 +224,7 @@ export class Outbox {
 
   private policy(kind: OutboxRow["kind"]): RetryPolicy {
     return kind === "erp"
-      ? exportConfig(this.env, this.context.exportUrl()).policy
+      ? deliveryConfig(this.env, this.context.deliveryUrl()).policy
       : retryPolicies[kind];
   }
 
@@ -244,10 +235,10 @@ export class Outbox {
   private async attempt(row: OutboxRow, delivered: OutboxRow[]) {
     try {
       if (row.kind === "erp") {
-        if (!this.context.exportUrl()) return this.parkExport(row);
+        if (!this.context.deliveryUrl()) return this.parkDelivery(row);
         await this.deliver(row);
         // Delivered: the next event of the order goes now; D1 learns both.
-        this.afterExport(() => this.store.exportDelivered(row, this.context.now()));
+        this.afterDelivery(() => this.store.deliveryDone(row, this.context.now()));
         return;
       }
       await this.deliver(row);
@@ -258,7 +249,7 @@ export class Outbox {
       const retryAt = nextAttemptAt(this.policy(row.kind), attempts, now);
       const message = error instanceof Error ? error.message : String(error);
       const failed = () => this.store.outboxFailed(row, message, now, retryAt);
-      if (row.kind === "erp") this.afterExport(failed, retryAt === null);
+      if (row.kind === "erp") this.afterDelivery(failed, retryAt === null);
       else
         this.store.transaction(() => {
           failed();
@@ -277,18 +268,21 @@ export class Outbox {
    * Writes what an ERP attempt changed, promotes the next delivery if this one is `finished`
    * (delivered or given up), and asks for a projection: D1's index shows every attempt.
    */
-  private afterExport(write: () => void, finished = true) {
+  private afterDelivery(write: () => void, finished = true) {
     const now = this.context.now();
     this.store.transaction(() => {
       write();
-      if (finished) this.store.promoteExport(now);
+      if (finished) this.store.promoteDelivery(now);
       const state = this.context.order();
       if (state) this.store.requestProjection(state.version, now, now);
     });
   }
 
-  private parkExport(row: OutboxRow) {
-    this.afterExport(() => this.store.parkExport(row, "waiting: ERP_EXPORT_URL is not set"), false);
+  private parkDelivery(row: OutboxRow) {
+    this.afterDelivery(
+      () => this.store.parkDelivery(row, "waiting: ERP_EXPORT_URL is not set"),
+      false,
+    );
   }
 
   private async deliver(row: OutboxRow, alongside: D1PreparedStatement[] = []) {
@@ -299,7 +293,7 @@ export class Outbox {
         const now = this.context.now();
         const process = this.context.process(state);
         const summary = summaryRow(state, process, now, this.deadEffects());
-        const exports = this.store.unprojectedExports();
+        const deliveries = this.store.unprojectedDeliveries();
         const groups = storedItemGroups(itemGroups(state, process));
         const parts: ProjectedParts = {
           reserved: groups.reserved.map((chunk) => chunk.json).join(),
@@ -310,7 +304,7 @@ export class Outbox {
         // Not known again until this one is known to be in D1.
         this.lastProjected = null;
         await projectOrder(this.context.db(), summary, {
-          exports: exportsOf(state.header.reference, exports),
+          exports: deliveryRowsOf(state.header.reference, deliveries),
           itemGroups: groups,
           unchanged: {
             reserved: last?.reserved === parts.reserved,
@@ -320,7 +314,8 @@ export class Outbox {
           alongside,
         });
         this.lastProjected = parts;
-        if (exports.length > 0) this.store.transaction(() => this.store.exportsProjected(exports));
+        if (deliveries.length > 0)
+          this.store.transaction(() => this.store.deliveriesProjected(deliveries));
         this.lastProjectionAt = now;
         return;
       }
@@ -347,7 +342,7 @@ export class Outbox {
         const body = renderEvent(row.payload, { orderReference, sequence }, () =>
           this.context.view(state, this.context.now()),
         );
-        const config = exportConfig(this.env, this.context.exportUrl());
+        const config = deliveryConfig(this.env, this.context.deliveryUrl());
         await sendEvent(config, webhookId(orderReference, sequence), body);
         return;
       }
@@ -385,9 +380,6 @@ class OneAtATime {
   }
 }
 
-/** A credit-note outbox row's payload: the history entry whose money move it credits. */
-const creditNotePayload = z.object({ key: z.number().int().min(1) });
-
 /** An order's projection besides its summary row, as compared between projections. */
 interface ProjectedParts {
   reserved: string;
@@ -396,5 +388,5 @@ interface ProjectedParts {
 }
 
 /** ERP deliveries as D1's index keeps them. */
-const exportsOf = (orderReference: string, rows: ExportRow[]): DeliveryRow[] =>
-  rows.map((r) => ({ ...deliveryView(orderReference, r), revision: r.revision }));
+const deliveryRowsOf = (orderReference: string, rows: StoredDelivery[]): DeliveryRow[] =>
+  rows.map((r) => ({ ...toDeliveryView(orderReference, r), revision: r.revision }));

@@ -1,30 +1,29 @@
+import {
+  IDEMPOTENCY_TTL_MS,
+  type RememberedAnswer,
+  type SequenceOutcome,
+  type StoredOutcomes,
+  storedOutcomes,
+} from "../domain/idempotency";
 import type { PlaceOrderInput } from "../domain/inputs";
+import type { OrderView } from "../domain/order-view";
 import { type Actor, actorLabel, isCustomer } from "../domain/principal";
 import { type Failure, fail, type Result } from "../domain/result";
-import type { OrderView } from "../domain/view";
 import type { Command } from "../engine/commands";
-import {
-  applyChange,
-  defaultOrderSettings,
-  dueTimers,
-  type OrderSettings,
-  Stepper,
-} from "../engine/events";
 import type { Change, OrderState } from "../engine/model";
+import { applyChange } from "../engine/model";
 import { placeOrder } from "../engine/place";
+import { defaultOrderSettings, type OrderSettings, Stepper } from "../engine/stepper";
 import { customerVisible } from "../engine/summary";
-import { fireDueTimer } from "../engine/timers";
+import { dueTimers, fireDueTimer } from "../engine/timers";
 import { orderView } from "../engine/view";
 import type { ProcessDefinition } from "../machines/registry";
-import type { OrderStore } from "./order-store";
+import type { IdempotencyRecord, OrderStore } from "./order-store";
 
 export interface MutationOptions {
   idempotencyKey?: string | undefined;
   expectedVersion?: number | undefined;
 }
-
-/** How long an idempotency record answers replays (Stripe's rule: at least 24 hours). */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
 
 /** How a command is made idempotent: its key, the request's hash, and what to remember. */
 export interface Idempotency {
@@ -34,11 +33,17 @@ export interface Idempotency {
   rememberFailures: boolean;
 }
 
-/** Turns a command's extra result into a small stored value and back (for replays). */
+/**
+ * Turns a command's extra result into a small stored value and back (for replays): `expand`
+ * parses what `compact` stored.
+ */
 export interface ExtraCodec<T> {
   compact(extra: T): unknown;
   expand(stored: unknown): T;
 }
+
+/** The codec of a command that returns nothing besides the order. */
+export const noExtra: ExtraCodec<object> = { compact: () => undefined, expand: () => ({}) };
 
 export interface CommandRequest<T extends object> {
   /** Names the command in the request hash, so one key cannot be reused for another command. */
@@ -50,7 +55,7 @@ export interface CommandRequest<T extends object> {
   request?: unknown;
   /** Overrides the caller's own key (the ERP's webhook id). */
   idempotency?: Idempotency;
-  codec?: ExtraCodec<T>;
+  codec: ExtraCodec<T>;
 }
 
 /** Several commands run as one: in order, each on the order as the ones before left it. */
@@ -61,16 +66,6 @@ export interface SequenceRequest {
   idempotency: Idempotency;
 }
 
-/** Each command's outcome in a sequence: null when it applied, else why it was refused. */
-export type SequenceOutcome = Failure | null;
-
-/** A sequence's outcomes as stored: every distinct refusal once, and per command its index. */
-interface StoredOutcomes {
-  refusals: Failure[];
-  /** -1: applied; otherwise an index into `refusals`. */
-  outcomes: number[];
-}
-
 /** What the order object needs to know to place an order, besides the input. */
 export interface Placement {
   reference: string;
@@ -79,9 +74,6 @@ export interface Placement {
   process: ProcessDefinition;
   cancellationWindowMs: number;
 }
-
-/** The stored answer of an idempotent command. */
-type Remembered = { ok: true; version: number; extra?: unknown } | Failure;
 
 const notFound = () => fail("NOT_FOUND", "order not found");
 
@@ -218,10 +210,10 @@ export class CommandPipeline {
       this.commit(state, result.change, now, {
         alongside: () => {
           if (!idempotency) return;
-          const remembered: Remembered = {
+          const remembered: RememberedAnswer = {
             ok: true,
             version: state.version + result.change.history.length,
-            ...(req.codec ? { extra: req.codec.compact(result.extra) } : {}),
+            extra: req.codec.compact(result.extra),
           };
           this.store.remember(idempotency.key, idempotency.hash, remembered, now);
         },
@@ -247,9 +239,9 @@ export class CommandPipeline {
       const known = this.store.idempotent(key);
       if (known) {
         if (known.requestHash !== hash) return keyReused(key);
-        const first = JSON.parse(known.response) as Remembered;
+        const first = known.answer;
         if (!first.ok) return first;
-        const { refusals, outcomes } = first.extra as StoredOutcomes;
+        const { refusals, outcomes } = storedOutcomes.parse(first.extra);
         return {
           ok: true,
           version: first.version,
@@ -273,10 +265,10 @@ export class CommandPipeline {
         }
         if (state.version !== before)
           this.store.requestProjection(state.version, this.projectionDueAt(now), now);
-        const remembered: Remembered = {
+        const remembered: RememberedAnswer = {
           ok: true,
           version: state.version,
-          extra: storedOutcomes(outcomes),
+          extra: compactOutcomes(outcomes),
         };
         this.store.remember(key, hash, remembered, now);
       });
@@ -284,10 +276,7 @@ export class CommandPipeline {
     });
   }
 
-  /**
-   * What `runSequence` would answer, computed on a copy of the order and written nowhere (timers
-   * that are due fire first, as before any command). The version is the order's as it stands.
-   */
+  /** What `runSequence` would answer, on a copy written nowhere (due timers fire first). */
   previewSequence(
     req: Pick<SequenceRequest, "actor" | "commands">,
     now: number,
@@ -336,15 +325,14 @@ export class CommandPipeline {
   private replay<T extends object>(
     state: OrderState,
     idempotency: Idempotency,
-    known: { requestHash: string; response: string },
-    codec: ExtraCodec<T> | undefined,
+    known: IdempotencyRecord,
+    codec: ExtraCodec<T>,
     now: number,
   ): Result<{ order: OrderView } & T> {
     if (known.requestHash !== idempotency.hash) return keyReused(idempotency.key);
-    const first = JSON.parse(known.response) as Remembered;
+    const first = known.answer;
     if (!first.ok) return first;
-    const extra = (codec ? codec.expand(first.extra) : {}) as T;
-    return { ok: true, order: this.view(state, now), ...extra };
+    return { ok: true, order: this.view(state, now), ...codec.expand(first.extra) };
   }
 
   private owns(actor: Actor, state: OrderState): boolean {
@@ -391,7 +379,7 @@ export class CommandPipeline {
   }
 }
 
-function storedOutcomes(outcomes: SequenceOutcome[]): StoredOutcomes {
+function compactOutcomes(outcomes: SequenceOutcome[]): StoredOutcomes {
   const refusals: Failure[] = [];
   const seen = new Map<string, number>();
   return {

@@ -1,18 +1,15 @@
 import type { Target } from "../domain/inputs";
+import type { IssuedCreditNoteReport, IssuedInvoiceReport } from "../domain/invoices";
 import { fail, type Result } from "../domain/result";
-import {
-  applyEvent,
-  checkGrowth,
-  erpEvent,
-  type Moved,
-  rejection,
-  type Skipped,
-  type Stepper,
-  selectTarget,
-} from "./events";
+import { applyEvent } from "./apply-event";
+import { erpEvent } from "./command-effects";
 import { type Change, emptyChange, type OrderState, WINDOW_CLOSED_EVENT } from "./model";
+import type { Moved, Skipped } from "./outcome";
+import { checkGrowth, rejection } from "./refusals";
 import { setTracking } from "./shipments";
 import { stateInfo } from "./step";
+import type { Stepper } from "./stepper";
+import { selectTarget } from "./targets";
 import { closeWindow } from "./timers";
 import { cancellationBlock, itemStates } from "./view";
 
@@ -146,26 +143,6 @@ export function setCustomReference(text: string, actor: string): Command {
   };
 }
 
-/** An invoice's totals: amounts, and lists of amounts (tax per category and rate). */
-export type InvoiceTotalsJson = Record<string, number | Record<string, number | string>[]>;
-
-/** A stored document as the ERP hears of it (format, type, size, SHA-256). */
-export type DocumentJson = Record<string, string | number>;
-
-/** What the invoice consumer reports once an invoice is issued (and when mailed). */
-export interface IssuedInvoiceReport {
-  reference: string;
-  issuedAt: string;
-  mailedAt: string | null;
-  /** The order version the invoice bills. */
-  version: number;
-  /** The invoice's totals as stored with it, for the ERP's `invoice.issued`. */
-  totals?: InvoiceTotalsJson | undefined;
-  documents?: DocumentJson[] | undefined;
-  /** The UBL document inline for the ERP, when it is small enough. */
-  ubl?: string | undefined;
-}
-
 /**
  * Records the issued invoice; a repeated report changes nothing. Money that left the order after
  * the version the invoice bills (`creditKeys`: those money entries, found by the caller) gets
@@ -233,21 +210,6 @@ export function invoiceNotIssued(input: { version: number; reason: string }): Co
     });
     return done(change);
   };
-}
-
-/** What the invoice consumer reports once a credit note is issued (and when mailed). */
-export interface IssuedCreditNoteReport {
-  /** The money entry (history seq) it credits. */
-  key: number;
-  reference: string;
-  invoiceReference: string;
-  issuedAt: string;
-  mailedAt: string | null;
-  totals: InvoiceTotalsJson;
-  items: Record<string, string | number>[];
-  shipping: Record<string, string | number>[];
-  documents: DocumentJson[];
-  ubl?: string | undefined;
 }
 
 /** Records an issued credit note; a repeated report changes nothing. */

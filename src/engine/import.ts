@@ -2,9 +2,9 @@ import type { OrderImportRow } from "../domain/import";
 import type { Target } from "../domain/inputs";
 import { type Failure, fail } from "../domain/result";
 import { type Command, triggerEvent } from "./commands";
-import type { Stepper } from "./events";
 import type { Item, OrderState } from "./model";
 import { acceptedEvents } from "./step";
+import type { Stepper } from "./stepper";
 
 /**
  * One row of a bulk status import as a command on its order: the event goes to the row's item,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defaultCategory, type TaxCategory, taxCategory } from "../domain/einvoice";
 import type { Address, Method } from "../domain/inputs";
 import type { JsonObject } from "../domain/json";
-import type { MoneyTotals } from "../domain/view";
+import type { MoneyTotals } from "../domain/order-view";
 import type { ItemSnapshot } from "./step";
 
 // Storage shapes: what the order object reads back from its SQLite. They check the shape of
@@ -185,7 +185,7 @@ export interface NewHistoryEntry {
 }
 
 /**
- * An event for the ERP (src/durable/erp-export.ts delivers it): its type, when it happened, and
+ * An event for the ERP (src/durable/erp-deliveries.ts delivers it): its type, when it happened, and
  * the little data it needs; what is large (the order view, item details) is rendered when it is
  * sent. A new event type is a new `type` with its `data`: the transport sends `data` as it is,
  * besides what every event carries (order reference, sequence, version, custom reference).
@@ -246,6 +246,32 @@ export const emptyChange = (): Change => ({
   effects: [],
 });
 
+/** The order as it will be once `change` is applied; `state` stays as it is. */
+export function afterChange(state: OrderState, change: Change): OrderState {
+  const next: OrderState = {
+    ...state,
+    lines: new Map(state.lines),
+    items: new Map(state.items),
+    shipments: new Map(state.shipments),
+    timers: new Map(state.timers),
+  };
+  applyChange(next, change);
+  return next;
+}
+
+/** Applies a change to the in-memory state, after it was written to storage. */
+export function applyChange(state: OrderState, change: Change): void {
+  if (change.header) state.header = change.header;
+  for (const line of change.lines ?? []) state.lines.set(line.id, line);
+  for (const id of change.deletedItems ?? []) state.items.delete(id);
+  for (const item of change.items) state.items.set(item.id, item);
+  for (const id of change.deletedShipments ?? []) state.shipments.delete(id);
+  for (const shipment of change.shipments ?? []) state.shipments.set(shipment.id, shipment);
+  for (const id of change.deletedTimers) state.timers.delete(id);
+  for (const timer of change.timers) state.timers.set(timer.id, timer);
+  state.version += change.history.length;
+}
+
 export const itemTimerId = (itemId: string, sendId: string) => `${itemId}|${sendId}`;
 export const WINDOW_TIMER_ID = "order|cancellation-window";
-export { WINDOW_CLOSED_EVENT } from "../machines/item-process";
+export { WINDOW_CLOSED_EVENT } from "../domain/processes";

@@ -7,7 +7,7 @@ import {
 } from "../domain/einvoice";
 import type { PlaceOrderInput } from "../domain/inputs";
 import type { ProcessDefinition } from "../machines/registry";
-import { addCommandsOf } from "./events";
+import { addCommandsOf } from "./command-effects";
 import {
   type Change,
   emptyChange,
@@ -19,8 +19,9 @@ import {
   WINDOW_CLOSED_EVENT,
   WINDOW_TIMER_ID,
 } from "./model";
-import { moneySourceOf, orderMoney, shippingByRate } from "./money";
+import { moneySourceOf, orderMoney } from "./money";
 import { initialStep } from "./step";
+import { shippingByRate } from "./tax";
 
 export interface PlaceContext {
   reference: string;

@@ -2,9 +2,11 @@ import type { Address, Method } from "../domain/inputs";
 import { limits } from "../domain/limits";
 import { type Failure, fail } from "../domain/result";
 import type { ProcessDefinition } from "../machines/registry";
-import { checkGrowth, recordMoneyMoved, splitItem } from "./events";
 import { type Change, emptyChange, type Item, type OrderState, type Shipment } from "./model";
+import { recordMoneyMoved } from "./money-moves";
+import { checkGrowth } from "./refusals";
 import { stateInfo } from "./step";
+import { splitItem } from "./targets";
 
 export interface ItemQuantity {
   id: string;
@@ -229,8 +231,8 @@ export function updateShipment(
     itemIds: [],
     data: {
       shipmentId: shipment.id,
-      changed: ["address", "method", "requestedDeliveryDate"].filter(
-        (k) => input[k as keyof typeof input] !== undefined,
+      changed: (["address", "method", "requestedDeliveryDate"] as const).filter(
+        (k) => input[k] !== undefined,
       ),
     },
   });

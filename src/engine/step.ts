@@ -13,7 +13,8 @@ import {
   getMicrosteps,
   getNextTransitions,
 } from "xstate";
-import { type ItemContext, readStateMeta, type StateFlag } from "../machines/item-process";
+import type { StateFlag } from "../domain/processes";
+import { type ItemContext, readStateMeta } from "../machines/item-process";
 import type { ProcessDefinition } from "../machines/registry";
 
 export interface ItemSnapshot {
@@ -27,18 +28,18 @@ export interface TimerChange {
    * both `id` and `event` are `xstate.after.<delayName>.<processId>.<state>`, e.g.
    * `xstate.after.paymentTimeout.payment@1.payment-pending`.
    */
-  schedule: { id: string; event: string; delayMs: number }[];
+  schedule: readonly { id: string; event: string; delayMs: number }[];
   /** Ids of stored timers to delete. Apply these before `schedule`. */
-  cancel: string[];
+  cancel: readonly string[];
 }
 
 export interface StepResult {
   /** State after the event and all eventless transitions that follow. */
   snapshot: ItemSnapshot;
   /** States entered, in order (not including the start state; for `initialStep`, "new" first). */
-  path: string[];
+  path: readonly string[];
   /** Command (action) names, in order, each once per occurrence. */
-  commands: string[];
+  commands: readonly string[];
   timers: TimerChange;
 }
 
@@ -130,13 +131,11 @@ function collect(microsteps: readonly Microstep[], start: string | undefined): S
   // Frozen because results are cached and shared between items and requests.
   return Object.freeze({
     snapshot: Object.freeze({ state: snapshot.state, context: Object.freeze(snapshot.context) }),
-    path: Object.freeze(path) as string[],
-    commands: Object.freeze(commands) as string[],
+    path: Object.freeze(path),
+    commands: Object.freeze(commands),
     timers: Object.freeze({
-      schedule: Object.freeze(
-        [...schedule.values()].map((t) => Object.freeze(t)),
-      ) as TimerChange["schedule"],
-      cancel: Object.freeze(cancel) as string[],
+      schedule: Object.freeze([...schedule.values()].map((t) => Object.freeze(t))),
+      cancel: Object.freeze(cancel),
     }),
   });
 }

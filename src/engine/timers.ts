@@ -1,4 +1,4 @@
-import { applyEvent, type EventOutcome, type Stepper } from "./events";
+import { applyEvent, type EventOutcome } from "./apply-event";
 import {
   emptyChange,
   type OrderState,
@@ -6,6 +6,7 @@ import {
   WINDOW_CLOSED_EVENT,
   WINDOW_TIMER_ID,
 } from "./model";
+import type { Stepper } from "./stepper";
 
 /**
  * Closes the customer's cancellation window: records it and sends `cancellation-window-closed`
@@ -65,4 +66,18 @@ export function fireDueTimer(state: OrderState, stepper: Stepper, due: Timer[]) 
   const deleted = new Set(change.deletedTimers);
   for (const t of batch) if (!deleted.has(t.id)) change.deletedTimers.push(t.id);
   return change;
+}
+
+/** When the order's earliest timer is due, or null when it has none. */
+export function nextTimerDue(state: OrderState): number | null {
+  let next: number | null = null;
+  for (const t of state.timers.values()) if (next === null || t.dueAt < next) next = t.dueAt;
+  return next;
+}
+
+/** Timers due at or before `now`, earliest first. */
+export function dueTimers(state: OrderState, now: number): Timer[] {
+  return [...state.timers.values()]
+    .filter((t) => t.dueAt <= now)
+    .sort((a, b) => a.dueAt - b.dueAt || a.id.localeCompare(b.id));
 }

@@ -1,8 +1,10 @@
-import type { ExpenseView, ItemView, OrderView } from "../domain/view";
-import type { ItemState, ProcessDefinition, ProcessId } from "../machines/registry";
+import type { ExpenseView, ItemView, OrderView } from "../domain/order-view";
+import { knownProcess, knownState } from "../domain/processes";
+import type { ProcessDefinition } from "../machines/registry";
 import type { Item, OrderState, Shipment } from "./model";
-import { type ExpenseMoney, expenseByRate, moneySourceOf, orderMoney } from "./money";
+import { type ExpenseMoney, moneySourceOf, orderMoney } from "./money";
 import { flagsOf, stateInfo } from "./step";
+import { expenseByRate } from "./tax";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -94,7 +96,7 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
       shipmentId: item.shipmentId,
       // The engine steps any machine and keeps names as strings; an order served here runs a
       // registered process (processOf throws otherwise), so its names are the published ones.
-      state: item.state as ItemState,
+      state: knownState(item.state),
       stateDisplay: info?.display ?? item.state,
       stateSince: iso(item.stateSince),
       flags: [...(info?.flags ?? [])],
@@ -113,7 +115,7 @@ export function orderView(state: OrderState, process: ProcessDefinition, now: nu
     currency: header.currency,
     priceMode: header.priceMode,
     paymentMethod: header.paymentMethod,
-    process: header.process as ProcessId,
+    process: knownProcess(header.process),
     placedAt: iso(header.placedAt),
     isCancellable: cancellationBlock(state, process, now) === null,
     cancellableUntil: iso(header.cancellableUntil),

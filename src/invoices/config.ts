@@ -76,7 +76,7 @@ export function parseSeller(value: string | undefined): Seller {
   if (
     typeof raw === "object" &&
     raw !== null &&
-    (typeof (raw as { address?: unknown }).address === "string" || "taxId" in raw)
+    (("address" in raw && typeof raw.address === "string") || "taxId" in raw)
   )
     throw new ConfigurationError(
       "SELLER uses the old format (address as one string, taxId): give SELLER.address as { address1, zipCode, city, country }, SELLER.vatId (or taxNumber) and SELLER.electronicAddress { scheme, id } (docs/invoices.md)",

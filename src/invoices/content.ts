@@ -1,15 +1,9 @@
 import type { TaxCategory, TaxExemption } from "../domain/einvoice";
 import type { Address, Method } from "../domain/inputs";
-import type { MoneyTotals, OrderView, TaxByRate } from "../domain/view";
-import {
-  allocate,
-  type Billed,
-  byNumber,
-  byTaxClass,
-  statusOf,
-  type TaxClass,
-  taxKey,
-} from "../engine/money";
+import type { MoneyTotals, OrderView, TaxByRate } from "../domain/order-view";
+import type { Billed } from "../engine/billing";
+import { statusOf } from "../engine/money";
+import { allocate, byNumber, byTaxClass, type TaxClass, taxKey } from "../engine/tax";
 
 // What an invoice or a credit note lists, from the same figures as the order's own money
 // (`orderMoney`): the units and expenses it covers and their totals per VAT category and rate.

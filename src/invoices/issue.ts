@@ -2,15 +2,15 @@ import { drizzle } from "drizzle-orm/d1";
 import type { Db } from "../db/schema";
 import * as schema from "../db/schema";
 import type { DocumentType } from "../domain/invoices";
+import type { OrderView } from "../domain/order-view";
 import type { Result } from "../domain/result";
 import { fail } from "../domain/result";
-import type { OrderView } from "../domain/view";
-import { serviceClock } from "../durable/service-clock";
-import type { Billed } from "../engine/money";
+import type { Billed } from "../engine/billing";
 import { statusOf } from "../engine/money";
 import { getProcess } from "../machines/registry";
 import { escapeHtml } from "../mail/html";
 import { type MailTransport, mailTransportFromEnv, parseBcc } from "../mail/transport";
+import { serviceClock } from "../worker/service-clock";
 import { type InvoicingConfig, invoicingConfig, paymentMeansOf } from "./config";
 import { billedOf, documentContent as contentOf } from "./content";
 import { htmlDocument, TEMPLATE_VERSION } from "./html";
@@ -101,7 +101,7 @@ export async function issueInvoice(
     mailedAt,
     // Invoices stored before versions: the order version of their recording applies.
     version: row.orderVersion ?? 0,
-    totals: row.totals as Record<string, number>,
+    totals: row.totals,
     documents: documentInfo(documents),
     ...(await inlineUbl(env, row)),
   });
@@ -152,7 +152,7 @@ export async function issueCreditNote(
     invoiceReference: row.invoiceReference ?? "",
     issuedAt: row.issuedAt,
     mailedAt,
-    totals: row.totals as Record<string, number>,
+    totals: row.totals,
     items: content.lines.map((l) => ({
       lineId: l.lineId,
       sku: l.sku,

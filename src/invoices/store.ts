@@ -1,17 +1,30 @@
 import { and, eq, isNull } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "../db/schema";
 import * as schema from "../db/schema";
 import { sha256Hex } from "../domain/hash";
-import type {
-  DocumentFormat,
-  DocumentInfo,
-  DocumentType,
-  StoredDocument,
+import {
+  type DocumentFormat,
+  type DocumentInfo,
+  type DocumentType,
+  documentMetadata,
+  invoiceTotals,
+  type StoredDocument,
+  storedDocument,
 } from "../domain/invoices";
 import { HTML_CONTENT_TYPE } from "./html";
 import { UBL_CONTENT_TYPE } from "./ubl";
 
 export type DocumentRow = typeof schema.invoices.$inferSelect;
+
+const storedDocuments = z.array(storedDocument);
+
+/** A row as D1 returns it, its JSON columns checked (drizzle only types them). */
+export const parsedRow = (row: DocumentRow): DocumentRow => ({
+  ...row,
+  totals: invoiceTotals.parse(row.totals),
+  documents: row.documents === null ? null : storedDocuments.parse(row.documents),
+});
 
 const EXTENSION: Record<DocumentFormat, string> = { html: "html", ubl: "xml" };
 export const CONTENT_TYPE: Record<DocumentFormat, string> = {
@@ -80,12 +93,11 @@ async function put(
       document: { format, contentType, key, size: put.size, sha256 },
     };
   const earlier = await bucket.head(key);
-  const meta = earlier?.customMetadata;
-  if (!earlier || !meta?.issuedAt || !meta.sha256)
-    throw new Error(`document ${key} exists but cannot be read back`);
+  const meta = documentMetadata.safeParse(earlier?.customMetadata);
+  if (!earlier || !meta.success) throw new Error(`document ${key} exists but cannot be read back`);
   return {
-    issuedAt: meta.issuedAt,
-    document: { format, contentType, key, size: earlier.size, sha256: meta.sha256 },
+    issuedAt: meta.data.issuedAt,
+    document: { format, contentType, key, size: earlier.size, sha256: meta.data.sha256 },
   };
 }
 
@@ -137,9 +149,14 @@ async function legacyHtml(env: Pick<Env, "INVOICE_DOCUMENTS">, row: DocumentRow)
 }
 
 /** The order's invoice row, or its credit note for money entry `key`. */
-export function findDocument(db: Db, type: DocumentType, orderReference: string, key?: number) {
+export async function findDocument(
+  db: Db,
+  type: DocumentType,
+  orderReference: string,
+  key?: number,
+): Promise<DocumentRow | undefined> {
   const { invoices } = schema;
-  return db
+  const row = await db
     .select()
     .from(invoices)
     .where(
@@ -152,10 +169,17 @@ export function findDocument(db: Db, type: DocumentType, orderReference: string,
           ),
     )
     .get();
+  return row && parsedRow(row);
 }
 
-export const findByReference = (db: Db, reference: string) =>
-  db.select().from(schema.invoices).where(eq(schema.invoices.reference, reference)).get();
+export async function findByReference(db: Db, reference: string) {
+  const row = await db
+    .select()
+    .from(schema.invoices)
+    .where(eq(schema.invoices.reference, reference))
+    .get();
+  return row && parsedRow(row);
+}
 
 /**
  * Sets `mailed_at` and returns the stored value. The first mailing only fills an empty

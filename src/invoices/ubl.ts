@@ -1,7 +1,7 @@
 import { currencyExponent, decimal, type TaxCategory } from "../domain/einvoice";
 import type { Address } from "../domain/inputs";
 import type { DocumentType } from "../domain/invoices";
-import type { OrderView } from "../domain/view";
+import type { OrderView } from "../domain/order-view";
 import { ConfigurationError, type EinvoiceProfile, type PaymentMeans, type Seller } from "./config";
 import type { DocumentContent, DocumentLine } from "./content";
 import { type Child, document, e, el, type Xml } from "./xml";

@@ -3,40 +3,15 @@
  * Everything is read from the machine's own definition, so the picture cannot drift from the
  * behaviour.
  */
-import { displayNamesOf, type ProcessDisplayNames } from "./display-names";
-import { readStateMeta, type StateFlag, WINDOW_CLOSED_EVENT } from "./item-process";
+import type {
+  ProcessDescription,
+  ProcessStateDescription,
+  ProcessTransitionDescription,
+} from "../domain/process-description";
+import { WINDOW_CLOSED_EVENT } from "../domain/processes";
+import { displayNamesOf } from "./display-names";
+import { readStateMeta } from "./item-process";
 import type { ProcessDefinition } from "./registry";
-
-export interface ProcessStateDescription {
-  name: string;
-  display: string;
-  flags: readonly StateFlag[];
-  /** Manual events with a transition from this state (guards not evaluated). */
-  manualEvents: string[];
-}
-
-export interface ProcessTransitionDescription {
-  from: string;
-  /** Equal to `from` for a transition that runs commands without leaving the state. */
-  to: string;
-  /** The event; "always" for an eventless transition, "after <delayName>" for a timeout. */
-  event: string;
-  manual: boolean;
-  guard?: string;
-  commands: string[];
-}
-
-export interface ProcessDescription {
-  id: string;
-  name: string;
-  version: number;
-  initial: string;
-  states: ProcessStateDescription[];
-  transitions: ProcessTransitionDescription[];
-  mermaid: string;
-  /** Labels for buttons and history: from a map beside the processes, not from the machine. */
-  displayNames: ProcessDisplayNames;
-}
 
 /** The parts of xstate's transition definition read here (shared by `on`, `always`, `after`). */
 interface TransitionLike {

@@ -4,17 +4,11 @@
  * registered machines are versioned and never change once orders run on them, while their
  * wording may (a new label is not a new process version).
  */
+import type { EventDisplayName, ProcessDisplayNames } from "../domain/process-description";
 import type { CommandName, ItemEventType } from "./item-process";
 
-export interface EventName {
-  /** A button's label: what a person does ("Mark as paid"). */
-  label: string;
-  /** The history's words for it having happened ("Marked as paid"). */
-  done: string;
-}
-
 /** Every event any process understands. */
-export const eventNames: Readonly<Record<ItemEventType, EventName>> = {
+export const eventNames: Readonly<Record<ItemEventType, EventDisplayName>> = {
   pay: { label: "Mark as paid", done: "Marked as paid" },
   confirm: { label: "Confirm", done: "Confirmed" },
   cancel: { label: "Cancel", done: "Cancelled" },
@@ -45,17 +39,14 @@ export const timerNames: Readonly<Record<string, string>> = {
   closeAfterDelivery: "Closed automatically after delivery",
 };
 
-/** The labels a process's description carries: its manual events, commands and timers. */
-export interface ProcessDisplayNames {
-  events: Record<string, EventName>;
-  commands: Record<string, string>;
-  timers: Record<string, string>;
-}
-
-const pick = <T>(from: Readonly<Record<string, T>>, names: Iterable<string>) =>
-  Object.fromEntries(
-    [...names].flatMap((n) => (Object.hasOwn(from, n) ? [[n, from[n] as T]] : [])),
-  );
+const pick = <T>(from: Readonly<Record<string, T>>, names: Iterable<string>): Record<string, T> => {
+  const picked: Record<string, T> = {};
+  for (const name of names) {
+    const value = Object.hasOwn(from, name) ? from[name] : undefined;
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
+};
 
 /** The display names of the events, commands and delays one process uses. */
 export function displayNamesOf(process: {

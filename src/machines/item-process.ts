@@ -5,6 +5,7 @@
  */
 
 import { z } from "zod";
+import { isStateFlag, type StateFlag, WINDOW_CLOSED_EVENT } from "../domain/processes";
 
 /** An item's extended state besides its state name. Kept tiny: it is stored per item row. */
 export const itemContextSchema = z.object({
@@ -15,36 +16,11 @@ export type ItemContext = z.infer<typeof itemContextSchema>;
 
 export const initialItemContext: ItemContext = { windowClosed: false };
 
-/** State flags the rest of the system reads; rules depend on flags, never on state names. */
-export type StateFlag =
-  | "cancellable" // the customer may cancel the order while every item is in such a state
-  | "reserved" // stock is reserved for the item
-  | "shipped" // the item has left the warehouse: its shipment can no longer be edited
-  | "cancelled" // the item's amount counts as canceled
-  | "refunded" // the item's amount counts as refunded (money went back to the buyer)
-  | "exclude-from-customer" // hidden from the customer's view of the order
-  | "final"; // nothing more happens to the item
-
 export interface ItemStateMeta {
   /** What a person sees, e.g. "payment pending". */
   display: string;
   flags: readonly StateFlag[];
 }
-
-export const STATE_FLAGS: readonly StateFlag[] = [
-  "cancellable",
-  "reserved",
-  "shipped",
-  "cancelled",
-  "refunded",
-  "exclude-from-customer",
-  "final",
-];
-
-const flagSet: ReadonlySet<string> = new Set(STATE_FLAGS);
-
-export const isStateFlag = (flag: unknown): flag is StateFlag =>
-  typeof flag === "string" && flagSet.has(flag);
 
 /**
  * A state node's meta as display name and flags. xstate hands meta out untyped once machines
@@ -77,8 +53,8 @@ export interface ItemEvent {
   type: ItemEventType;
 }
 
-/** The event every item receives when the order's cancellation window ends. */
-export const WINDOW_CLOSED_EVENT = "cancellation-window-closed" satisfies ItemEventType;
+// The window's event is one of the events every item process understands.
+WINDOW_CLOSED_EVENT satisfies ItemEventType;
 
 /**
  * Commands are the named actions the engine gives meaning to. "order" commands run once per

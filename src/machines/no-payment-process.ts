@@ -1,5 +1,6 @@
 import { assign, type EventFromLogic, setup } from "xstate";
 import { parseDuration } from "../domain/duration";
+import { processNames } from "../domain/processes";
 import {
   type CommandName,
   type CommandScope,
@@ -98,15 +99,9 @@ export const noPaymentMachine = setup({
   },
 });
 
-/** Events a person may trigger; typed as written and checked against the machine's events. */
-export const noPaymentManualEvents = [
-  "cancel",
-  "ship",
-  "deliver",
-  "return",
-  "close",
-  "invoice-generate",
-] as const satisfies readonly EventFromLogic<typeof noPaymentMachine>["type"][];
+/** Events a person may trigger: the published ones (domain/processes.ts), checked against the machine. */
+export const noPaymentManualEvents = processNames["no-payment@1"]
+  .manualEvents satisfies readonly EventFromLogic<typeof noPaymentMachine>["type"][];
 
 export const noPaymentCommands = {
   sendOrderConfirmation: "order",

@@ -1,5 +1,6 @@
 import { assign, type EventFromLogic, setup } from "xstate";
 import { parseDuration } from "../domain/duration";
+import { processNames } from "../domain/processes";
 import {
   type CommandName,
   type CommandScope,
@@ -130,18 +131,9 @@ export const paymentMachine = setup({
   },
 });
 
-/** Events a person may trigger; typed as written and checked against the machine's events. */
-export const paymentManualEvents = [
-  "pay",
-  "confirm",
-  "cancel",
-  "ship",
-  "deliver",
-  "return",
-  "refund",
-  "close",
-  "invoice-generate",
-] as const satisfies readonly EventFromLogic<typeof paymentMachine>["type"][];
+/** Events a person may trigger: the published ones (domain/processes.ts), checked against the machine. */
+export const paymentManualEvents = processNames["payment@1"]
+  .manualEvents satisfies readonly EventFromLogic<typeof paymentMachine>["type"][];
 
 export const paymentCommands = {
   sendOrderConfirmation: "order",

@@ -6,15 +6,24 @@
  *    change what you need. Never edit a registered version in place: orders stay pinned to the
  *    version they were placed with, and their stored states, timer ids and history must keep
  *    meaning the same thing for as long as the order exists.
- * 2. Add an entry to `specs` below. Old versions stay registered forever.
- * 3. Point payment methods at it with PAYMENT_PROCESSES (new orders only).
+ * 2. Publish its id, states and manual events in `src/domain/processes.ts` (callers' types come
+ *    from there; this file fails to compile, and to load, until they match the machine).
+ * 3. Add an entry to `specs` below. Old versions stay registered forever.
+ * 4. Point payment methods at it with PAYMENT_PROCESSES (new orders only).
  * New delay names get a default in DEFAULT_DELAYS; new commands need a meaning in the engine.
  */
 import type { AnyStateMachine, SnapshotFrom } from "xstate";
 import { z } from "zod";
 import { parseDuration } from "../domain/duration";
 import { describeIssues } from "../domain/issues";
-import { type CommandName, type CommandScope, WINDOW_CLOSED_EVENT } from "./item-process";
+import {
+  isProcessId,
+  type ProcessId,
+  type ProcessNames,
+  processIds,
+  processNames,
+} from "../domain/processes";
+import type { CommandName, CommandScope } from "./item-process";
 import { noPaymentCommands, noPaymentMachine, noPaymentManualEvents } from "./no-payment-process";
 import { paymentCommands, paymentMachine, paymentManualEvents } from "./payment-process";
 
@@ -52,7 +61,7 @@ interface ProcessSpec {
   commands: Readonly<Partial<Record<CommandName, CommandScope>>>;
 }
 
-// `as const`: the names of processes, states and events reach the published client types from here.
+// `as const`: each machine's own types, held below to the names it publishes.
 const specs = [
   {
     name: "payment",
@@ -78,24 +87,34 @@ type StatesOf<S> = S extends { machine: infer M extends AnyStateMachine }
   ? Extract<SnapshotFrom<M>["value"], string>
   : never;
 
-/** A registered process: "payment@1" | "no-payment@1". */
-export type ProcessId = IdOf<Spec>;
-/** A state of one of the registered processes ("payment-pending", "shipped", ...). */
-export type ItemState = StatesOf<Spec>;
-/** An event a person may trigger in one of the registered processes ("pay", "ship", ...). */
-export type ManualEvent = Spec["manualEvents"][number];
-/** What `orders.trigger` and the ERP may send: the manual events, and closing the window. */
-export type TriggerEvent = ManualEvent | typeof WINDOW_CLOSED_EVENT;
-/** Each registered process with its states and manual events, for code that knows its process. */
-export type ProcessNames = {
-  [S in Spec as IdOf<S>]: { state: StatesOf<S>; event: S["manualEvents"][number] };
-};
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * Fails to compile when a machine's states or manual events differ from the names its process
+ * publishes (src/domain/processes.ts), or a registered process publishes none.
+ */
+const published: {
+  [S in Spec as IdOf<S>]: Same<
+    [StatesOf<S>, S["manualEvents"][number]],
+    [ProcessNames[IdOf<S> & ProcessId]["state"], ProcessNames[IdOf<S> & ProcessId]["event"]]
+  >;
+} & Record<ProcessId, true> = { "payment@1": true, "no-payment@1": true };
 
-const specById = new Map(specs.map((s) => [`${s.name}@${s.version}`, s]));
-for (const [id, spec] of specById) {
+export { processIds };
+
+const specById = new Map<string, Spec>(specs.map((s) => [`${s.name}@${s.version}`, s]));
+for (const id of specById.keys())
+  if (!isProcessId(id)) throw new Error(`process ${id} is registered but publishes no names`);
+for (const id of processIds) {
+  const spec = specById.get(id);
+  if (!spec || !published[id]) throw new Error(`process ${id} is published but not registered`);
   // The machine id is part of every timer id (xstate.after.<delay>.<machine id>.<state>), so it
   // must be the registry id, or two versions could share timer ids.
   if (spec.machine.id !== id) throw new Error(`process ${id}: machine id is ${spec.machine.id}`);
+  // Callers are given the published names (their types say so): they must be the machine's.
+  const states = Object.keys(spec.machine.root.states);
+  const names = processNames[id];
+  if (!sameSet(states, names.states) || !sameSet(spec.manualEvents, names.manualEvents))
+    throw new Error(`process ${id}: its states or manual events are not the published ones`);
   // A manual event no state handles would be offered to callers and then always refused.
   const handled = new Set(Object.values(spec.machine.root.states).flatMap((n) => n.ownEvents));
   for (const event of spec.manualEvents)
@@ -103,13 +122,10 @@ for (const [id, spec] of specById) {
       throw new Error(`process ${id}: no state handles manual event ${event}`);
 }
 
-/** Every event `orders.trigger` accepts, in registry order: the input schema's options. */
-export const triggerEvents: readonly [TriggerEvent, ...TriggerEvent[]] = [
-  ...new Set<TriggerEvent>([...specs.flatMap((s) => s.manualEvents), WINDOW_CLOSED_EVENT]),
-] as [TriggerEvent, ...TriggerEvent[]];
-
-/** Every registered process id, oldest first ("payment@1", "no-payment@1", ...). */
-export const processIds = [...specById.keys()] as readonly ProcessId[];
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const set = new Set(a);
+  return set.size === new Set(b).size && b.every((x) => set.has(x));
+}
 
 export const DEFAULT_DELAYS: Readonly<Record<string, number>> = {
   paymentTimeout: parseDuration("1 day"),
@@ -232,7 +248,7 @@ function parsePaymentProcessesText(json: string): Record<string, string> {
   try {
     raw = JSON.parse(json);
   } catch (e) {
-    throw new Error(`PAYMENT_PROCESSES is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`PAYMENT_PROCESSES is not valid JSON: ${errorText(e)}`);
   }
   const parsed = paymentProcessesSchema.safeParse(raw);
   if (!parsed.success) {
@@ -248,7 +264,7 @@ const processDelaysSchema = z
       try {
         return parseDuration(text);
       } catch (e) {
-        ctx.addIssue({ code: "custom", message: (e as Error).message });
+        ctx.addIssue({ code: "custom", message: errorText(e) });
         return z.NEVER;
       }
     }),
@@ -282,7 +298,7 @@ export function processConfigFromEnv(env: { PROCESS_DELAYS?: string | undefined 
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`PROCESS_DELAYS is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`PROCESS_DELAYS is not valid JSON: ${errorText(e)}`);
   }
   const parsed = processDelaysSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`PROCESS_DELAYS: ${describeIssues(parsed.error.issues)}`);
@@ -292,3 +308,5 @@ export function processConfigFromEnv(env: { PROCESS_DELAYS?: string | undefined 
 }
 
 const configByText = new Map<string, ProcessConfig>();
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,4 +1,4 @@
-import type { OrderView } from "../domain/view";
+import type { OrderView } from "../domain/order-view";
 import { formatMoney, html } from "./html";
 import type { Mail } from "./transport";
 

@@ -1,6 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { parseDuration } from "../domain/duration";
 import { type InvoiceJob, invoiceJob } from "../domain/invoices";
+import { backoffDelay, type RetryPolicy } from "../domain/retry";
 import { ConfigurationError } from "../invoices/config";
 import {
   type IssueDeps,
@@ -16,14 +17,10 @@ import { storeDeadLetter } from "./dead-letters";
 export { type InvoiceJob, invoiceJob };
 export type InvoiceDeps = IssueDeps;
 
-export interface RetryPolicy {
-  /** Delay before the first retry; each further retry doubles it. */
-  firstMs: number;
-  /** The longest delay. */
-  maxMs: number;
-}
-
-/** INVOICE_RETRY_DELAY and INVOICE_RETRY_MAX_DELAY as wrangler.toml sets them. */
+/**
+ * INVOICE_RETRY_DELAY and INVOICE_RETRY_MAX_DELAY as wrangler.toml sets them; the attempts are
+ * the queue's (`max_retries`), after which a job lands in the dead letters.
+ */
 export const defaultRetryPolicy: RetryPolicy = {
   firstMs: parseDuration("10 seconds"),
   maxMs: parseDuration("10 minutes"),
@@ -40,7 +37,7 @@ export function retryPolicyFromEnv(env: Partial<Env>): RetryPolicy {
 
 /** Whole seconds before the next attempt: 10 s, 20 s, 40 s ... capped at 10 minutes by default. */
 export const backoffSeconds = (attempts: number, policy: RetryPolicy = defaultRetryPolicy) =>
-  Math.ceil(Math.min(policy.firstMs * 2 ** (Math.max(1, attempts) - 1), policy.maxMs) / 1000);
+  Math.ceil(backoffDelay(policy, attempts) / 1000);
 
 /** One job: the order's invoice, or one of its credit notes. */
 const jobKey = (job: InvoiceJob) =>

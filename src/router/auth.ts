@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createSignInCode, redeemSignInCode } from "../db/sign-in-codes";
 import { parseDuration } from "../domain/duration";
+import type { Session, SignInCode } from "../domain/sign-in";
 import { publicProcedure, router, staffProcedure } from "./trpc";
 
 /**
@@ -12,14 +13,14 @@ export const authRouter = router({
   /** A one-time code that signs the caller in once, within five minutes (back office). */
   createSignInCode: staffProcedure
     .input(z.strictObject({}).optional())
-    .mutation(({ ctx }) => createSignInCode(ctx.db, ctx.principal)),
+    .mutation(({ ctx }): Promise<SignInCode> => createSignInCode(ctx.db, ctx.principal)),
 
   /** The code of a sign-in link for a bearer token (8 hours, at most TOKEN_MAX_TTL); once. */
   signIn: publicProcedure
     .input(
       z.strictObject({ code: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, "not a sign-in code") }),
     )
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<Session> => {
       const session = await redeemSignInCode(ctx.db, input.code, {
         secret: ctx.env.JWT_SECRET,
         maxTtlMs: parseDuration(ctx.env.TOKEN_MAX_TTL || "24 hours"),

@@ -1,8 +1,8 @@
 import { TRPCError } from "@trpc/server";
+import { type ClockReading, type ClockView, clockMode } from "../domain/clock";
 import { parseDuration } from "../domain/duration";
 import { advanceClockInput } from "../domain/inputs";
-import type { ClockView } from "../domain/view";
-import { adjustableClock, type ClockMode, clockMode, serviceClock } from "../durable/service-clock";
+import { adjustableClock, serviceClock } from "../worker/service-clock";
 import { backofficeProcedure, router, signedInProcedure, unwrap } from "./trpc";
 
 /** Both procedures need CLOCK=adjustable; production's system clock cannot be moved. */
@@ -30,7 +30,7 @@ export const clockRouter = router({
    * after `clock.advance` moved it.
    */
   read: signedInProcedure.query(
-    async ({ ctx }): Promise<ClockView & { mode: ClockMode }> => ({
+    async ({ ctx }): Promise<ClockReading> => ({
       mode: clockMode(ctx.env),
       now: iso((await serviceClock(ctx.env))()),
     }),

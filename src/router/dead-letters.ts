@@ -3,6 +3,7 @@ import { and, desc, eq, lt, or } from "drizzle-orm";
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../db/cursor";
 import { deadLetters } from "../db/schema";
+import type { DeadLetterList, Requeued } from "../domain/dead-letters";
 import { limits } from "../domain/limits";
 import { requiredText, wellFormed } from "../domain/text";
 import { backofficeProcedure, router, staffProcedure } from "./trpc";
@@ -21,21 +22,19 @@ export const deadLettersRouter = router({
         limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
       }),
     )
-    .query(async ({ ctx, input }) => {
+    .query(async ({ ctx, input }): Promise<DeadLetterList> => {
       const cursor = input.cursor === undefined ? undefined : decodeCursor(input.cursor, 2);
       if (cursor === null)
         throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor of this list" });
+      const [receivedAt = "", messageId = ""] = cursor ?? [];
       const rows = await ctx.db
         .select()
         .from(deadLetters)
         .where(
           cursor
             ? or(
-                lt(deadLetters.receivedAt, cursor[0] as string),
-                and(
-                  eq(deadLetters.receivedAt, cursor[0] as string),
-                  lt(deadLetters.messageId, cursor[1] as string),
-                ),
+                lt(deadLetters.receivedAt, receivedAt),
+                and(eq(deadLetters.receivedAt, receivedAt), lt(deadLetters.messageId, messageId)),
               )
             : undefined,
         )
@@ -47,7 +46,7 @@ export const deadLettersRouter = router({
         deadLetters: page.map((r) => ({
           id: r.messageId,
           queue: r.queue,
-          body: JSON.parse(r.body) as unknown,
+          body: parseBody(r.body),
           attempts: r.attempts,
           receivedAt: r.receivedAt,
           lastError: r.lastError,
@@ -62,7 +61,7 @@ export const deadLettersRouter = router({
   /** Puts the job back on the `invoices` queue (as it was sent) and forgets the dead letter. */
   retry: backofficeProcedure
     .input(z.strictObject({ id: requiredText(200) }))
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<Requeued> => {
       const row = await ctx.db
         .select()
         .from(deadLetters)
@@ -74,3 +73,8 @@ export const deadLettersRouter = router({
       return { id: input.id, requeued: true as const };
     }),
 });
+
+/** A dead letter's body as the queue delivered it: any JSON (a job that never parsed, say). */
+function parseBody(text: string): unknown {
+  return JSON.parse(text);
+}

@@ -1,9 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { listDeliveries } from "../db/exports";
+import { listDeliveries } from "../db/deliveries";
+import { type DeliveryList, type DeliveryView, parseWebhookId } from "../domain/deliveries";
 import { orderReference } from "../domain/inputs";
 import { limits } from "../domain/limits";
-import { parseWebhookId } from "../durable/erp-export";
 import { backofficeProcedure, router, staffProcedure, unwrap } from "./trpc";
 
 /**
@@ -21,7 +21,7 @@ export const exportsRouter = router({
         limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
       }),
     )
-    .query(async ({ ctx, input }) => {
+    .query(async ({ ctx, input }): Promise<DeliveryList> => {
       const result = await listDeliveries(ctx.db, input);
       if ("badCursor" in result)
         throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor of this list" });
@@ -31,10 +31,10 @@ export const exportsRouter = router({
   /** Sends a failed delivery again (a new round of attempts); it goes before later events. */
   retry: backofficeProcedure
     .input(z.strictObject({ id: z.string().min(1).max(300) }))
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<DeliveryView> => {
       const named = parseWebhookId(input.id);
       if (!named) throw new TRPCError({ code: "NOT_FOUND", message: `no delivery ${input.id}` });
       const stub = ctx.env.ORDERS.getByName(named.orderReference);
-      return unwrap(await stub.retryExport(named.sequence)).delivery;
+      return unwrap(await stub.retryDelivery(named.sequence)).delivery;
     }),
 });

@@ -4,11 +4,25 @@ import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../db/cursor";
 import { invoices } from "../db/schema";
 import { orderReference } from "../domain/inputs";
-import { documentFormat, documentType } from "../domain/invoices";
+import {
+  documentFormat,
+  documentType,
+  type InvoiceDetail,
+  type InvoiceDocument,
+  type InvoiceList,
+  invoiceListItem,
+  type ResentDocument,
+} from "../domain/invoices";
 import { limits } from "../domain/limits";
 import { requiredText, wellFormed } from "../domain/text";
 import { resendDocument } from "../invoices/issue";
-import { CONTENT_TYPE, documentContent, documentInfo, documentsOf } from "../invoices/store";
+import {
+  CONTENT_TYPE,
+  documentContent,
+  documentInfo,
+  documentsOf,
+  parsedRow,
+} from "../invoices/store";
 import type { Context, Principal } from "./context";
 import { actorOf } from "./orders";
 import { backofficeProcedure, customerOrStaffProcedure, router, unwrap } from "./trpc";
@@ -50,61 +64,67 @@ async function owned(ctx: { db: Context["db"]; principal: Principal }, reference
     .where(and(eq(invoices.reference, reference), ownedBy(ctx.principal)))
     .get();
   if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `invoice ${reference} not found` });
-  return row;
+  return parsedRow(row);
 }
 
 export const invoicesRouter = router({
   /** Issued invoices and credit notes, newest first, without their documents. */
-  list: customerOrStaffProcedure.input(listInvoicesInput).query(async ({ ctx, input }) => {
-    const cursor = input.cursor === undefined ? undefined : invoiceCursor(input.cursor);
-    const rows = await ctx.db
-      .select({
-        reference: invoices.reference,
-        type: invoices.type,
-        number: invoices.number,
-        orderReference: invoices.orderReference,
-        invoiceReference: invoices.invoiceReference,
-        customerReference: invoices.customerReference,
-        issuedAt: invoices.issuedAt,
-        currency: invoices.currency,
-        totals: invoices.totals,
-        mailedAt: invoices.mailedAt,
-      })
-      .from(invoices)
-      .where(
-        and(
-          ownedBy(ctx.principal),
-          input.orderReference === undefined
-            ? undefined
-            : eq(invoices.orderReference, input.orderReference),
-          input.orderReferences === undefined
-            ? undefined
-            : inArray(invoices.orderReference, input.orderReferences),
-          input.type === undefined ? undefined : eq(invoices.type, input.type),
-          cursor === undefined
-            ? undefined
-            : or(
-                lt(invoices.issuedAt, cursor.issuedAt),
-                and(
-                  eq(invoices.issuedAt, cursor.issuedAt),
-                  lt(invoices.reference, cursor.reference),
+  list: customerOrStaffProcedure
+    .input(listInvoicesInput)
+    .query(async ({ ctx, input }): Promise<InvoiceList> => {
+      const cursor = input.cursor === undefined ? undefined : invoiceCursor(input.cursor);
+      const rows = await ctx.db
+        .select({
+          reference: invoices.reference,
+          type: invoices.type,
+          number: invoices.number,
+          orderReference: invoices.orderReference,
+          invoiceReference: invoices.invoiceReference,
+          customerReference: invoices.customerReference,
+          issuedAt: invoices.issuedAt,
+          currency: invoices.currency,
+          totals: invoices.totals,
+          mailedAt: invoices.mailedAt,
+        })
+        .from(invoices)
+        .where(
+          and(
+            ownedBy(ctx.principal),
+            input.orderReference === undefined
+              ? undefined
+              : eq(invoices.orderReference, input.orderReference),
+            input.orderReferences === undefined
+              ? undefined
+              : inArray(invoices.orderReference, input.orderReferences),
+            input.type === undefined ? undefined : eq(invoices.type, input.type),
+            cursor === undefined
+              ? undefined
+              : or(
+                  lt(invoices.issuedAt, cursor.issuedAt),
+                  and(
+                    eq(invoices.issuedAt, cursor.issuedAt),
+                    lt(invoices.reference, cursor.reference),
+                  ),
                 ),
-              ),
-        ),
-      )
-      .orderBy(desc(invoices.issuedAt), desc(invoices.reference))
-      .limit(input.limit + 1);
-    const page = rows.slice(0, input.limit);
-    const last = page.at(-1);
-    return {
-      invoices: page.map((row) => ({
-        ...row,
-        grandTotal: typeof row.totals.grandTotal === "number" ? row.totals.grandTotal : null,
-      })),
-      nextCursor:
-        rows.length > input.limit && last ? encodeCursor([last.issuedAt, last.reference]) : null,
-    };
-  }),
+          ),
+        )
+        .orderBy(desc(invoices.issuedAt), desc(invoices.reference))
+        .limit(input.limit + 1);
+      const page = rows.slice(0, input.limit);
+      const last = page.at(-1);
+      return {
+        // Checked as they leave D1 (the JSON totals, the type).
+        invoices: page.map((row) => {
+          const grandTotal = row.totals.grandTotal;
+          return invoiceListItem.parse({
+            ...row,
+            grandTotal: typeof grandTotal === "number" ? grandTotal : null,
+          });
+        }),
+        nextCursor:
+          rows.length > input.limit && last ? encodeCursor([last.issuedAt, last.reference]) : null,
+      };
+    }),
 
   /**
    * One invoice or credit note with its documents' facts (format, type, size, SHA-256) and its
@@ -112,7 +132,7 @@ export const invoicesRouter = router({
    */
   get: customerOrStaffProcedure
     .input(z.strictObject({ reference: invoiceReference }))
-    .query(async ({ ctx, input }) => {
+    .query(async ({ ctx, input }): Promise<InvoiceDetail> => {
       const row = await owned(ctx, input.reference);
       return {
         reference: row.reference,
@@ -134,7 +154,7 @@ export const invoicesRouter = router({
   /** One document of an invoice or credit note: the HTML or the UBL (EN 16931) XML. */
   document: customerOrStaffProcedure
     .input(z.strictObject({ reference: invoiceReference, format: documentFormat }))
-    .query(async ({ ctx, input }) => {
+    .query(async ({ ctx, input }): Promise<InvoiceDocument> => {
       const row = await owned(ctx, input.reference);
       const content = await documentContent(ctx.env, row, input.format);
       if (content === null)
@@ -153,7 +173,7 @@ export const invoicesRouter = router({
   /** Mails a stored invoice or credit note to the customer (and the BCC list) again. */
   resend: backofficeProcedure
     .input(z.strictObject({ reference: invoiceReference }))
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input }): Promise<ResentDocument> => {
       const sent = unwrap(await resendDocument(ctx.env, input.reference));
       const { reference, mailedAt } = sent;
       const order = ctx.env.ORDERS.getByName(sent.orderReference);

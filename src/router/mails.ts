@@ -3,6 +3,7 @@ import { desc, eq, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { mails } from "../db/schema";
 import { limits } from "../domain/limits";
+import { type MailList, mailList } from "../domain/mails";
 import { wellFormed } from "../domain/text";
 import { router, staffProcedure } from "./trpc";
 
@@ -14,7 +15,7 @@ export const listMailsInput = z.strictObject({
 
 export const mailsRouter = router({
   /** Mails stored by the `capture` transport, newest first. */
-  list: staffProcedure.input(listMailsInput).query(async ({ ctx, input }) => {
+  list: staffProcedure.input(listMailsInput).query(async ({ ctx, input }): Promise<MailList> => {
     const transport: string = ctx.env.MAIL_TRANSPORT;
     if (transport !== "capture")
       throw new TRPCError({
@@ -34,6 +35,7 @@ export const mailsRouter = router({
       )
       .orderBy(desc(mails.id))
       .limit(input.limit);
-    return { mails: rows };
+    // The JSON columns (bcc, attachments) are checked as they leave D1.
+    return mailList.parse({ mails: rows });
   }),
 });

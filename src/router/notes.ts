@@ -4,7 +4,7 @@ import { addNote } from "../db/notes";
 import { orders } from "../db/schema";
 import { addNoteInput, type NoteView } from "../domain/notes";
 import { actorLabel } from "../domain/principal";
-import { serviceClock } from "../durable/service-clock";
+import { serviceClock } from "../worker/service-clock";
 import { actorOf } from "./orders";
 import { router, staffProcedure } from "./trpc";
 

@@ -2,9 +2,9 @@ import { z } from "zod";
 import { waitingMatrix } from "../db/item-groups";
 import { type ImportReport, importEventsInput } from "../domain/import";
 import type { MatrixRow } from "../domain/stock";
-import { importEvents } from "../durable/event-import";
-import { serviceClock } from "../durable/service-clock";
 import { listProcesses, processConfigFromEnv } from "../machines/registry";
+import { importEvents } from "../worker/event-import";
+import { serviceClock } from "../worker/service-clock";
 import { actorOf } from "./orders";
 import { backofficeProcedure, router, staffProcedure, unwrap } from "./trpc";
 

@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { notesOf } from "../db/notes";
 import { listOrders } from "../db/queries";
+import type { HistoryView } from "../domain/history";
 import {
   historyInput,
   listOrdersInput,
@@ -12,10 +13,12 @@ import {
   triggerInput,
 } from "../domain/inputs";
 import type { HistoryNote, NoteView } from "../domain/notes";
+import type { OrderList } from "../domain/order-list";
+import type { OrderView } from "../domain/order-view";
 import type { Actor } from "../domain/principal";
-import type { HistoryView, ItemEvents, OrderList, OrderView, TriggerResult } from "../domain/view";
-import { serviceClock } from "../durable/service-clock";
+import type { ItemEvents, TriggerResult } from "../domain/trigger";
 import { parsePaymentProcesses, paymentMethodIssue } from "../machines/registry";
+import { serviceClock } from "../worker/service-clock";
 import type { Principal } from "./context";
 import {
   backofficeProcedure,
@@ -60,13 +63,14 @@ const asEntry = (note: NoteView): HistoryNote => ({ type: "note", ...note, itemI
 function withNotesByTime(history: HistoryView[], notes: NoteView[]): (HistoryView | HistoryNote)[] {
   if (notes.length === 0) return history;
   const merged: (HistoryView | HistoryNote)[] = [];
-  let n = 0;
+  const pending = notes.values();
+  let next = pending.next();
   for (const entry of history) {
-    for (; n < notes.length && (notes[n] as NoteView).at < entry.at; n++)
-      merged.push(asEntry(notes[n] as NoteView));
+    for (; !next.done && next.value.at < entry.at; next = pending.next())
+      merged.push(asEntry(next.value));
     merged.push(entry);
   }
-  for (; n < notes.length; n++) merged.push(asEntry(notes[n] as NoteView));
+  for (; !next.done; next = pending.next()) merged.push(asEntry(next.value));
   return merged;
 }
 
@@ -134,10 +138,7 @@ export const ordersRouter = router({
 
   /** Manual events each item accepts now. */
   events: staffProcedure.input(byReference).query(async ({ ctx, input }): Promise<ItemEvents[]> => {
-    const { items } = unwrap(await ctx.env.ORDERS.getByName(input.reference).events());
-    // The engine keeps names as plain strings; an order runs a registered process, so its
-    // states and manual events are the published ones.
-    return items as ItemEvents[];
+    return unwrap(await ctx.env.ORDERS.getByName(input.reference).events()).items;
   }),
 
   /** Triggers an event on all items, a shipment, or chosen items and quantities. */
@@ -145,15 +146,10 @@ export const ordersRouter = router({
     .input(triggerInput)
     .mutation(async ({ ctx, input }): Promise<TriggerResult> => {
       const { reference, ...rest } = input;
-      const result = unwrap(
+      const { ok: _ok, ...result } = unwrap(
         await ctx.env.ORDERS.getByName(reference).trigger(rest, actorOf(ctx.principal)),
       );
-      // As in `events`: the engine's state names are the registered process's.
-      return {
-        order: result.order,
-        moved: result.moved as TriggerResult["moved"],
-        skipped: result.skipped as TriggerResult["skipped"],
-      };
+      return result;
     }),
 
   /**

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { describeProcess, type ProcessDescription } from "../machines/describe";
+import type { ProcessDescription } from "../domain/process-description";
+import { describeProcess } from "../machines/describe";
 import { listProcesses, processConfigFromEnv, processIds } from "../machines/registry";
 import { router, staffProcedure } from "./trpc";
 

@@ -1,5 +1,5 @@
 import { createShipmentInput, moveItemsInput, updateShipmentInput } from "../domain/inputs";
-import type { OrderView } from "../domain/view";
+import type { OrderView } from "../domain/order-view";
 import { actorOf } from "./orders";
 import { backofficeProcedure, router, unwrap } from "./trpc";
 

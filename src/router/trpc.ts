@@ -1,10 +1,13 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import { z } from "zod";
 import { errorIdOf, INTERNAL_ERROR_MESSAGE } from "../domain/internal-error";
 import { describeIssues, type IssueLike } from "../domain/issues";
 import { limits } from "../domain/limits";
 import type { Role } from "../domain/principal";
-import type { Failure } from "../domain/result";
+import { type Failure, failure } from "../domain/result";
 import type { Context, Principal } from "./context";
+
+const pathKey = z.union([z.string(), z.number(), z.symbol()]);
 
 const t = initTRPC.context<Context>().create({
   // No stack ever reaches a caller, and bad input names the field.
@@ -17,11 +20,13 @@ const t = initTRPC.context<Context>().create({
         message: INTERNAL_ERROR_MESSAGE,
         data: { ...data, errorId: errorIdOf(error) },
       };
-    const cause = error.cause as { issues?: unknown; details?: unknown } | undefined;
-    const issues =
-      error.code === "BAD_REQUEST" && Array.isArray(cause?.issues)
-        ? (cause.issues as IssueLike[])
+    const cause = error.cause;
+    const listed =
+      error.code === "BAD_REQUEST" && cause && "issues" in cause
+        ? issueList.safeParse(cause.issues)
         : undefined;
+    const issues: IssueLike[] | undefined = listed?.success ? listed.data : undefined;
+    const details = cause && "details" in cause ? cause.details : undefined;
     return {
       ...shape,
       // People read the message: which fields are wrong and why, not zod's issues as JSON.
@@ -33,11 +38,19 @@ const t = initTRPC.context<Context>().create({
       data: {
         ...data,
         ...(issues ? { issues } : {}),
-        ...(cause?.details ? { details: cause.details } : {}),
+        ...(details ? { details } : {}),
       },
     };
   },
 });
+
+/** The issues zod (or tRPC's Standard Schema) put on a BAD_REQUEST, as they are handed on. */
+const issueList = z.array(
+  z.looseObject({
+    path: z.array(z.union([pathKey, z.object({ key: pathKey })])).optional(),
+    message: z.string(),
+  }),
+) satisfies z.ZodType<IssueLike[]>;
 
 // tRPC's words for a batch over `maxBatchSize` (index.ts); ours say what the limit is.
 const TRPC_BATCH_TOO_LARGE = "Batch call exceeds maximum size";
@@ -57,7 +70,8 @@ const withRoles = (...allowed: Role[]) =>
         code: "FORBIDDEN",
         message: `role ${ctx.principal.role} may not call this; allowed: ${allowed.join(", ")}`,
       });
-    return next({ ctx: { ...ctx, principal: ctx.principal as Principal } });
+    const principal: Principal = ctx.principal;
+    return next({ ctx: { ...ctx, principal } });
   });
 
 /** Anyone, signed in or not (exchanging a sign-in code for a token). */
@@ -93,10 +107,14 @@ export class DomainError extends TRPCError {
 }
 
 /** Unwraps a DO result: returns the value or throws the mapped TRPCError. */
-export function unwrap<T extends { ok: boolean }>(result: T): Extract<T, { ok: true }> {
-  if (!result.ok) throw new DomainError(result as unknown as Failure);
-  return result as Extract<T, { ok: true }>;
+export function unwrap<R extends { ok: boolean }>(result: R): Extract<R, { ok: true }> {
+  if (succeeded(result)) return result;
+  // What the Durable Object answered, checked as it enters the Worker.
+  throw new DomainError(failure.parse(result));
 }
+
+const succeeded = <R extends { ok: boolean }>(result: R): result is Extract<R, { ok: true }> =>
+  result.ok;
 
 /** BAD_REQUEST for one field the schema could not judge alone; shaped like zod's issues. */
 export function badInput(path: (string | number)[], message: string): TRPCError {

@@ -1,11 +1,7 @@
 import { Hono } from "hono";
-import {
-  type ErpCommand,
-  type ErpResponse,
-  type ErpWebhookBody,
-  erpWebhookBody,
-} from "../domain/erp";
-import { importEvents } from "../durable/event-import";
+import { type ErpResponse, type ErpWebhookBody, erpWebhookBody } from "../domain/erp";
+import type { ErrorCode } from "../domain/result";
+import { importEvents } from "../worker/event-import";
 import { type Receipt, Receipts } from "./receipts";
 import { verifyWebhook } from "./signature";
 
@@ -71,17 +67,30 @@ const orderCommand: Handler<
     await delivery.receipts.resolved(delivery.id, reference);
   }
   if (reference === null) throw new Error(`webhook ${delivery.id} names no order`);
-  return delivery.env.ORDERS.getByName(reference).erp(command as ErpCommand, {
+  const result = await delivery.env.ORDERS.getByName(reference).erp(command, {
     idempotencyKey: delivery.id,
     bodyHash: delivery.bodyHash,
     ...("customOrderReference" in order
       ? { foundBy: { customOrderReference: order.customOrderReference } }
       : {}),
   });
+  return result.ok
+    ? { status: 200, body: { ok: true, order: result.order } }
+    : refused(erpStatus[result.code], result.code, result.message);
+};
+
+/** The HTTP status of an order object's refusal, as the ERP contract names them. */
+const erpStatus: Record<ErrorCode, Exclude<ErpResponse["status"], 200>> = {
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 422,
+  PRECONDITION_FAILED: 412,
+  FORBIDDEN: 400,
+  INTERNAL_SERVER_ERROR: 400,
 };
 
 /**
- * A bulk status import: rows for many orders, applied per order (src/durable/event-import.ts),
+ * A bulk status import: rows for many orders, applied per order (src/worker/event-import.ts),
  * idempotent by its import id; the same import id with other rows is refused like a reused
  * webhook id.
  */
@@ -95,11 +104,15 @@ const eventImport: Handler<Extract<ErpWebhookBody, { type: "orders.events.import
   return { status: 200, body: { ok: true, report: result.report } };
 };
 
-/** One handler per body type: a new inbound type is a schema in domain/erp.ts and a line here. */
-const handlers: { [T in ErpWebhookBody["type"]]: Handler<Extract<ErpWebhookBody, { type: T }>> } = {
-  "order.custom-reference.set": orderCommand,
-  "order.items.event": orderCommand,
-  "orders.events.import": eventImport,
+/** One handler per body type: a new inbound type is a schema in domain/erp.ts and a case here. */
+const handle: Handler<ErpWebhookBody> = (body, delivery) => {
+  switch (body.type) {
+    case "order.custom-reference.set":
+    case "order.items.event":
+      return orderCommand(body, delivery);
+    case "orders.events.import":
+      return eventImport(body, delivery);
+  }
 };
 
 /**
@@ -164,8 +177,7 @@ export const erpWebhooks = new Hono<{ Bindings: Env }>().post(
     if ("refusal" in parsed) throw new Error(`webhook ${id}: a refusal was not recorded`);
 
     const delivery = { env: c.env, id, bodyHash, receipt, receipts };
-    const handler = handlers[parsed.body.type] as Handler<ErpWebhookBody>;
-    const answer = await handler(parsed.body, delivery);
+    const answer = await handle(parsed.body, delivery);
     const first = await receipts.answered(id, recorded(answer));
     // The first answer wins; an import's report comes from the import, the same every time.
     return "report" in answer.body && first.status === 200

@@ -42,7 +42,7 @@ const refusal = (description: string) => ({
  * every outbound event under `webhooks`.
  */
 export function openApiDocument() {
-  // Every schema given an id with .meta() becomes a component (domain/erp.ts, erp-events.ts).
+  // Every schema given an id with .meta() becomes a component (domain/erp.ts, erp-events.ts, order-view.ts).
   const { schemas } = z.toJSONSchema(z.globalRegistry, {
     io: "input",
     uri: (id) => `#/components/schemas/${id}`,

@@ -1,7 +1,7 @@
 import { and, eq, isNull, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { erpWebhookReceipts } from "../db/schema";
-import type { ErpResponse } from "../domain/erp";
+import { type ErpResponse, erpResponse } from "../domain/erp";
 
 /** How long a `webhook-id` answers replays; senders retry for days at most (Standard Webhooks). */
 export const RECEIPT_TTL_MS = 7 * 24 * 60 * 60_000;
@@ -50,7 +50,7 @@ export class Receipts {
     const answer =
       row.status === null || row.response === null
         ? null
-        : ({ status: row.status, body: row.response } as ErpResponse);
+        : erpResponse.parse({ status: row.status, body: row.response });
     return { bodyHash: row.bodyHash, orderReference: row.orderReference, answer };
   }
 
@@ -78,7 +78,7 @@ export class Receipts {
       .from(erpWebhookReceipts)
       .where(eq(erpWebhookReceipts.id, id));
     return row?.status && row.response
-      ? ({ status: row.status, body: row.response } as ErpResponse)
+      ? erpResponse.parse({ status: row.status, body: row.response })
       : answer;
   }
 

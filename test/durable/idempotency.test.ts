@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { IDEMPOTENCY_TTL_MS } from "../../src/domain/idempotency";
 import type { OrderObject } from "../../src/durable/order-object";
-import { IDEMPOTENCY_TTL_MS } from "../../src/durable/pipeline";
 import { call, clientAs, orderInput, settled, tokenFor } from "../helpers";
 
 const records = (stub: DurableObjectStub<OrderObject>) =>

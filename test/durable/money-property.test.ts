@@ -5,7 +5,7 @@ import { drizzle } from "drizzle-orm/d1";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as schema from "../../src/db/schema";
-import type { MoneyTotals, OrderView } from "../../src/domain/view";
+import type { MoneyTotals, OrderView } from "../../src/domain/order-view";
 import type { ItemEventType } from "../../src/machines/item-process";
 import { clientAs, orderInput, settled } from "../helpers";
 import { seeded } from "../seed";

@@ -5,7 +5,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it, vi } from "vitest";
 import * as schema from "../../src/db/schema";
 import type { PlaceOrderInput } from "../../src/domain/inputs";
-import type { OrderView } from "../../src/domain/view";
+import type { OrderView } from "../../src/domain/order-view";
 import { clientAs, orderInput, triggerAll } from "../helpers";
 import { documentOf } from "../queue/consume";
 

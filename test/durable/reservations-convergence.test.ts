@@ -2,8 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { OrderView } from "../../src/domain/order-view";
 import type { Actor } from "../../src/domain/principal";
-import type { OrderView } from "../../src/domain/view";
 import type { OrderObject } from "../../src/durable/order-object";
 import { paymentManualEvents } from "../../src/machines/payment-process";
 import {

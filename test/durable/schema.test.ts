@@ -7,7 +7,7 @@ import {
   type MigrationStep,
   migrations,
   statementsOf,
-} from "../../src/durable/order-store";
+} from "../../src/durable/store/schema";
 import { clientAs, orderInput, settled } from "../helpers";
 
 type Sql = SqlStorage;

@@ -1,13 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  allocate,
   type MoneyExpense,
   type MoneyItem,
   type MoneySource,
   orderMoney,
-  shippingByRate,
 } from "../../src/engine/money";
+import { allocate, shippingByRate } from "../../src/engine/tax";
 import { seeded } from "../seed";
 
 describe("allocate", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { OrderView } from "../../src/domain/view";
+import type { OrderView } from "../../src/domain/order-view";
 import {
   ConfigurationError,
   parsePaymentMeans,

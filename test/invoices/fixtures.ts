@@ -1,6 +1,6 @@
 import { DEMO_SELLER } from "../../src/demo-seller";
 import type { Address } from "../../src/domain/inputs";
-import type { ExpenseView, ItemView, OrderView, ShipmentView } from "../../src/domain/view";
+import type { ExpenseView, ItemView, OrderView, ShipmentView } from "../../src/domain/order-view";
 import { orderMoney } from "../../src/engine/money";
 import { parseSeller } from "../../src/invoices/config";
 

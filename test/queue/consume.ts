@@ -9,7 +9,7 @@ import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../../src/db/schema";
 import type { PlaceOrderInput } from "../../src/domain/inputs";
-import type { OrderView } from "../../src/domain/view";
+import type { OrderView } from "../../src/domain/order-view";
 import { handleInvoiceBatch, type InvoiceDeps } from "../../src/queue/invoices";
 import { clientAs, orderInput } from "../helpers";
 

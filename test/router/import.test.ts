@@ -2,7 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ImportRow } from "../../src/domain/import";
-import type { OrderView } from "../../src/domain/view";
+import type { OrderView } from "../../src/domain/order-view";
 import type { OrderObject } from "../../src/durable/order-object";
 import { call, clientAs, flakyD1, orderInput, tokenFor } from "../helpers";
 

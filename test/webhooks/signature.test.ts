@@ -1,5 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
+import { webhookHeaders } from "../../scripts/test-auth.mjs";
 import { verifyWebhook } from "../../src/webhooks/signature";
 
 // The example of the Standard Webhooks specification (standardwebhooks.com, "Verifying webhooks"):
@@ -16,11 +17,7 @@ const headersOf = (h: Record<string, string>) => new Headers(h);
 const now = () => new Date();
 
 function signed(body: string, id = "msg_1", secret = SPEC.secret, at = now()) {
-  return headersOf({
-    "webhook-id": id,
-    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-    "webhook-signature": new Webhook(secret).sign(id, at, body),
-  });
+  return headersOf(webhookHeaders({ secret, body, id, at }));
 }
 
 describe("Standard Webhooks signatures", () => {

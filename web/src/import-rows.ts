@@ -71,7 +71,11 @@ function fromCsv(text: string): Record<string, unknown>[] {
     const quantity = cell("quantity");
     return {
       order: reference !== undefined ? { reference } : { customOrderReference: custom ?? "" },
-      ...(itemId !== undefined ? { item: { id: itemId } } : sku !== undefined ? { item: { sku } } : {}),
+      ...(itemId !== undefined
+        ? { item: { id: itemId } }
+        : sku !== undefined
+          ? { item: { sku } }
+          : {}),
       event: cell("event") ?? "",
       // A number when it is one; otherwise as written, for the service to name.
       ...(quantity !== undefined

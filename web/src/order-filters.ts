@@ -58,7 +58,9 @@ export function listFilter(f: Filters, now: number): Omit<ListInput, "cursor" | 
     ...(f.customOrderReference ? { customOrderReference: f.customOrderReference } : {}),
     ...(f.placedFrom ? { placedFrom: dayStart(f.placedFrom) } : {}),
     ...(placedTo || until
-      ? { placedTo: placedTo && until ? (placedTo < until ? placedTo : until) : (placedTo ?? until) }
+      ? {
+          placedTo: [placedTo, until].filter(Boolean).sort()[0],
+        }
       : {}),
     ...(window
       ? {

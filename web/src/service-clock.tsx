@@ -26,8 +26,7 @@ export function ServiceClockProvider({ children }: { children: ReactNode }) {
   const read = useQuery(
     trpc.clock.read.queryOptions(undefined, {
       staleTime: READ_AGAIN_MS,
-      refetchInterval: (query) =>
-        query.state.data?.mode === "adjustable" ? READ_AGAIN_MS : false,
+      refetchInterval: (query) => (query.state.data?.mode === "adjustable" ? READ_AGAIN_MS : false),
     }),
   );
   const { data, dataUpdatedAt } = read;

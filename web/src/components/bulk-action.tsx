@@ -93,13 +93,13 @@ export function BulkAction({ selection, names }: { selection: Selection; names: 
     setError(null);
     const id = ++run.current;
     try {
+      if (selection.kind === "all") setStage({ kind: "finding", found: 0 });
       const references =
         selection.kind === "some"
           ? selection.references
-          : (setStage({ kind: "finding", found: 0 }),
-            await referencesOf(client, selection.filter, (found) =>
+          : await referencesOf(client, selection.filter, (found) =>
               setStage({ kind: "finding", found }),
-            ));
+            );
       let done = 0;
       setStage({ kind: "previewing", done, of: references.length });
       const outcomes = await runBounded(
@@ -206,9 +206,7 @@ export function BulkAction({ selection, names }: { selection: Selection; names: 
       {stage.kind === "finding" && (
         <p role="status">Finding the orders: {stage.found.toLocaleString()} so far…</p>
       )}
-      {stage.kind === "previewing" && (
-        <Progress label="Dry run" done={stage.done} of={stage.of} />
-      )}
+      {stage.kind === "previewing" && <Progress label="Dry run" done={stage.done} of={stage.of} />}
       {stage.kind === "preview" && (
         <Preview
           stage={stage}
@@ -286,13 +284,7 @@ function Preview({
   );
 }
 
-function Report({
-  stage,
-  names,
-}: {
-  stage: Extract<Stage, { kind: "report" }>;
-  names: Names;
-}) {
+function Report({ stage, names }: { stage: Extract<Stage, { kind: "report" }>; names: Names }) {
   const applied = stage.outcomes.filter((o) => o.ok).length;
   const refused = stage.outcomes.length - applied;
   const label = names.label(stage.event);

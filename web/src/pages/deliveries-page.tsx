@@ -10,8 +10,8 @@ import { useCanChange } from "../session";
 import { useTRPC, useTRPCClient } from "../trpc";
 
 const STATUSES = ["pending", "delivered", "failed"] as const;
-type Status = (typeof STATUSES)[number];
-const isStatus = (s: string): s is Status => (STATUSES as readonly string[]).includes(s);
+type DeliveryStatus = (typeof STATUSES)[number];
+const isStatus = (s: string): s is DeliveryStatus => (STATUSES as readonly string[]).includes(s);
 
 /**
  * Order events sent to the ERP: each delivery with its attempts and last error. A failed one
@@ -114,7 +114,8 @@ export function DeliveriesPage() {
         </form>
       </search>
       <div className="feedback">
-        {feedback && (feedback.ok ? <Status>{feedback.text}</Status> : <Alert>{feedback.text}</Alert>)}
+        {feedback &&
+          (feedback.ok ? <Status>{feedback.text}</Status> : <Alert>{feedback.text}</Alert>)}
       </div>
       {canChange && order && anyFailed && (
         <p>

@@ -29,7 +29,8 @@ export function FailuresPage() {
     <>
       <h1>Failures</h1>
       <div className="feedback">
-        {feedback && (feedback.ok ? <Status>{feedback.text}</Status> : <Alert>{feedback.text}</Alert>)}
+        {feedback &&
+          (feedback.ok ? <Status>{feedback.text}</Status> : <Alert>{feedback.text}</Alert>)}
       </div>
       <DeadEffects say={setFeedback} />
       <DeadLetters say={setFeedback} />

@@ -4,7 +4,7 @@ import type { RouterOutputs } from "../api";
 import { Alert } from "../components/notice";
 import { describeError } from "../errors";
 import { plural } from "../format";
-import { type Age, AGES } from "../order-filters";
+import { AGES, type Age } from "../order-filters";
 import { useTRPC } from "../trpc";
 
 type Row = RouterOutputs["orders"]["matrix"][number];
@@ -33,8 +33,8 @@ export function MatrixPage() {
     <>
       <h1>Order matrix</h1>
       <p className="hint">
-        Units waiting in each state of each process, by how long they have been in it (the
-        service's time). A count opens the orders behind it.
+        Units waiting in each state of each process, by how long they have been in it (the service's
+        time). A count opens the orders behind it.
       </p>
       {matrix.error && <Alert>{describeError(matrix.error)}</Alert>}
       {matrix.isPending && <p role="status">Loading the matrix…</p>}

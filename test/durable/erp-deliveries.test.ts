@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { erpEvents } from "../../src/domain/erp-events";
 import type { PlaceOrderInput } from "../../src/domain/inputs";
-import { exportRetryPolicy } from "../../src/durable/erp-export";
+import { deliveryRetryPolicy as exportRetryPolicy } from "../../src/durable/erp-deliveries";
 import type { OrderObject } from "../../src/durable/order-object";
 import worker from "../../src/index";
 import { orderReferenceFor } from "../../src/router/orders";

@@ -1,22 +1,27 @@
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
-import type { DeliveryView } from "../db/exports";
+import { type DeliveryView, deliveryPayload, webhookId } from "../domain/deliveries";
 import { parseDuration } from "../domain/duration";
-import type { JsonObject } from "../domain/json";
-import type { OrderView } from "../domain/view";
-import type { ErpEffect } from "../engine/model";
-import type { ExportRow } from "./order-store";
-import type { RetryPolicy } from "./outbox";
+import { jsonObject } from "../domain/json";
+import type { OrderView } from "../domain/order-view";
+import { type RetryPolicy, retryingFor } from "../domain/retry";
+import type { StoredDelivery } from "./order-store";
+
+/**
+ * ERP deliveries: each order event goes to ERP_EXPORT_URL as one delivery, signed the Standard
+ * Webhooks way, one at a time in the order's sequence. Here: their configuration and retry
+ * policy, the body of a delivery, and the POST; the outbox (outbox.ts) decides when.
+ */
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /** Retries back off up to an hour between attempts, and go on for at least a day. */
-export const EXPORT_MAX_DELAY_MS = HOUR;
-export const EXPORT_GIVE_UP_AFTER_MS = 24 * HOUR;
+export const DELIVERY_MAX_DELAY_MS = HOUR;
+export const DELIVERY_GIVE_UP_AFTER_MS = 24 * HOUR;
 
 /** Where and how order events go: from `ERP_EXPORT_*` (see the README's configuration table). */
-export interface ExportConfig {
+export interface DeliveryConfig {
   /** Empty: deliveries wait as `pending` until a URL is set. */
   url: string;
   /** `whsec_…` secrets, space-separated in the variable: every one signs (rotation). */
@@ -26,34 +31,23 @@ export interface ExportConfig {
 }
 
 /**
- * The attempts a delivery gets: exponential from `firstDelayMs`, capped at an hour, until the
+ * The attempts a delivery gets: exponential from `firstMs`, capped at an hour, until the
  * delays add up to a day. With the default 30 s: 31 attempts over 24 h 3.5 min.
  */
-export function exportRetryPolicy(firstDelayMs: number): RetryPolicy {
-  let attempts = 1;
-  let span = 0;
-  while (span < EXPORT_GIVE_UP_AFTER_MS) {
-    span += Math.min(firstDelayMs * 2 ** (attempts - 1), EXPORT_MAX_DELAY_MS);
-    attempts += 1;
-  }
-  return { maxAttempts: attempts, firstDelayMs, maxDelayMs: EXPORT_MAX_DELAY_MS };
-}
+export const deliveryRetryPolicy = (firstMs: number) =>
+  retryingFor(DELIVERY_GIVE_UP_AFTER_MS, { firstMs, maxMs: DELIVERY_MAX_DELAY_MS });
 
-export function exportConfig(env: Env, url: string): ExportConfig {
+export function deliveryConfig(env: Env, url: string): DeliveryConfig {
   return {
     url: url.trim(),
     secrets: (env.ERP_EXPORT_SECRET ?? "").split(/\s+/).filter(Boolean),
     timeoutMs: parseDuration(env.ERP_EXPORT_TIMEOUT || "15 seconds"),
-    policy: exportRetryPolicy(parseDuration(env.ERP_EXPORT_RETRY_DELAY || "30 seconds")),
+    policy: deliveryRetryPolicy(parseDuration(env.ERP_EXPORT_RETRY_DELAY || "30 seconds")),
   };
 }
 
-/** The `webhook-id` of an order's event: the same on every attempt, unique in the service. */
-export const webhookId = (orderReference: string, sequence: number) =>
-  `msg_${orderReference}_${sequence}`;
-
 /** A delivery as operators see it (`exports.list`, `exports.retry`). */
-export const deliveryView = (orderReference: string, row: ExportRow): DeliveryView => ({
+export const toDeliveryView = (orderReference: string, row: StoredDelivery): DeliveryView => ({
   id: webhookId(orderReference, row.sequence),
   orderReference,
   sequence: row.sequence,
@@ -68,22 +62,6 @@ export const deliveryView = (orderReference: string, row: ExportRow): DeliveryVi
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** The order reference and sequence a `webhook-id` names, or null. */
-export function parseWebhookId(id: string): { orderReference: string; sequence: number } | null {
-  const match = /^msg_(.+)_(\d{1,9})$/.exec(id);
-  if (!match?.[1] || !match[2]) return null;
-  return { orderReference: match[1], sequence: Number(match[2]) };
-}
-
-/** An ERP outbox row's payload: the engine's effect and the order version it belongs to. */
-const storedEvent = z.object({
-  type: z.string(),
-  at: z.number(),
-  customOrderReference: z.string().nullable(),
-  data: z.record(z.string(), z.unknown()),
-  version: z.number(),
-});
-
 /**
  * The JSON body of one delivery. What is large is rendered now, from the order as it is: the
  * view of `order.exported` (up to 11 MB for the largest order, too large for one stored value)
@@ -95,16 +73,14 @@ export function renderEvent(
   meta: { orderReference: string; sequence: number },
   view: () => OrderView,
 ): string {
-  const event = storedEvent.parse(JSON.parse(payload)) as Omit<ErpEffect, "kind"> & {
-    version: number;
-  };
+  const event = deliveryPayload.parse(JSON.parse(payload));
   const data: Record<string, unknown> = {
     orderReference: meta.orderReference,
     sequence: meta.sequence,
     version: event.version,
     customOrderReference: event.customOrderReference,
   };
-  const stored: JsonObject = event.data;
+  const stored = event.data;
   switch (event.type) {
     case "order.exported":
       Object.assign(data, { itemIds: stored.itemIds ?? [], order: view() });
@@ -119,19 +95,20 @@ export function renderEvent(
     }
     case "invoice.issued": {
       // Stored flat (JSON depth); events stored before e-invoices have no type or documents.
-      const { invoice, totals, documents } = stored as {
-        invoice: JsonObject;
-        totals: JsonObject | null;
-        documents?: JsonObject[];
-      };
+      const { invoice, totals, documents } = stored;
       Object.assign(data, {
-        invoice: { type: "invoice", ...invoice, totals, documents: documents ?? [] },
+        invoice: {
+          type: "invoice",
+          ...jsonObject.parse(invoice),
+          totals,
+          documents: documents ?? [],
+        },
       });
       break;
     }
     case "credit-note.issued": {
-      const { creditNote, ...rest } = stored as { creditNote: JsonObject };
-      Object.assign(data, { creditNote: { ...creditNote, ...rest } });
+      const { creditNote, ...rest } = stored;
+      Object.assign(data, { creditNote: { ...jsonObject.parse(creditNote), ...rest } });
       break;
     }
     default:
@@ -145,7 +122,7 @@ export function renderEvent(
  * POSTs one event, signed the Standard Webhooks way with every configured secret. Throws when
  * there is no 2xx within the timeout; redirects are not followed (a 3xx is a failure).
  */
-export async function sendEvent(config: ExportConfig, id: string, body: string): Promise<number> {
+export async function sendEvent(config: DeliveryConfig, id: string, body: string): Promise<number> {
   if (config.secrets.length === 0) throw new Error("ERP_EXPORT_SECRET is not set");
   // The timestamp is the wall clock's: receivers check it against theirs (300 s tolerance).
   const sentAt = new Date();

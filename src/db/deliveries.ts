@@ -1,23 +1,8 @@
 import { and, desc, eq, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { type DeliveryList, type DeliveryStatus, deliveryView } from "../domain/deliveries";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { erpDeliveries } from "./schema";
-
-export type DeliveryStatus = "pending" | "delivered" | "failed";
-
-/** A delivery as `exports.list` shows it. */
-export interface DeliveryView {
-  id: string;
-  orderReference: string;
-  sequence: number;
-  type: string;
-  status: DeliveryStatus;
-  attempts: number;
-  lastAttemptAt: string | null;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-}
 
 /** The condition of the status index (schema.ts): deliveries not delivered. */
 const undelivered = sql`${erpDeliveries.status} <> 'delivered'`;
@@ -31,7 +16,7 @@ export async function listDeliveries<S extends Record<string, unknown>>(
     cursor?: string | undefined;
     limit: number;
   },
-): Promise<{ deliveries: DeliveryView[]; nextCursor: string | null } | { badCursor: true }> {
+): Promise<DeliveryList | { badCursor: true }> {
   const where: (SQL | undefined)[] = [];
   if (input.orderReference) where.push(eq(erpDeliveries.orderReference, input.orderReference));
   if (input.status) where.push(eq(erpDeliveries.status, input.status));
@@ -57,7 +42,8 @@ export async function listDeliveries<S extends Record<string, unknown>>(
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
-    deliveries: page.map(({ revision: _revision, ...row }) => row),
+    // Written by the order objects; the status column is text to D1.
+    deliveries: page.map(({ revision: _revision, ...row }) => deliveryView.parse(row)),
     nextCursor: rows.length > input.limit && last ? encodeCursor([last.createdAt, last.id]) : null,
   };
 }

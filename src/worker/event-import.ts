@@ -1,19 +1,27 @@
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { z } from "zod";
 import { type Db, eventImportReports, eventImports, orders } from "../db/schema";
 import { sha256Hex } from "../domain/hash";
+import { IDEMPOTENCY_TTL_MS, type SequenceOutcome } from "../domain/idempotency";
 import {
   type ImportEventsInput,
   type ImportReport,
+  type ImportResolution,
   type ImportRow,
   type ImportRowReport,
+  importResolution,
   importRow,
+  importRowReport,
   type OrderImportRow,
+  refusedState,
 } from "../domain/import";
 import type { Actor } from "../domain/principal";
 import { fail, type Result } from "../domain/result";
-import { IDEMPOTENCY_TTL_MS, type SequenceOutcome } from "./pipeline";
 import { serviceClock } from "./service-clock";
+
+const refusedStates = z.array(refusedState);
+const reportRows = z.array(importRowReport);
 
 /** Order objects called at once during an import. */
 const CONCURRENCY = 16;
@@ -21,15 +29,6 @@ const CONCURRENCY = 16;
 const REPORT_CHUNK = 1_000;
 /** Custom references looked up per D1 query (under its 100 bound parameters). */
 const LOOKUP_CHUNK = 90;
-
-/** Orders D1 listed under one row's custom reference: how many, and the first five. */
-interface Found {
-  count: number;
-  references: string[];
-}
-
-/** Per row index (rows that name their order by custom reference): what D1 listed at the claim. */
-type Resolution = Record<number, Found>;
 
 /** An import's claim as D1 keeps it. */
 interface Claim {
@@ -85,7 +84,7 @@ export async function importEvents(
       { importId: input.importId },
     );
 
-  const resolution = JSON.parse(claim.resolved ?? "{}") as Resolution;
+  const resolution = importResolution.parse(JSON.parse(claim.resolved ?? "{}"));
   const { byOrder, reports } = route(rows, resolution);
   const orderResults = await inBatches([...byOrder], CONCURRENCY, async ([reference, rows]) => ({
     reference,
@@ -174,7 +173,7 @@ function parseRows(rows: unknown[]): ParsedRow[] {
 }
 
 /** The rows per order (in row order) and the reports of rows that reach no order. */
-function route(rows: ParsedRow[], resolution: Resolution) {
+function route(rows: ParsedRow[], resolution: ImportResolution) {
   const reports: ImportRowReport[] = [];
   const byOrder = new Map<string, OrderImportRow[]>();
   for (const parsed of rows) {
@@ -259,7 +258,7 @@ function rowReport(
   outcome: SequenceOutcome,
 ): ImportRowReport {
   if (outcome === null) return { index, status: "applied", orderReference };
-  const states = outcome.details?.states;
+  const states = refusedStates.safeParse(outcome.details?.states);
   return {
     index,
     status:
@@ -270,7 +269,7 @@ function rowReport(
           : "invalid",
     orderReference,
     message: outcome.message,
-    ...(Array.isArray(states) ? { states: states as ImportRowReport["states"] } : {}),
+    ...(states.success ? { states: states.data } : {}),
   };
 }
 
@@ -284,7 +283,7 @@ function countsOf(rows: ImportRowReport[]): ImportReport["counts"] {
 }
 
 /** Where each row that names its order by custom reference points in D1 now. */
-async function resolve(db: Db, rows: ParsedRow[]): Promise<Resolution> {
+async function resolve(db: Db, rows: ParsedRow[]): Promise<ImportResolution> {
   const custom = rows.flatMap((parsed) =>
     "row" in parsed && "customOrderReference" in parsed.row.order
       ? [{ index: parsed.index, value: parsed.row.order.customOrderReference }]
@@ -302,7 +301,7 @@ async function resolve(db: Db, rows: ParsedRow[]): Promise<Resolution> {
       found.set(custom, [...(found.get(custom) ?? []), reference]);
     }
   }
-  const resolution: Resolution = {};
+  const resolution: ImportResolution = {};
   for (const { index, value } of custom) {
     const references = found.get(value) ?? [];
     resolution[index] = { count: references.length, references: references.slice(0, 5) };
@@ -338,19 +337,17 @@ async function storedReport(db: Db, importId: string): Promise<ImportReport> {
     .from(eventImportReports)
     .where(eq(eventImportReports.importId, importId))
     .orderBy(asc(eventImportReports.chunk));
-  const rows = chunks.flatMap((c) => JSON.parse(c.rows) as ImportRowReport[]);
+  const rows = chunks.flatMap((c) => reportRows.parse(JSON.parse(c.rows)));
   return { importId, counts: countsOf(rows), rows };
 }
 
 /** Runs `work` over `items`, at most `limit` at a time, keeping the order of the results. */
 async function inBatches<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>) {
   const results: R[] = new Array(items.length);
-  let next = 0;
+  // One iterator shared by the workers: each takes the next item when it is free.
+  const queue = items.entries();
   const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
+    for (const [i, item] of queue) results[i] = await work(item);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
