@@ -186,7 +186,7 @@ function ItemTable({
         </label>
       )}
       {/* Chromium and Firefox let the keyboard into a scrolling box without a tabindex. */}
-      <div ref={scrollRef} className={virtual ? "table-scroll" : undefined}>
+      <div ref={scrollRef} className={virtual ? "table-scroll" : "table-wrap"}>
         <table className="items" aria-rowcount={shown.length + 1}>
           <caption>
             {plural(shown.length, "item")} in shipment {shipment.id}

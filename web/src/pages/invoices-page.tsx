@@ -125,7 +125,7 @@ export function InvoicesPage() {
                           key={format}
                           type="button"
                           className="quiet"
-                          aria-label={`Download ${doc.reference} ${FORMAT_LABEL[format]}`}
+                          aria-label={`${format === "html" ? "HTML" : "XML"}: download ${doc.reference} ${FORMAT_LABEL[format]}`}
                           onClick={() => download(doc.reference, format)}
                         >
                           {format === "html" ? "HTML" : "XML"}
