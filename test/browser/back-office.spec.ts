@@ -117,7 +117,7 @@ test("history in sentences, buttons by display name, nothing offered on final it
   });
   const theirs = await asCustomer.orders.history.query({ reference });
   expect(theirs.some((h) => h.type === "note")).toBe(false);
-  await docsScreenshot(page, "back-office-order", { fullPage: true });
+  await docsScreenshot(page, "backoffice-history", { fullPage: true });
 });
 
 test("support reads everything, adds notes and is offered no change", async ({
@@ -189,7 +189,7 @@ test("finds stuck orders from the matrix, and confirms 50 orders at once after a
   await expect(page.getByRole("heading", { name: "Order matrix" })).toBeVisible();
   await page.getByRole("link", { name: /units? paid for under a day \(payment@1\)/ }).click();
   await expect(page.getByText("From the order matrix: orders with units in paid")).toBeVisible();
-  await docsScreenshot(page, "back-office-matrix-list");
+  await docsScreenshot(page, "backoffice-matrix-list");
 
   // Narrowed to this test's orders by their SKUs' word, 100 per page: all 50 selected.
   await page.getByRole("searchbox", { name: "Search" }).fill(word);
@@ -217,7 +217,7 @@ test("finds stuck orders from the matrix, and confirms 50 orders at once after a
   });
   await expect(bulk).toContainText(`${stale.reference}`);
   await expect(bulk).toContainText("it changed after the dry run");
-  await docsScreenshot(page, "back-office-bulk", { fullPage: true });
+  await docsScreenshot(page, "backoffice-bulk", { fullPage: true });
   const after = await api.orders.list.query({ search: word, limit: 100 });
   expect(after.orders.filter((o) => o.itemStates.confirmed === 2)).toHaveLength(49);
 });
@@ -288,7 +288,7 @@ test("the bulk status import: a dry run's report per row, then the rows applied"
   await expect(rows.nth(2)).toContainText("Items in payment pending take Mark as paid, Cancel");
   await expect(rows.nth(4)).toContainText("event");
   expect((await api.orders.get.query({ reference })).version).toBe(order.version);
-  await docsScreenshot(page, "back-office-import", { fullPage: true });
+  await docsScreenshot(page, "backoffice-import", { fullPage: true });
 
   await page.getByRole("button", { name: "Apply 4 rows" }).click();
   const applied = page.getByRole("region", { name: "Import report" });
@@ -318,7 +318,7 @@ test("invoices and credit notes are listed with their documents", async ({
   const row = page.getByRole("row").filter({ hasText: reference });
   await expect(row).toContainText(/Invoice-\d+/);
   await expect(row.getByRole("button", { name: /^XML/ })).toBeVisible();
-  await docsScreenshot(page, "back-office-invoices");
+  await docsScreenshot(page, "backoffice-invoices");
 });
 
 test("axe finds no serious or critical violation on any page", async ({
@@ -354,5 +354,5 @@ test("axe finds no serious or critical violation on any page", async ({
   }
   await page.goto(`${omsUrl}/matrix`);
   await expect(page.getByRole("heading", { name: "Order matrix" })).toBeVisible();
-  await docsScreenshot(page, "back-office-matrix", { fullPage: true });
+  await docsScreenshot(page, "backoffice-matrix", { fullPage: true });
 });

@@ -70,7 +70,7 @@ test("a window that ran out says so, and a failed ERP delivery is retried from i
   const row = page.getByRole("row").filter({ hasText: reference });
   await expect(row).toContainText("failed");
   await expect(row).toContainText("the ERP answered 503");
-  await docsScreenshot(page, "back-office-deliveries");
+  await docsScreenshot(page, "backoffice-deliveries");
   receiver.behave(reference, {});
   await row.getByRole("button", { name: `Retry delivery 1 of ${reference}` }).click();
   await expect(page.getByRole("status")).toContainText(`Delivery 1 of ${reference} is`);
