@@ -43,7 +43,7 @@ test("pay one item, then a shipment, then the whole order after its dry run", as
 
   // A shipment: the dry run says what would move, the confirmation moves it.
   const office = page.getByRole("region", { name: "Shipment S2", exact: true });
-  await office.getByRole("button", { name: /^pay items of shipment S2/ }).click();
+  await office.getByRole("button", { name: /^pay: Mark as paid items of shipment S2/ }).click();
   const dryRun = page.getByRole("dialog", { name: /Mark as paid — items of shipment S2: dry run/ });
   await expect(dryRun).toContainText("1 item (1 unit) would move");
   await expect(dryRun).toContainText("LAMP-2");

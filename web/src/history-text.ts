@@ -61,12 +61,16 @@ export function sentence(entry: HistoryEntry, names: Names, orderCurrency: strin
       const canceled = entry.type === "cancellation";
       const parts = [
         ...(entry.itemIds.length ? [`${m(num(data, "items"))} for ${items}`] : []),
-        ...list(data, "shipping").flatMap((s) => {
-          const part = s as { shipmentId?: unknown; amount?: unknown };
-          return typeof part.amount === "number"
-            ? [`${m(part.amount)} shipping of ${String(part.shipmentId)}`]
-            : [];
-        }),
+        ...list(data, "shipping").flatMap((part) =>
+          typeof part === "object" &&
+          part !== null &&
+          "amount" in part &&
+          typeof part.amount === "number"
+            ? [
+                `${m(part.amount)} shipping of ${"shipmentId" in part ? String(part.shipmentId) : "a shipment"}`,
+              ]
+            : [],
+        ),
       ];
       const total = num(data, canceled ? "canceledTotal" : "refundedTotal");
       return `${m(num(data, "amount"))} ${canceled ? "canceled" : "refunded"} by ${who}${parts.length ? ` (${parts.join(", ")})` : ""}${total === undefined ? "" : `; ${canceled ? "canceled" : "refunded"} in all: ${m(total)}`}.`;
