@@ -333,6 +333,7 @@ test("axe finds no serious or critical violation on any page", async ({
   const pages = [
     "/",
     `/orders/${order.reference}`,
+    `/orders/${order.reference}/process`,
     "/matrix",
     "/deliveries",
     "/failures",
@@ -355,4 +356,11 @@ test("axe finds no serious or critical violation on any page", async ({
   await page.goto(`${omsUrl}/matrix`);
   await expect(page.getByRole("heading", { name: "Order matrix" })).toBeVisible();
   await docsScreenshot(page, "backoffice-matrix", { fullPage: true });
+  // Signed out: the sign-in form.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "edge-oms back office", level: 1 })).toBeVisible();
+  const signInPage = await new AxeBuilder({ page }).analyze();
+  expect(
+    signInPage.violations.filter((v) => v.impact === "serious" || v.impact === "critical"),
+  ).toEqual([]);
 });
