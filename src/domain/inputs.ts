@@ -401,7 +401,7 @@ export const listOrdersInput = z.strictObject({
     })
     .optional(),
   cursor: wellFormed().max(500).optional(),
-  limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
+  limit: z.number().int().min(1).max(limits.maxOrderListLimit).default(20),
 });
 export type ListOrdersInput = z.infer<typeof listOrdersInput>;
 

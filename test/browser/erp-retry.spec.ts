@@ -60,6 +60,21 @@ test("a window that ran out says so, and a failed ERP delivery is retried from i
     "Cancellation window closed when it ran out.",
   );
 
+  // The failure is also among the dead effects, with why.
+  await page
+    .getByRole("navigation", { name: "Main" })
+    .getByRole("link", { name: "Failures" })
+    .click();
+  const effect = page
+    .getByRole("region", { name: "Dead effects" })
+    .getByRole("table")
+    .filter({ hasText: reference })
+    .getByRole("row", { name: /ERP delivery/ });
+  await expect(effect).toContainText("the ERP answered 503");
+  await expect(
+    effect.getByRole("button", { name: `Retry ERP delivery of ${reference}` }),
+  ).toBeVisible();
+
   await page
     .getByRole("navigation", { name: "Main" })
     .getByRole("link", { name: "ERP deliveries" })

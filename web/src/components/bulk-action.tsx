@@ -50,7 +50,7 @@ async function referencesOf(
   do {
     const page = await client.orders.list.query({
       ...filter,
-      limit: 100,
+      limit: 1000,
       ...(cursor ? { cursor } : {}),
     });
     references.push(...page.orders.map((o) => o.reference));
