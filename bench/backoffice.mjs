@@ -11,15 +11,17 @@ export const unavailable = () =>
 
 /**
  * Watches the page from its first script on, every animation frame, until it is usable: for
- * `order`, the first item row with its event button; for `list`, `rows` order rows with their
- * links; for `matrix`, the matrix with a count to open. Then lets a zero-delay timer run, which
- * happens only once the main thread is free, so a click would be handled at once. Stores the time
- * since navigation start.
+ * `order`, the first item row with its event button; for `list`, the order table holding `rows`
+ * orders (it renders those in view) with a row's link; for `matrix`, the matrix with a count to
+ * open. Then lets a zero-delay timer run, which happens only once the main thread is free, so a
+ * click would be handled at once. Stores the time since navigation start.
  */
 function watchForInteractive({ kind, firstSku, rows }) {
   const ready = () => {
     if (kind === "list")
-      return document.querySelectorAll("table.orders tbody tr th a").length >= rows;
+      return (
+        document.querySelector(`table.orders[aria-rowcount="${rows + 1}"] tbody tr th a`) !== null
+      );
     if (kind === "matrix") return document.querySelector("table.matrix td a") !== null;
     return [...document.querySelectorAll("tr")].some(
       (row) =>

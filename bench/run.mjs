@@ -1962,7 +1962,7 @@ async function backofficeScenario() {
         [
           `order list of 1,000 orders interactive, p50 of ${listTimes.length}`,
           fmt.ms(listP50),
-          "navigation start to a free main thread with 1,000 rows (10 pages of the API)",
+          "navigation start to a free main thread with the 1,000 orders in the table (one call)",
         ],
       ],
     ),

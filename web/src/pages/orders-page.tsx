@@ -4,10 +4,10 @@ import { Link, useSearchParams } from "wouter";
 import type { OrderSummary } from "../api";
 import { BulkAction, type Selection } from "../components/bulk-action";
 import { Alert } from "../components/notice";
-import { StateCounts } from "../components/state-counts";
+import { OrdersTable } from "../components/orders-table";
 import { describeError } from "../errors";
 import { exportOrdersCsv, saveFile } from "../export-csv";
-import { dateTime, money, plural, relative } from "../format";
+import { plural } from "../format";
 import { useNames } from "../names";
 import { AGES, FILTERS, type Filters, isAge, listFilter, readFilters } from "../order-filters";
 import { useServiceClock } from "../service-clock";
@@ -212,60 +212,20 @@ export function OrdersPage() {
               )}
             </div>
           )}
-          <div className="table-wrap">
-            <table className="orders">
-              <caption>
-                Orders{applied.search ? ` matching “${applied.search}”` : ""}, newest first
-                {cursors.length > 1 ? ` (page ${cursors.length})` : ""}
-              </caption>
-              <thead>
-                <tr>
-                  {canChange && (
-                    <th scope="col" className="pick">
-                      <input
-                        type="checkbox"
-                        aria-label={`Select all ${plural(onPage.length, "order")} on this page`}
-                        checked={allOnPage}
-                        onChange={() => {
-                          setAllMatching(false);
-                          setSelected(
-                            allOnPage ? new Set() : new Set(onPage.map((o) => o.reference)),
-                          );
-                        }}
-                      />
-                    </th>
-                  )}
-                  <th scope="col">Order</th>
-                  <th scope="col">Custom reference</th>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Placed</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Units by state</th>
-                  <th scope="col" className="num">
-                    Total
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {onPage.length === 0 && (
-                  <tr>
-                    <td colSpan={canChange ? 8 : 7}>No orders match.</td>
-                  </tr>
-                )}
-                {onPage.map((o) => (
-                  <OrderRow
-                    key={o.reference}
-                    order={o}
-                    display={names.display}
-                    now={now}
-                    selectable={canChange}
-                    selected={allMatching || selected.has(o.reference)}
-                    onToggle={toggle}
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <OrdersTable
+            orders={onPage}
+            caption={`Orders${applied.search ? ` matching “${applied.search}”` : ""}, newest first${cursors.length > 1 ? ` (page ${cursors.length})` : ""}`}
+            display={names.display}
+            now={now}
+            selectable={canChange}
+            isSelected={(reference) => allMatching || selected.has(reference)}
+            allOnPage={allOnPage}
+            onToggle={toggle}
+            onToggleAll={() => {
+              setAllMatching(false);
+              setSelected(allOnPage ? new Set() : new Set(onPage.map((o) => o.reference)));
+            }}
+          />
           <nav aria-label="Pages" className="pager">
             <button
               type="button"
@@ -286,54 +246,6 @@ export function OrdersPage() {
         </>
       )}
     </>
-  );
-}
-
-function OrderRow({
-  order: o,
-  display,
-  now,
-  selectable,
-  selected,
-  onToggle,
-}: {
-  order: OrderSummary;
-  display: (state: string) => string;
-  now: number | null;
-  selectable: boolean;
-  selected: boolean;
-  onToggle: (reference: string) => void;
-}) {
-  return (
-    <tr>
-      {selectable && (
-        <td className="pick">
-          <input
-            type="checkbox"
-            aria-label={`Select ${o.reference}`}
-            checked={selected}
-            onChange={() => onToggle(o.reference)}
-          />
-        </td>
-      )}
-      <th scope="row">
-        <Link href={`/orders/${o.reference}`}>{o.reference}</Link>
-      </th>
-      <td>{o.customOrderReference ?? "—"}</td>
-      <td>
-        {o.customer.name || o.customerReference}
-        {o.customer.email && <div className="sub">{o.customer.email}</div>}
-      </td>
-      <td>
-        {dateTime(o.placedAt)}
-        {now !== null && <div className="sub">{relative(o.placedAt, now)}</div>}
-      </td>
-      <td>{display(o.state)}</td>
-      <td>
-        <StateCounts counts={o.itemStates} display={display} />
-      </td>
-      <td className="num">{money(o.grandTotal, o.currency)}</td>
-    </tr>
   );
 }
 
