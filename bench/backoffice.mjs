@@ -10,19 +10,27 @@ export const unavailable = () =>
     : `no Chromium at ${chromiumPath()} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
 
 /**
- * Watches the page from its first script on, every animation frame, for the first item row with
- * its event button; then lets a zero-delay timer run, which happens only once the main thread is
- * free, so a click would be handled at once. Stores the time since navigation start.
+ * Watches the page from its first script on, every animation frame, until it is usable: for
+ * `order`, the first item row with its event button; for `list`, the order table holding `rows`
+ * orders (it renders those in view) with a row's link; for `matrix`, the matrix with a count to
+ * open. Then lets a zero-delay timer run, which happens only once the main thread is free, so a
+ * click would be handled at once. Stores the time since navigation start.
  */
-function watchForInteractive(firstSku) {
-  const ready = () =>
-    [...document.querySelectorAll("tr")].some(
+function watchForInteractive({ kind, firstSku, rows }) {
+  const ready = () => {
+    if (kind === "list")
+      return (
+        document.querySelector(`table.orders[aria-rowcount="${rows + 1}"] tbody tr th a`) !== null
+      );
+    if (kind === "matrix") return document.querySelector("table.matrix td a") !== null;
+    return [...document.querySelectorAll("tr")].some(
       (row) =>
         [...row.cells].some((cell) => cell.textContent === firstSku) &&
         [...row.querySelectorAll("button")].some(
-          (button) => !button.disabled && /^pay/.test(button.textContent ?? ""),
+          (button) => !button.disabled && /^pay/.test(button.getAttribute("aria-label") ?? ""),
         ),
     );
+  };
   const check = () => {
     if (ready()) setTimeout(() => (globalThis.__interactiveAt = performance.now()), 0);
     else requestAnimationFrame(check);
@@ -31,10 +39,10 @@ function watchForInteractive(firstSku) {
 }
 
 /**
- * Opens `/orders/<reference>` `runs` times; resolves with the milliseconds from navigation start
- * until the page is interactive (see watchForInteractive).
+ * Opens `path` `runs` times, each in a fresh context; resolves with the milliseconds from
+ * navigation start until the page is interactive (see watchForInteractive).
  */
-export async function orderPageTimes({ url, token, reference, firstSku, runs }) {
+export async function pageTimes({ url, token, path, ready, runs }) {
   const { chromium } = await import("@playwright/test");
   const browser = await chromium.launch(chromiumLaunchOptions());
   try {
@@ -44,11 +52,11 @@ export async function orderPageTimes({ url, token, reference, firstSku, runs }) 
       await context.addInitScript((value) => {
         sessionStorage.setItem("edge-oms.backoffice.token", value);
       }, token);
-      await context.addInitScript(watchForInteractive, firstSku);
+      await context.addInitScript(watchForInteractive, ready);
       const page = await context.newPage();
       const errors = [];
       page.on("pageerror", (error) => errors.push(error.message));
-      await page.goto(`${url}/orders/${reference}`);
+      await page.goto(`${url}${path}`);
       const at = await page.waitForFunction(() => globalThis.__interactiveAt, null, {
         polling: 100,
         timeout: 60_000,
@@ -62,3 +70,7 @@ export async function orderPageTimes({ url, token, reference, firstSku, runs }) 
     await browser.close();
   }
 }
+
+/** The 10,000-line order page (see pageTimes). */
+export const orderPageTimes = ({ url, token, reference, firstSku, runs }) =>
+  pageTimes({ url, token, path: `/orders/${reference}`, ready: { kind: "order", firstSku }, runs });

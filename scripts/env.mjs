@@ -98,8 +98,8 @@ export function signToken({ role, sub, ttlSeconds = 3600 }) {
  * for five minutes) for a short-lived token signed here; the link carries only the code, which
  * the app exchanges for its session token with a POST. No token ever travels in a URL.
  */
-export async function signInLink({ url, sub }) {
-  const token = await signToken({ role: "backoffice", sub, ttlSeconds: 60 });
+export async function signInLink({ url, sub, role = "backoffice" }) {
+  const token = await signToken({ role, sub, ttlSeconds: 60 });
   const res = await fetch(`${url}/trpc/auth.createSignInCode`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

@@ -4,12 +4,13 @@
 // Prints only the token on stdout so it can be captured; messages go to stderr.
 import { fail, parseCli, signToken } from "./env.mjs";
 
-const roles = ["customer", "checkout", "backoffice"];
+const roles = ["customer", "checkout", "backoffice", "support"];
 // TOKEN_MAX_TTL's default in wrangler.toml: a longer-lived token would be refused.
 const MAX_TTL_SECONDS = 24 * 60 * 60;
 const usage = `usage: npm run -s token -- --role <${roles.join("|")}> --sub <subject> [--ttl <seconds>]
 
-  --role  what the token may do (customer: own orders; checkout: places orders; backoffice: all)
+  --role  what the token may do (customer: own orders; checkout: places orders; backoffice: all;
+          support: reads everything staff read and adds notes, changes nothing)
   --sub   who it is; for a customer, the customer reference
   --ttl   lifetime in seconds (default 3600, at most 86400: the worker refuses tokens that live
           longer than TOKEN_MAX_TTL, default 24 hours)

@@ -16,6 +16,7 @@ export type {
 } from "./domain/import";
 export type { Address, Method, Target } from "./domain/inputs";
 export type { IssueLike as ValidationIssue } from "./domain/issues";
+export type { HistoryNote, NoteView } from "./domain/notes";
 export type { OrderList, OrderSummary } from "./domain/order-list";
 export type {
   ExpenseView,

@@ -3,13 +3,19 @@ import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { mintToken, webhookHeaders } from "../scripts/test-auth.mjs";
 import { createOrderClient } from "../src/client";
+import type { HistoryView } from "../src/domain/history";
 import type { PlaceOrderInput } from "../src/domain/inputs";
+import type { HistoryNote } from "../src/domain/notes";
 import type { Role } from "../src/domain/principal";
 import type { TriggerEvent } from "../src/domain/processes";
 import type { OrderObject } from "../src/durable/order-object";
 import type { OrderSummaryRow } from "../src/engine/summary";
 import worker from "../src/index";
 import { orderReferenceFor } from "../src/router/orders";
+
+/** The entries of a history staff read, without the notes (which have no `seq`). */
+export const entriesOf = <T extends HistoryView>(history: (T | HistoryNote)[]): T[] =>
+  history.filter((h): h is T => h.type !== "note");
 
 // Builds placements without workerd, so Node tests (e2e, browser) share it.
 export { orderInput } from "./order-input";

@@ -8,7 +8,7 @@ import { type DeadEffectsList, deadEffects } from "../domain/outbox";
 import { itemState } from "../domain/processes";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { placementKeyBase } from "./projection";
-import { orderStates, orders, PLACEMENT_KEY_SLOTS } from "./schema";
+import { orderStates, orders, orderWaiting, PLACEMENT_KEY_SLOTS } from "./schema";
 
 /**
  * An FTS5 query in which every word must appear as a substring: each word becomes a quoted
@@ -60,6 +60,21 @@ function cursorKey(cursor: string): number | null {
  * key), a state by `order_states`, anything else the table itself; the other filters are checked
  * on the way (a search or a state by a lookup of this order in its index).
  */
+/**
+ * Units of the order waiting in a state since a time in a range (the order matrix's cells):
+ * read from the order's row of waiting groups (`[[state, since ms, units], ...]`).
+ */
+function waitingIn(waiting: NonNullable<ListOrdersInput["waiting"]>): SQL {
+  const group = sql.raw("g.value");
+  const conditions = [sql`json_extract(${group}, '$[0]') = ${waiting.state}`];
+  if (waiting.process) conditions.push(sql`${orderWaiting.process} = ${waiting.process}`);
+  if (waiting.after)
+    conditions.push(sql`json_extract(${group}, '$[1]') > ${Date.parse(waiting.after)}`);
+  if (waiting.until)
+    conditions.push(sql`json_extract(${group}, '$[1]') <= ${Date.parse(waiting.until)}`);
+  return sql`EXISTS (SELECT 1 FROM ${orderWaiting}, json_each(${orderWaiting.groups}) AS g WHERE ${orderWaiting.orderReference} = ${orders.reference} AND ${sql.join(conditions, sql` AND `)})`;
+}
+
 export async function listOrders<S extends Record<string, unknown>>(
   db: DrizzleD1Database<S>,
   input: ListOrdersInput,
@@ -96,6 +111,7 @@ export async function listOrders<S extends Record<string, unknown>>(
         ? eq(orderStates.state, input.state)
         : sql`EXISTS (SELECT 1 FROM ${orderStates} WHERE ${orderStates.state} = ${input.state} AND ${orderStates.orderId} = ${orders.id})`,
     );
+  if (input.waiting) where.push(waitingIn(input.waiting));
   // Placement times as placement keys: from the first key of `placedFrom`'s millisecond to the
   // last of `placedTo`'s (both inclusive, as the times are).
   if (input.placedFrom)

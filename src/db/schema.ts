@@ -333,3 +333,22 @@ export const signInCodes = sqliteTable("sign_in_codes", {
   role: text("role").notNull(),
   expiresAt: integer("expires_at").notNull(),
 });
+
+/**
+ * Internal notes on orders (`orders.addNote`): staff-only remarks kept beside the order, never in
+ * its object. A note is not a command: it changes neither the order's version nor its history's
+ * gap-free sequence. `orders.history` merges them in by time for staff; customers never see them.
+ */
+export const orderNotes = sqliteTable(
+  "order_notes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    orderReference: text("order_reference").notNull(),
+    /** ISO 8601 in UTC, from the service's clock. */
+    at: text("at").notNull(),
+    /** Who wrote it, as history actors read: `<role>:<sub>` of the token. */
+    actor: text("actor").notNull(),
+    text: text("text").notNull(),
+  },
+  (t) => [index("order_notes_order").on(t.orderReference, t.id)],
+);

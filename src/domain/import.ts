@@ -37,6 +37,11 @@ export const importEventsInput = z.strictObject({
     .array(z.custom<z.input<typeof importRow>>(() => true))
     .min(1)
     .max(MAX_IMPORT_ROWS),
+  /**
+   * What the rows would do, computed by each order as it stands now, without writing anything:
+   * no claim of the import id, no report kept (send the same rows again without it to apply).
+   */
+  dryRun: z.boolean().optional(),
 });
 export type ImportEventsInput = z.infer<typeof importEventsInput>;
 
@@ -71,6 +76,8 @@ export interface ImportRowReport extends z.infer<typeof importRowReport> {}
 /** The answer to an import, and to every replay of the same import id. */
 export const importReport = z.object({
   importId: z.string(),
+  /** Present on a dry run's report: `applied` there means "would be applied". */
+  dryRun: z.literal(true).optional(),
   counts: z.object({
     applied: z.number().int(),
     skipped: z.number().int(),
@@ -88,6 +95,6 @@ export const importResolution = z.record(z.string(), foundOrders);
 export type ImportResolution = z.infer<typeof importResolution>;
 
 /** The inbound ERP webhook of type `orders.events.import`: the same as `orders.importEvents`. */
-export const importWebhookBody = importEventsInput.extend({
+export const importWebhookBody = importEventsInput.omit({ dryRun: true }).extend({
   type: z.literal("orders.events.import"),
 });

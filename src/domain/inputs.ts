@@ -388,8 +388,20 @@ export const listOrdersInput = z.strictObject({
   state: requiredText(64).optional(),
   placedFrom: z.iso.datetime().optional(),
   placedTo: z.iso.datetime().optional(),
+  /**
+   * Orders with units waiting in `state` (of `process`) that entered it after `after` and at
+   * or before `until`: a cell of the order matrix (its age buckets), as a list.
+   */
+  waiting: z
+    .strictObject({
+      process: requiredText(64).optional(),
+      state: requiredText(64),
+      after: z.iso.datetime().optional(),
+      until: z.iso.datetime().optional(),
+    })
+    .optional(),
   cursor: wellFormed().max(500).optional(),
-  limit: z.number().int().min(1).max(limits.maxListLimit).default(20),
+  limit: z.number().int().min(1).max(limits.maxOrderListLimit).default(20),
 });
 export type ListOrdersInput = z.infer<typeof listOrdersInput>;
 

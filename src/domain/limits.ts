@@ -29,6 +29,11 @@ export const limits = {
   maxTargetItems: 10_000,
   maxListLimit: 100,
   /**
+   * Rows of one `orders.list` page: the back office shows 1,000 orders in one call (a list row
+   * is a single indexed D1 read of one table, about 600 bytes of JSON).
+   */
+  maxOrderListLimit: 1_000,
+  /**
    * Bytes of one /trpc request body. The largest valid placement (every limit above at its
    * maximum, every text in 4-byte UTF-8 characters) is 14,467,724 bytes of JSON
    * (test/router/limits.test.ts builds and measures it); 16 MiB leaves a seventh on top.

@@ -1,4 +1,8 @@
-export const roles = ["customer", "checkout", "backoffice"] as const;
+/**
+ * `backoffice` does everything; `support` reads everything the back office shows and adds notes,
+ * and moves nothing (no events, edits, retries, imports, money).
+ */
+export const roles = ["customer", "checkout", "backoffice", "support"] as const;
 export type Role = (typeof roles)[number];
 
 /** Who caused a change: a signed-in caller, the clock, or the ERP. */

@@ -25,6 +25,21 @@ export const processTransitionDescription = z.object({
 export interface ProcessTransitionDescription
   extends z.infer<typeof processTransitionDescription> {}
 
+/** An event's words: a button's label ("Mark as paid") and the history's ("Marked as paid"). */
+export const eventDisplayName = z.object({ label: z.string(), done: z.string() });
+export interface EventDisplayName extends z.infer<typeof eventDisplayName> {}
+
+/** Labels for buttons and history: from a map beside the processes, not from the machine. */
+export const processDisplayNames = z.object({
+  /** Per manual event (and the window's closing). */
+  events: z.record(z.string(), eventDisplayName),
+  /** Per command, what the history says it did. */
+  commands: z.record(z.string(), z.string()),
+  /** Per timer (its delay's name), what the history says when it fired. */
+  timers: z.record(z.string(), z.string()),
+});
+export interface ProcessDisplayNames extends z.infer<typeof processDisplayNames> {}
+
 export const processDescription = z.object({
   id: z.string(),
   name: z.string(),
@@ -34,5 +49,6 @@ export const processDescription = z.object({
   transitions: z.array(processTransitionDescription),
   /** The process as a Mermaid state diagram. */
   mermaid: z.string(),
+  displayNames: processDisplayNames,
 });
 export interface ProcessDescription extends z.infer<typeof processDescription> {}

@@ -16,7 +16,7 @@ import type { StoredDelivery } from "./order-store";
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-/** Retries back off up to an hour between attempts, and go on for at least a day. */
+/** Retries back off up to an hour between attempts, and go on for at least a day (by default). */
 export const DELIVERY_MAX_DELAY_MS = HOUR;
 export const DELIVERY_GIVE_UP_AFTER_MS = 24 * HOUR;
 
@@ -32,17 +32,21 @@ export interface DeliveryConfig {
 
 /**
  * The attempts a delivery gets: exponential from `firstMs`, capped at an hour, until the
- * delays add up to a day. With the default 30 s: 31 attempts over 24 h 3.5 min.
+ * delays add up to `giveUpMs` (a day by default; `ERP_EXPORT_GIVE_UP_AFTER`). With the
+ * defaults (30 s, a day): 31 attempts over 24 h 3.5 min.
  */
-export const deliveryRetryPolicy = (firstMs: number) =>
-  retryingFor(DELIVERY_GIVE_UP_AFTER_MS, { firstMs, maxMs: DELIVERY_MAX_DELAY_MS });
+export const deliveryRetryPolicy = (firstMs: number, giveUpMs = DELIVERY_GIVE_UP_AFTER_MS) =>
+  retryingFor(giveUpMs, { firstMs, maxMs: Math.min(DELIVERY_MAX_DELAY_MS, giveUpMs) });
 
 export function deliveryConfig(env: Env, url: string): DeliveryConfig {
   return {
     url: url.trim(),
     secrets: (env.ERP_EXPORT_SECRET ?? "").split(/\s+/).filter(Boolean),
     timeoutMs: parseDuration(env.ERP_EXPORT_TIMEOUT || "15 seconds"),
-    policy: deliveryRetryPolicy(parseDuration(env.ERP_EXPORT_RETRY_DELAY || "30 seconds")),
+    policy: deliveryRetryPolicy(
+      parseDuration(env.ERP_EXPORT_RETRY_DELAY || "30 seconds"),
+      parseDuration(env.ERP_EXPORT_GIVE_UP_AFTER || "24 hours"),
+    ),
   };
 }
 

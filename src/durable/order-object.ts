@@ -259,16 +259,24 @@ export class OrderObject extends DurableObject<Env> {
   /**
    * Applies this order's rows of a bulk status import in one transaction, in row order; a row
    * that does not fit fails alone. Idempotent by import id: a repeated import gets the first
-   * outcomes. An unknown order answers NOT_FOUND and stores nothing.
+   * outcomes. An unknown order answers NOT_FOUND and stores nothing. A dry run answers what the
+   * rows would do to the order as it stands, and writes nothing.
    */
   async importEvents(
-    input: { importId: string; rows: OrderImportRow[] },
+    input: { importId: string; rows: OrderImportRow[]; dryRun?: boolean },
     actor: Actor,
   ): Promise<Result<{ version: number; outcomes: SequenceOutcome[] }>> {
     if (!this.pipeline.order()) return notFound();
-    const hash = await sha256Hex(JSON.stringify(input.rows));
     const label = actorLabel(actor);
     const now = await this.time();
+    if (input.dryRun) {
+      const commands = input.rows.map((row) => importRowCommand(row, label));
+      const preview = this.pipeline.previewSequence({ actor, commands }, now);
+      // Only timers that came due can have been written (as any read fires them).
+      await this.afterWrite();
+      return preview;
+    }
+    const hash = await sha256Hex(JSON.stringify(input.rows));
     const result = this.pipeline.runSequence(
       {
         actor,

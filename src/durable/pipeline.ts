@@ -276,6 +276,33 @@ export class CommandPipeline {
     });
   }
 
+  /** What `runSequence` would answer, on a copy written nowhere (due timers fire first). */
+  previewSequence(
+    req: Pick<SequenceRequest, "actor" | "commands">,
+    now: number,
+  ): Result<{ version: number; outcomes: SequenceOutcome[] }> {
+    const stored = this.order();
+    if (!stored || !this.owns(req.actor, stored)) return notFound();
+    return this.guarded(() => {
+      this.fireDue(stored, now);
+      const state: OrderState = {
+        ...stored,
+        lines: new Map(stored.lines),
+        items: new Map(stored.items),
+        shipments: new Map(stored.shipments),
+        timers: new Map(stored.timers),
+      };
+      const stepper = this.stepper(state);
+      const outcomes: SequenceOutcome[] = [];
+      for (const compute of req.commands) {
+        const result = compute(state, stepper, now);
+        if (result.ok) applyChange(state, result.change);
+        outcomes.push(result.ok ? null : result);
+      }
+      return { ok: true, version: stored.version, outcomes };
+    });
+  }
+
   /** Forgets idempotency records past their time; part of the alarm's housekeeping. */
   prune(now: number): void {
     this.store.transaction(() => this.store.pruneIdempotency(now - IDEMPOTENCY_TTL_MS));

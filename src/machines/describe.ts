@@ -8,6 +8,8 @@ import type {
   ProcessStateDescription,
   ProcessTransitionDescription,
 } from "../domain/process-description";
+import { WINDOW_CLOSED_EVENT } from "../domain/processes";
+import { displayNamesOf } from "./display-names";
 import { readStateMeta } from "./item-process";
 import type { ProcessDefinition } from "./registry";
 
@@ -129,5 +131,10 @@ export function describeProcess(def: ProcessDefinition): ProcessDescription {
     states,
     transitions,
     mermaid: `${lines.join("\n")}\n`,
+    displayNames: displayNamesOf({
+      events: [...def.manualEvents, WINDOW_CLOSED_EVENT],
+      commands: Object.keys(def.commands),
+      delays: transitions.flatMap((t) => (t.event.startsWith("after ") ? [t.event.slice(6)] : [])),
+    }),
   };
 }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { createSignInCode, redeemSignInCode } from "../db/sign-in-codes";
 import { parseDuration } from "../domain/duration";
 import type { Session, SignInCode } from "../domain/sign-in";
-import { backofficeProcedure, publicProcedure, router } from "./trpc";
+import { publicProcedure, router, staffProcedure } from "./trpc";
 
 /**
  * Sign-in links for the back office without a token in a URL: the link carries a one-time
@@ -11,7 +11,7 @@ import { backofficeProcedure, publicProcedure, router } from "./trpc";
  */
 export const authRouter = router({
   /** A one-time code that signs the caller in once, within five minutes (back office). */
-  createSignInCode: backofficeProcedure
+  createSignInCode: staffProcedure
     .input(z.strictObject({}).optional())
     .mutation(({ ctx }): Promise<SignInCode> => createSignInCode(ctx.db, ctx.principal)),
 

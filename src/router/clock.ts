@@ -1,8 +1,8 @@
 import { TRPCError } from "@trpc/server";
-import { type ClockView, clockMode } from "../domain/clock";
+import { type ClockReading, type ClockView, clockMode } from "../domain/clock";
 import { parseDuration } from "../domain/duration";
 import { advanceClockInput } from "../domain/inputs";
-import { adjustableClock } from "../worker/service-clock";
+import { adjustableClock, serviceClock } from "../worker/service-clock";
 import { backofficeProcedure, router, signedInProcedure, unwrap } from "./trpc";
 
 /** Both procedures need CLOCK=adjustable; production's system clock cannot be moved. */
@@ -23,6 +23,18 @@ export const clockRouter = router({
   now: signedInProcedure.query(async ({ ctx }): Promise<ClockView> => {
     return { now: iso(await requireAdjustable(ctx.env).now()) };
   }),
+
+  /**
+   * The service's time and which clock it reads, under either clock (never refused): the back
+   * office counts down and says "5 min ago" from it, so times agree with the service's even
+   * after `clock.advance` moved it.
+   */
+  read: signedInProcedure.query(
+    async ({ ctx }): Promise<ClockReading> => ({
+      mode: clockMode(ctx.env),
+      now: iso((await serviceClock(ctx.env))()),
+    }),
+  ),
 
   /**
    * Moves the adjustable clock forward (`by` a duration or `to` an instant, never backwards);

@@ -6,7 +6,7 @@ import { deadLetters } from "../db/schema";
 import type { DeadLetterList, Requeued } from "../domain/dead-letters";
 import { limits } from "../domain/limits";
 import { requiredText, wellFormed } from "../domain/text";
-import { backofficeProcedure, router } from "./trpc";
+import { backofficeProcedure, router, staffProcedure } from "./trpc";
 
 /**
  * Invoice jobs that ended in the dead-letter queue, with their payload and (when the consumer
@@ -15,7 +15,7 @@ import { backofficeProcedure, router } from "./trpc";
  */
 export const deadLettersRouter = router({
   /** Newest first. */
-  list: backofficeProcedure
+  list: staffProcedure
     .input(
       z.strictObject({
         cursor: wellFormed().max(500).optional(),

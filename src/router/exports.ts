@@ -4,7 +4,7 @@ import { listDeliveries } from "../db/deliveries";
 import { type DeliveryList, type DeliveryView, parseWebhookId } from "../domain/deliveries";
 import { orderReference } from "../domain/inputs";
 import { limits } from "../domain/limits";
-import { backofficeProcedure, router, unwrap } from "./trpc";
+import { backofficeProcedure, router, staffProcedure, unwrap } from "./trpc";
 
 /**
  * Order events sent to the ERP (README "ERP integration"): every delivery with its status, and a
@@ -12,7 +12,7 @@ import { backofficeProcedure, router, unwrap } from "./trpc";
  */
 export const exportsRouter = router({
   /** Deliveries across orders, newest first (from D1); filter by order and status. */
-  list: backofficeProcedure
+  list: staffProcedure
     .input(
       z.strictObject({
         orderReference: orderReference.optional(),

@@ -4,6 +4,7 @@ import { deadLettersRouter } from "./dead-letters";
 import { exportsRouter } from "./exports";
 import { invoicesRouter } from "./invoices";
 import { mailsRouter } from "./mails";
+import { notesRouter } from "./notes";
 import { orderOperationsRouter } from "./order-operations";
 import { ordersRouter } from "./orders";
 import { outboxRouter } from "./outbox";
@@ -14,7 +15,7 @@ import { mergeRouters, router } from "./trpc";
 
 export const appRouter = router({
   auth: authRouter,
-  orders: mergeRouters(ordersRouter, orderOperationsRouter),
+  orders: mergeRouters(ordersRouter, orderOperationsRouter, notesRouter),
   exports: exportsRouter,
   invoices: invoicesRouter,
   mails: mailsRouter,

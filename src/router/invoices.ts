@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "../db/cursor";
 import { invoices } from "../db/schema";
@@ -25,12 +25,17 @@ import {
 } from "../invoices/store";
 import type { Context, Principal } from "./context";
 import { actorOf } from "./orders";
-import { backofficeProcedure, customerOrBackofficeProcedure, router, unwrap } from "./trpc";
+import { backofficeProcedure, customerOrStaffProcedure, router, unwrap } from "./trpc";
 
 const invoiceReference = requiredText(100);
 
 export const listInvoicesInput = z.strictObject({
   orderReference: orderReference.optional(),
+  /**
+   * The documents of any of these orders (an export joins a page of orders with them); at most
+   * 50, which keeps the query under D1's 100 bound parameters.
+   */
+  orderReferences: z.array(orderReference).min(1).max(50).optional(),
   /** Only invoices, or only credit notes; both by default. */
   type: documentType.optional(),
   cursor: wellFormed().max(500).optional(),
@@ -64,7 +69,7 @@ async function owned(ctx: { db: Context["db"]; principal: Principal }, reference
 
 export const invoicesRouter = router({
   /** Issued invoices and credit notes, newest first, without their documents. */
-  list: customerOrBackofficeProcedure
+  list: customerOrStaffProcedure
     .input(listInvoicesInput)
     .query(async ({ ctx, input }): Promise<InvoiceList> => {
       const cursor = input.cursor === undefined ? undefined : invoiceCursor(input.cursor);
@@ -88,6 +93,9 @@ export const invoicesRouter = router({
             input.orderReference === undefined
               ? undefined
               : eq(invoices.orderReference, input.orderReference),
+            input.orderReferences === undefined
+              ? undefined
+              : inArray(invoices.orderReference, input.orderReferences),
             input.type === undefined ? undefined : eq(invoices.type, input.type),
             cursor === undefined
               ? undefined
@@ -122,7 +130,7 @@ export const invoicesRouter = router({
    * One invoice or credit note with its documents' facts (format, type, size, SHA-256) and its
    * HTML (from R2); another customer's is NOT_FOUND.
    */
-  get: customerOrBackofficeProcedure
+  get: customerOrStaffProcedure
     .input(z.strictObject({ reference: invoiceReference }))
     .query(async ({ ctx, input }): Promise<InvoiceDetail> => {
       const row = await owned(ctx, input.reference);
@@ -144,7 +152,7 @@ export const invoicesRouter = router({
     }),
 
   /** One document of an invoice or credit note: the HTML or the UBL (EN 16931) XML. */
-  document: customerOrBackofficeProcedure
+  document: customerOrStaffProcedure
     .input(z.strictObject({ reference: invoiceReference, format: documentFormat }))
     .query(async ({ ctx, input }): Promise<InvoiceDocument> => {
       const row = await owned(ctx, input.reference);

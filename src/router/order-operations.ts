@@ -6,7 +6,7 @@ import { listProcesses, processConfigFromEnv } from "../machines/registry";
 import { importEvents } from "../worker/event-import";
 import { serviceClock } from "../worker/service-clock";
 import { actorOf } from "./orders";
-import { backofficeProcedure, router, unwrap } from "./trpc";
+import { backofficeProcedure, router, staffProcedure, unwrap } from "./trpc";
 
 /** Work on many orders at once: the bulk status import and the order matrix (back office). */
 export const orderOperationsRouter = router({
@@ -21,7 +21,7 @@ export const orderOperationsRouter = router({
     }),
 
   /** Item quantities per process and state by time in state (under a day, a week, older), from D1. */
-  matrix: backofficeProcedure
+  matrix: staffProcedure
     .input(z.strictObject({}).optional())
     .query(async ({ ctx }): Promise<MatrixRow[]> => {
       const now = (await serviceClock(ctx.env))();

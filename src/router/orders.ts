@@ -1,5 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { notesOf } from "../db/notes";
 import { listOrders } from "../db/queries";
 import type { HistoryView } from "../domain/history";
 import {
@@ -11,6 +12,7 @@ import {
   setCustomReferenceInput,
   triggerInput,
 } from "../domain/inputs";
+import type { HistoryNote, NoteView } from "../domain/notes";
 import type { OrderList } from "../domain/order-list";
 import type { OrderView } from "../domain/order-view";
 import type { Actor } from "../domain/principal";
@@ -23,7 +25,9 @@ import {
   badInput,
   checkoutProcedure,
   customerOrBackofficeProcedure,
+  customerOrStaffProcedure,
   router,
+  staffProcedure,
   unwrap,
 } from "./trpc";
 
@@ -53,6 +57,23 @@ export async function orderReferenceFor(sub: string, idempotencyKey: string): Pr
 
 const byReference = z.strictObject({ reference: orderReference });
 
+const asEntry = (note: NoteView): HistoryNote => ({ type: "note", ...note, itemIds: [] });
+
+/** History entries with notes merged in by time; a note goes after the entries of its instant. */
+function withNotesByTime(history: HistoryView[], notes: NoteView[]): (HistoryView | HistoryNote)[] {
+  if (notes.length === 0) return history;
+  const merged: (HistoryView | HistoryNote)[] = [];
+  const pending = notes.values();
+  let next = pending.next();
+  for (const entry of history) {
+    for (; !next.done && next.value.at < entry.at; next = pending.next())
+      merged.push(asEntry(next.value));
+    merged.push(entry);
+  }
+  for (; !next.done; next = pending.next()) merged.push(asEntry(next.value));
+  return merged;
+}
+
 export const ordersRouter = router({
   /** Places an order (checkout service). Idempotent on the caller's idempotencyKey. */
   place: checkoutProcedure
@@ -73,7 +94,7 @@ export const ordersRouter = router({
     }),
 
   /** One order, strongly consistent, from its Durable Object. */
-  get: customerOrBackofficeProcedure
+  get: customerOrStaffProcedure
     .input(byReference)
     .query(async ({ ctx, input }): Promise<OrderView> => {
       const stub = ctx.env.ORDERS.getByName(input.reference);
@@ -81,7 +102,7 @@ export const ordersRouter = router({
     }),
 
   /** Orders from the D1 read model (eventually consistent; each row carries its version). */
-  list: customerOrBackofficeProcedure
+  list: customerOrStaffProcedure
     .input(listOrdersInput)
     .query(async ({ ctx, input }): Promise<OrderList> => {
       if (ctx.principal.role === "customer") {
@@ -116,11 +137,9 @@ export const ordersRouter = router({
     }),
 
   /** Manual events each item accepts now. */
-  events: backofficeProcedure
-    .input(byReference)
-    .query(async ({ ctx, input }): Promise<ItemEvents[]> => {
-      return unwrap(await ctx.env.ORDERS.getByName(input.reference).events()).items;
-    }),
+  events: staffProcedure.input(byReference).query(async ({ ctx, input }): Promise<ItemEvents[]> => {
+    return unwrap(await ctx.env.ORDERS.getByName(input.reference).events()).items;
+  }),
 
   /** Triggers an event on all items, a shipment, or chosen items and quantities. */
   trigger: backofficeProcedure
@@ -133,12 +152,20 @@ export const ordersRouter = router({
       return result;
     }),
 
-  /** The order's history, oldest first. */
-  history: customerOrBackofficeProcedure
+  /**
+   * The order's history, oldest first. Staff also read the order's internal notes in it, merged
+   * by time (type `note`, no `seq`); a customer never does, nor does a history of one item.
+   */
+  history: customerOrStaffProcedure
     .input(historyInput)
-    .query(async ({ ctx, input }): Promise<HistoryView[]> => {
+    .query(async ({ ctx, input }): Promise<(HistoryView | HistoryNote)[]> => {
       const stub = ctx.env.ORDERS.getByName(input.reference);
-      return unwrap(await stub.history(actorOf(ctx.principal), input.itemId)).history;
+      const withNotes = ctx.principal.role !== "customer" && input.itemId === undefined;
+      const [result, notes] = await Promise.all([
+        stub.history(actorOf(ctx.principal), input.itemId),
+        withNotes ? notesOf(ctx.db, input.reference) : [],
+      ]);
+      return withNotesByTime(unwrap(result).history, notes);
     }),
 
   /** Sets or clears ("") the buyer's own order reference (back office). */

@@ -5,7 +5,7 @@ import { orderReference } from "../domain/inputs";
 import { limits } from "../domain/limits";
 import type { DeadEffectsList, OutboxView } from "../domain/outbox";
 import { wellFormed } from "../domain/text";
-import { backofficeProcedure, router, unwrap } from "./trpc";
+import { backofficeProcedure, router, staffProcedure, unwrap } from "./trpc";
 
 /**
  * The order objects' outboxes, for operators: effects (confirmation mails, invoice jobs, ERP
@@ -14,7 +14,7 @@ import { backofficeProcedure, router, unwrap } from "./trpc";
  */
 export const outboxRouter = router({
   /** One order's effects: waiting, retrying or dead (from its object, strongly consistent). */
-  list: backofficeProcedure
+  list: staffProcedure
     .input(z.strictObject({ orderReference }))
     .query(async ({ ctx, input }): Promise<OutboxView[]> => {
       const stub = ctx.env.ORDERS.getByName(input.orderReference);
@@ -22,7 +22,7 @@ export const outboxRouter = router({
     }),
 
   /** Orders with dead effects, most recently changed first (from D1). */
-  dead: backofficeProcedure
+  dead: staffProcedure
     .input(
       z.strictObject({
         cursor: wellFormed().max(500).optional(),

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ProcessDescription } from "../domain/process-description";
 import { describeProcess } from "../machines/describe";
 import { listProcesses, processConfigFromEnv, processIds } from "../machines/registry";
-import { backofficeProcedure, router } from "./trpc";
+import { router, staffProcedure } from "./trpc";
 
 /** A process by name, newest version, or by `name@version` as orders show it. */
 const processRef = z
@@ -33,14 +33,14 @@ const processRef = z
 
 export const processesRouter = router({
   /** Every registered process version, with its states, transitions and diagram. */
-  list: backofficeProcedure
+  list: staffProcedure
     .input(z.strictObject({}).optional())
     .query(({ ctx }): ProcessDescription[] =>
       listProcesses(processConfigFromEnv(ctx.env)).map(describeProcess),
     ),
 
   /** One process: the newest version of `name`, or the one `name@version` or `version` names. */
-  get: backofficeProcedure.input(processRef).query(({ ctx, input }): ProcessDescription => {
+  get: staffProcedure.input(processRef).query(({ ctx, input }): ProcessDescription => {
     const matching = listProcesses(processConfigFromEnv(ctx.env)).filter(
       (p) => p.name === input.name && (input.version === undefined || p.version === input.version),
     );

@@ -86,14 +86,18 @@ const withRoles = (...allowed: Role[]) =>
 export const publicProcedure = t.procedure;
 /** The checkout service: places orders. */
 export const checkoutProcedure = withRoles("checkout");
-/** Back office: everything. */
+/** Back office changes: events, edits, retries, imports, money (never `support`). */
 export const backofficeProcedure = withRoles("backoffice");
+/** Staff reads: what the back office shows, for `backoffice` and the read-only `support`. */
+export const staffProcedure = withRoles("backoffice", "support");
 /** Anyone with a valid token, whatever the role. */
-export const signedInProcedure = withRoles("customer", "checkout", "backoffice");
-/** A customer (its own orders only) or the back office. */
+export const signedInProcedure = withRoles("customer", "checkout", "backoffice", "support");
+/** A customer (its own orders only) or staff, reading. */
+export const customerOrStaffProcedure = withRoles("customer", "backoffice", "support");
+/** A customer (its own orders only) or the back office, changing. */
 export const customerOrBackofficeProcedure = withRoles("customer", "backoffice");
-/** The checkout service (a storefront's availability) or the back office. */
-export const checkoutOrBackofficeProcedure = withRoles("checkout", "backoffice");
+/** The checkout service (a storefront's availability) or staff. */
+export const checkoutOrStaffProcedure = withRoles("checkout", "backoffice", "support");
 
 export const mergeRouters = t.mergeRouters;
 

@@ -58,8 +58,9 @@ export async function importEvents(
   actor: Actor,
 ): Promise<Result<{ report: ImportReport }>> {
   const db = drizzle(env.DB);
-  const requestHash = await sha256Hex(JSON.stringify(input.rows));
   const rows = parseRows(input.rows);
+  if (input.dryRun) return { ok: true, report: await dryRun(env, db, input.importId, rows, actor) };
+  const requestHash = await sha256Hex(JSON.stringify(input.rows));
   const now = (await serviceClock(env))();
   const claim =
     (await readClaim(db, input.importId)) ??
@@ -100,18 +101,7 @@ export async function importEvents(
         importId: input.importId,
         orderReference: reference,
       });
-    for (const [i, row] of rows.entries())
-      reports.push(
-        result.ok
-          ? rowReport(row.index, reference, result.outcomes[i] ?? null)
-          : {
-              index: row.index,
-              status: result.code === "NOT_FOUND" ? "unknown-order" : "invalid",
-              orderReference: reference,
-              message:
-                result.code === "NOT_FOUND" ? "order.reference: no such order" : result.message,
-            },
-      );
+    for (const [i, row] of rows.entries()) reports.push(orderRowReport(row, reference, result, i));
   }
   reports.sort((a, b) => a.index - b.index);
   const report: ImportReport = {
@@ -122,6 +112,48 @@ export async function importEvents(
   const finishedAt = new Date((await serviceClock(env))()).toISOString();
   await storeReport(db, input.importId, finishedAt, reports);
   return { ok: true, report };
+}
+
+/**
+ * What an import would do, each order computing its rows as it stands now; nothing is written:
+ * no claim of the import id, no report kept. Custom references are looked up in D1 now.
+ */
+async function dryRun(
+  env: Env,
+  db: Db,
+  importId: string,
+  rows: ParsedRow[],
+  actor: Actor,
+): Promise<ImportReport> {
+  const { byOrder, reports } = route(rows, await resolve(db, rows));
+  const orderResults = await inBatches([...byOrder], CONCURRENCY, async ([reference, rows]) => ({
+    reference,
+    rows,
+    result: await env.ORDERS.getByName(reference).importEvents(
+      { importId, rows, dryRun: true },
+      actor,
+    ),
+  }));
+  for (const { reference, rows, result } of orderResults)
+    for (const [i, row] of rows.entries()) reports.push(orderRowReport(row, reference, result, i));
+  reports.sort((a, b) => a.index - b.index);
+  return { importId, dryRun: true, counts: countsOf(reports), rows: reports };
+}
+
+/** A row's report from its order's answer to the rows it was sent. */
+function orderRowReport(
+  row: OrderImportRow,
+  reference: string,
+  result: Result<{ outcomes: SequenceOutcome[] }>,
+  i: number,
+): ImportRowReport {
+  if (result.ok) return rowReport(row.index, reference, result.outcomes[i] ?? null);
+  return {
+    index: row.index,
+    status: result.code === "NOT_FOUND" ? "unknown-order" : "invalid",
+    orderReference: reference,
+    message: result.code === "NOT_FOUND" ? "order.reference: no such order" : result.message,
+  };
 }
 
 type ParsedRow = { index: number; row: ImportRow } | { index: number; report: ImportRowReport };

@@ -18,8 +18,8 @@ test("generates an invoice, shows it and mails it again", async ({
 
   const orderRegion = page.getByRole("region", { name: "Order", exact: true });
   await orderRegion.getByRole("button", { name: /^invoice-generate/ }).click();
-  const dryRun = page.getByRole("dialog", { name: /invoice-generate all items of the order/ });
-  await dryRun.getByRole("button", { name: "Confirm invoice-generate" }).click();
+  const dryRun = page.getByRole("dialog", { name: /Generate invoice — all items of the order/ });
+  await dryRun.getByRole("button", { name: "Confirm: Generate invoice" }).click();
 
   // The queue numbers, stores and mails it; the page learns of it without a reload.
   const invoice = page.getByRole("region", { name: "Invoice" });
@@ -33,7 +33,9 @@ test("generates an invoice, shows it and mails it again", async ({
 
   await invoice.getByRole("button", { name: "Resend invoice" }).click();
   await expect(page.getByRole("status")).toHaveText(`Invoice ${number} mailed again.`);
-  await expect(page.getByRole("region", { name: "History" })).toContainText("invoice resent");
+  await expect(page.getByRole("region", { name: "History" })).toContainText(
+    /Invoice Invoice-\d+ mailed again, asked by alice \(back office\)/,
+  );
 });
 
 test("downloads both documents of the invoice and lists its credit notes with theirs", async ({

@@ -18,7 +18,7 @@ test("pays the whole order with the keyboard only", async ({ page, place, signIn
   await page.keyboard.press("Enter");
 
   // The dry run opens with the focus on its confirmation.
-  const confirm = page.getByRole("dialog").getByRole("button", { name: "Confirm pay" });
+  const confirm = page.getByRole("dialog").getByRole("button", { name: "Confirm: Mark as paid" });
   await expect(confirm).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(itemRow(page, "S1", "SKU-1")).toContainText("paid");

@@ -14,7 +14,9 @@ test("edits and clears the custom reference, and the list finds it", async ({
   await field.fill(renamed);
   await orderRegion.getByRole("button", { name: "Save reference" }).click();
   await expect(page.getByRole("status")).toHaveText(`Custom reference set to “${renamed}”.`);
-  await expect(page.getByRole("region", { name: "History" })).toContainText("custom reference");
+  await expect(page.getByRole("region", { name: "History" })).toContainText(
+    "Custom reference changed from",
+  );
 
   await orderRegion.getByRole("button", { name: "Clear reference" }).click();
   await expect(page.getByRole("status")).toHaveText("Custom reference cleared.");

@@ -18,11 +18,11 @@ test("counts the cancellation window down live and closes it early", async ({
   const dialog = page.getByRole("dialog", { name: "Close the cancellation window?" });
   await dialog.getByRole("button", { name: "Close the window" }).click();
   await expect(page.getByRole("status")).toContainText("The cancellation window is closed");
-  await expect(orderRegion).toContainText("Closed early at");
+  await expect(orderRegion).toContainText("Closed early by alice (back office) at");
   await expect(
     orderRegion.getByRole("button", { name: "Close the cancellation window" }),
   ).toHaveCount(0);
   await expect(page.getByRole("region", { name: "History" })).toContainText(
-    "cancellation window closed",
+    "Cancellation window closed early by alice (back office)",
   );
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { HistoryView, OrderView } from "../../src/client";
-import { call, clientAs, orderInput, tokenFor, triggerAll } from "../helpers";
+import { call, clientAs, entriesOf, orderInput, tokenFor, triggerAll } from "../helpers";
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -50,7 +50,9 @@ async function get(reference: string): Promise<OrderView> {
 }
 
 async function history(reference: string): Promise<HistoryView[]> {
-  return (await clientAs("backoffice", "clock")).orders.history.query({ reference });
+  return entriesOf(
+    await (await clientAs("backoffice", "clock")).orders.history.query({ reference }),
+  );
 }
 
 /** The D1 rows of some orders, read right after an advance: no waiting, it must be there. */
@@ -66,9 +68,13 @@ describe("the adjustable clock", () => {
   it("reads the same time for every role, and it runs forward", async () => {
     const first = await now();
     expect(Math.abs(first - Date.now())).toBeLessThan(DAY);
-    for (const role of ["customer", "checkout"] as const) {
+    for (const role of ["customer", "checkout", "support"] as const) {
       const client = await clientAs(role, `reader-${role}`);
       expect(Date.parse((await client.clock.now.query()).now)).toBeGreaterThanOrEqual(first);
+      // clock.read: the same time, and which clock it is (the back office counts from it).
+      const read = await client.clock.read.query();
+      expect(read.mode).toBe("adjustable");
+      expect(Date.parse(read.now)).toBeGreaterThanOrEqual(first);
     }
   });
 
@@ -302,5 +308,11 @@ describe("the adjustable clock", () => {
       { token: await tokenFor("customer", "clock-customer") },
     );
     expect(customer.status).toBe(403);
+    const support = await call(
+      "clock.advance",
+      { by: "1 hour" },
+      { token: await tokenFor("support", "clock-support") },
+    );
+    expect(support.status).toBe(403);
   });
 });

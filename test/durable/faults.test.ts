@@ -7,6 +7,7 @@ import {
   call,
   clientAs,
   effectsOf,
+  entriesOf,
   flakyD1,
   orderInput,
   settled,
@@ -133,7 +134,7 @@ describe("faults: nothing is lost or duplicated", () => {
     for (const [index, o] of orders.entries()) {
       // The invoice consumer appends to the history on its own: compare once it is done.
       await settled(o.reference);
-      const history = await backoffice.orders.history.query({ reference: o.reference });
+      const history = entriesOf(await backoffice.orders.history.query({ reference: o.reference }));
       expect(history.map((h) => h.seq)).toEqual(history.map((_, i) => i + 1));
       const view = await backoffice.orders.get.query({ reference: o.reference });
       expect(history.at(-1)?.seq).toBe(view.version);

@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { OrderObject } from "../../src/durable/order-object";
-import { call, clientAs, orderInput, tokenFor } from "../helpers";
+import { call, clientAs, entriesOf, orderInput, tokenFor } from "../helpers";
 
 const DAY = 24 * 60 * 60_000;
 
@@ -18,7 +18,7 @@ const setClock = (reference: string, at: number) =>
 
 async function expectGapFreeHistory(reference: string) {
   const backoffice = await clientAs("backoffice");
-  const history = await backoffice.orders.history.query({ reference });
+  const history = entriesOf(await backoffice.orders.history.query({ reference }));
   const order = await backoffice.orders.get.query({ reference });
   expect(history.map((h) => h.seq)).toEqual(history.map((_, i) => i + 1));
   expect(history.at(-1)?.seq).toBe(order.version);

@@ -5,7 +5,7 @@ import type { Actor } from "../../src/domain/principal";
 import { describeProcess } from "../../src/machines/describe";
 import { paymentManualEvents } from "../../src/machines/payment-process";
 import { getProcess } from "../../src/machines/registry";
-import { clientAs, orderInput, settled } from "../helpers";
+import { clientAs, entriesOf, orderInput, settled } from "../helpers";
 import { seeded } from "../seed";
 
 const backoffice: Actor = { type: "user", role: "backoffice", sub: "fuzz" };
@@ -127,7 +127,7 @@ describe("random event sequences on random orders", () => {
           const states = describeProcess(getProcess(view.process)!).states.map((s) => s.name);
           for (const i of view.items) expect(states).toContain(i.state);
           expect(view.totals.grandTotal).toBe(order.totals.grandTotal);
-          const history = await bo.orders.history.query({ reference: order.reference });
+          const history = entriesOf(await bo.orders.history.query({ reference: order.reference }));
           expect(history.map((h) => h.seq)).toEqual(history.map((_, i) => i + 1));
           expect(history.at(-1)?.seq).toBe(view.version);
         },

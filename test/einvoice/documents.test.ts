@@ -530,7 +530,7 @@ describe("e-invoices (EN 16931) from the running service, validated by the offic
     );
     // Each credit note is exactly the money its history entry moved, tax per class included.
     for (const [i, doc] of [first, second].entries()) {
-      const moved = history.find((h) => h.seq === credits[i]?.data?.key);
+      const moved = history.find((h) => "seq" in h && h.seq === credits[i]?.data?.key);
       expect(totalsOf(doc.xml).taxInclusive).toBe(moved?.data?.amount);
     }
   });

@@ -7,7 +7,7 @@ import * as schema from "../../src/db/schema";
 import type { HistoryView } from "../../src/domain/history";
 import type { OrderView } from "../../src/domain/order-view";
 import { captureTransport, type MailTransport } from "../../src/mail/transport";
-import { clientAs, orderInput, settled } from "../helpers";
+import { clientAs, entriesOf, orderInput, settled } from "../helpers";
 import { address } from "../order-input";
 import { allocatedNumber, consume, db, invoicesOf, job } from "../queue/consume";
 
@@ -140,7 +140,7 @@ describe("credit notes", () => {
         },
       ],
     });
-    const history = await backoffice.orders.history.query({ reference });
+    const history = entriesOf(await backoffice.orders.history.query({ reference }));
     const moved = history.filter(money).at(-1)!;
     expect(history.find((h) => h.type === "credit-note-issued")?.data).toMatchObject({
       reference: credit?.reference,

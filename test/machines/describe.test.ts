@@ -138,4 +138,22 @@ describe("describeProcess", () => {
     expect(mermaid).not.toContain("payment_pending");
     expect(mermaid).toContain("  returned --> closed : close\n");
   });
+
+  it("names every manual event, command and timer of every registered process for people", () => {
+    for (const process of listProcesses()) {
+      const { displayNames, transitions } = describeProcess(process);
+      for (const event of process.manualEvents) {
+        expect(displayNames.events[event]?.label, `${process.id} ${event}`).toMatch(/^[A-Z]/);
+        expect(displayNames.events[event]?.done, `${process.id} ${event}`).toMatch(/^[A-Z]/);
+      }
+      for (const command of Object.keys(process.commands))
+        expect(displayNames.commands[command], `${process.id} ${command}`).toMatch(/^[A-Z]/);
+      for (const t of transitions.filter((t) => t.event.startsWith("after ")))
+        expect(displayNames.timers[t.event.slice(6)], `${process.id} ${t.event}`).toMatch(/^[A-Z]/);
+    }
+    expect(describeProcess(payment()).displayNames.events["invoice-generate"]).toEqual({
+      label: "Generate invoice",
+      done: "Invoice requested",
+    });
+  });
 });

@@ -15,6 +15,19 @@ describe("the clock under CLOCK=system (production's default)", () => {
     expect(moved.body.error?.message).toContain("CLOCK=adjustable");
   });
 
+  it("clock.read tells every signed-in role the system time and the mode, never refused", async () => {
+    for (const role of ["customer", "checkout", "backoffice", "support"] as const) {
+      const token = await tokenFor(role, "someone");
+      const before = Date.now();
+      const res = await call("clock.read", undefined, { token, method: "GET" });
+      expect(res.status, role).toBe(200);
+      const read = res.body.result?.data as { mode: string; now: string };
+      expect(read.mode).toBe("system");
+      expect(Date.parse(read.now)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(read.now)).toBeLessThanOrEqual(Date.now());
+    }
+  });
+
   it("costs nothing: orders, their timers and the invoice consumer never touch the adjustable clock", async () => {
     const checkout = await clientAs("checkout", "shop");
     const order = await checkout.orders.place.mutate(orderInput());

@@ -160,4 +160,33 @@ describe("orders.list", () => {
     const backoffice = await clientAs("backoffice");
     await expect(backoffice.orders.list.query({ cursor: "garbage!" })).rejects.toThrow(/cursor/);
   });
+
+  it("gives a page of up to 1,000 orders in one call, and names the limit past it", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const placed: string[] = [];
+    for (let batch = 0; batch < 7; batch++)
+      placed.push(
+        ...(
+          await Promise.all(
+            Array.from({ length: 15 }, () =>
+              checkout.orders.place.mutate(orderInput({ customer: customer("wide") })),
+            ),
+          )
+        ).map((o) => o.reference),
+      );
+    const backoffice = await clientAs("backoffice");
+    await vi.waitFor(
+      async () => {
+        const page = await backoffice.orders.list.query({ customerReference: "wide", limit: 1000 });
+        expect(page.orders.map((o) => o.reference).sort()).toEqual([...placed].sort());
+        expect(page.nextCursor).toBeNull();
+      },
+      { timeout: 10_000 },
+    );
+    const refused = await backoffice.orders.list
+      .query({ customerReference: "wide", limit: 1001 })
+      .catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toMatch(/limit/);
+  });
 });

@@ -103,9 +103,30 @@ describe("orders.matrix", () => {
     ]);
     expect(rows.map((r) => r.state)).not.toContain("invalid");
     expect(rows.map((r) => r.state)).not.toContain("closed");
+
+    // Each cell as a list (`orders.list` with `waiting`): the orders behind its units.
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const ages = {
+      lessThanDay: { after: iso(now - DAY) },
+      lessThanWeek: { after: iso(now - 7 * DAY), until: iso(now - DAY) },
+      older: { until: iso(now - 7 * DAY) },
+    };
+    const cell = async (process: string, state: string, age: keyof typeof ages) =>
+      (
+        await backoffice.orders.list.query({ waiting: { process, state, ...ages[age] } })
+      ).orders.map((o) => o.reference);
+    expect(await cell("no-payment@1", "exported", "older")).toEqual([a.reference]);
+    expect(await cell("no-payment@1", "exported", "lessThanWeek")).toEqual([b.reference]);
+    expect(await cell("no-payment@1", "exported", "lessThanDay")).toEqual([]);
+    expect(await cell("payment@1", "exported", "older")).toEqual([]);
+    expect(await cell("payment@1", "paid", "older")).toEqual([e.reference]);
+    expect(await cell("payment@1", "payment-pending", "lessThanDay")).toEqual([c.reference]);
+    // The order never paid waited there for a day, then went invalid (final): it waits nowhere.
+    expect(await cell("payment@1", "payment-pending", "lessThanWeek")).not.toContain(d.reference);
+    expect(await cell("payment@1", "invalid", "lessThanWeek")).toEqual([]);
   });
 
-  it("is for the back office only", async () => {
+  it("is for staff only", async () => {
     const customer = await tokenFor("customer", "c");
     const checkout = await tokenFor("checkout", "shop");
     for (const token of [customer, checkout])

@@ -7,12 +7,12 @@ import type { RouterInputs, RouterOutputs } from "edge-oms/client";
 export type {
   Address,
   AppRouter,
-  HistoryView as HistoryEntry,
   ItemEvents,
   ItemState,
   ItemView,
   ManualEvent,
   Method,
+  OrderClient,
   OrderClientError,
   OrderSummary,
   OrderView,
@@ -22,6 +22,11 @@ export type {
 } from "edge-oms/client";
 export { createOrderClient, isOrderClientError } from "edge-oms/client";
 
+export type { RouterOutputs };
 export type Inputs = RouterInputs;
 export type ListInput = RouterInputs["orders"]["list"];
 export type ProcessDescription = RouterOutputs["processes"]["get"];
+/** What `orders.history` gives staff: the order's entries and its internal notes, by time. */
+export type TimelineEntry = RouterOutputs["orders"]["history"][number];
+export type HistoryEntry = Exclude<TimelineEntry, { type: "note" }>;
+export type NoteEntry = Extract<TimelineEntry, { type: "note" }>;

@@ -11,10 +11,16 @@ import {
   takeSignInFromAddress,
 } from "./auth";
 import { describeError, errorCode } from "./errors";
+import { DeliveriesPage } from "./pages/deliveries-page";
+import { FailuresPage } from "./pages/failures-page";
+import { ImportPage } from "./pages/import-page";
+import { InvoicesPage } from "./pages/invoices-page";
+import { MatrixPage } from "./pages/matrix-page";
 import { OrderPage } from "./pages/order-page";
 import { OrdersPage } from "./pages/orders-page";
 import { exchangeSignInCode, SignInPage } from "./pages/sign-in-page";
-import { type Session, SessionContext, useSession } from "./session";
+import { ServiceClockProvider } from "./service-clock";
+import { type Session, SessionContext, useCanChange, useSession } from "./session";
 import { createClient, TRPCProvider } from "./trpc";
 
 // Mermaid is large: the diagram page and its library load only when someone opens it.
@@ -106,39 +112,60 @@ function SignedIn({ token, claims, signOut }: Session) {
   });
   const [trpcClient] = useState(() => createClient(() => storedToken() ?? token));
   const session = useMemo(() => ({ token, claims, signOut }), [token, claims, signOut]);
+  const canChange = claims.role === "backoffice";
   return (
     <SessionContext.Provider value={session}>
       <QueryClientProvider client={queryClient}>
         <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-          <Layout>
-            <Switch>
-              <Route path="/" component={OrdersPage} />
-              <Route path="/orders/:reference/process">
-                {(params) => (
-                  <Suspense fallback={<p role="status">Loading the process diagram…</p>}>
-                    <ProcessPage reference={params.reference} />
-                  </Suspense>
-                )}
-              </Route>
-              <Route path="/orders/:reference">
-                {(params) => <OrderPage key={params.reference} reference={params.reference} />}
-              </Route>
-              <Route>
-                <h1>Not found</h1>
-                <p>
-                  There is no page here. <Link href="/">Go to the orders</Link>.
-                </p>
-              </Route>
-            </Switch>
-          </Layout>
+          <ServiceClockProvider>
+            <Layout>
+              <Switch>
+                <Route path="/" component={OrdersPage} />
+                <Route path="/matrix" component={MatrixPage} />
+                <Route path="/deliveries" component={DeliveriesPage} />
+                <Route path="/failures" component={FailuresPage} />
+                <Route path="/invoices" component={InvoicesPage} />
+                <Route path="/import">{canChange ? <ImportPage /> : <ReadOnly />}</Route>
+                <Route path="/orders/:reference/process">
+                  {(params) => (
+                    <Suspense fallback={<p role="status">Loading the process diagram…</p>}>
+                      <ProcessPage reference={params.reference} />
+                    </Suspense>
+                  )}
+                </Route>
+                <Route path="/orders/:reference">
+                  {(params) => <OrderPage key={params.reference} reference={params.reference} />}
+                </Route>
+                <Route>
+                  <h1>Not found</h1>
+                  <p>
+                    There is no page here. <Link href="/">Go to the orders</Link>.
+                  </p>
+                </Route>
+              </Switch>
+            </Layout>
+          </ServiceClockProvider>
         </TRPCProvider>
       </QueryClientProvider>
     </SessionContext.Provider>
   );
 }
 
+function ReadOnly() {
+  return (
+    <>
+      <h1>Not for your role</h1>
+      <p>
+        Your role reads orders and adds notes; it changes nothing.{" "}
+        <Link href="/">Go to the orders</Link>.
+      </p>
+    </>
+  );
+}
+
 function Layout({ children }: { children: ReactNode }) {
   const { claims, signOut } = useSession();
+  const canChange = useCanChange();
   return (
     <>
       <a className="skip" href="#content">
@@ -150,9 +177,14 @@ function Layout({ children }: { children: ReactNode }) {
         </Link>
         <nav aria-label="Main">
           <Link href="/">Orders</Link>
+          <Link href="/matrix">Matrix</Link>
+          <Link href="/deliveries">ERP deliveries</Link>
+          <Link href="/failures">Failures</Link>
+          <Link href="/invoices">Invoices</Link>
+          {canChange && <Link href="/import">Import</Link>}
         </nav>
         <span className="who">
-          Signed in as <strong>{claims.sub}</strong>
+          Signed in as <strong>{claims.sub}</strong> ({claims.role})
         </span>
         <button type="button" className="quiet" onClick={() => signOut()}>
           Sign out

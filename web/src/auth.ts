@@ -64,9 +64,9 @@ export function readToken(
   const { sub, role, exp } = payload as Record<string, unknown>;
   if (typeof sub !== "string" || typeof role !== "string")
     return { problem: "Token: it has no subject (sub) or role." };
-  if (role !== "backoffice")
+  if (role !== "backoffice" && role !== "support")
     return {
-      problem: `Token: it is for the role "${role}"; the back office needs a backoffice token (npm run token -- --role backoffice --sub <you>).`,
+      problem: `Token: it is for the role "${role}"; the back office needs a backoffice or support token (npm run token -- --role backoffice --sub <you>).`,
     };
   const expires = typeof exp === "number" ? exp : null;
   if (expires !== null && expires * 1000 <= now)

@@ -36,3 +36,42 @@ export function duration(ms: number): string {
 
 export const plural = (n: number, one: string, many = `${one}s`) =>
   `${n.toLocaleString()} ${n === 1 ? one : many}`;
+
+/** A moment relative to now: "5 min ago", "in 3 h 2 min", "just now". */
+export function relative(iso: string, now: number): string {
+  const ms = Date.parse(iso) - now;
+  if (Math.abs(ms) < 60_000) return "just now";
+  return ms < 0 ? `${duration(-ms)} ago` : `in ${duration(ms)}`;
+}
+
+/** A list of ids for a sentence: "I1", "I1 and I2", "I1, I2 and I3", or "12 items". */
+export function idList(ids: readonly string[], noun = "item"): string {
+  if (ids.length === 0) return "";
+  if (ids.length > 5) return plural(ids.length, noun);
+  if (ids.length === 1) return `${noun} ${ids[0]}`;
+  return `${noun}s ${ids.slice(0, -1).join(", ")} and ${ids.at(-1)}`;
+}
+
+/** Who did something, as a person reads it ("alice (back office)", "the ERP"). */
+export function actorText(actor: string): string {
+  const [role, ...rest] = actor.split(":");
+  const sub = rest.join(":");
+  switch (role) {
+    case "backoffice":
+      return `${sub} (back office)`;
+    case "support":
+      return `${sub} (support)`;
+    case "customer":
+      return `the customer (${sub})`;
+    case "checkout":
+      return `the checkout (${sub})`;
+    case "timer":
+      return "the service's timer";
+    case "erp":
+      return "the ERP";
+    case "system":
+      return "the service";
+    default:
+      return actor;
+  }
+}

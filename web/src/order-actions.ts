@@ -3,6 +3,7 @@ import { useCallback, useState } from "react";
 import type { Inputs, OrderView, TriggerResult } from "./api";
 import { describeError, errorCode } from "./errors";
 import { plural } from "./format";
+import type { Names } from "./names";
 import { useTRPC } from "./trpc";
 
 export interface Feedback {
@@ -19,7 +20,7 @@ type FromPage<T> = Omit<T, "reference" | "expectedVersion">;
  * Every command on one order, each sent with the version the page shows (`expectedVersion`):
  * a page that is behind is refused by the order itself, then reloads and says so. Never blind.
  */
-export function useOrderActions(reference: string, describeState: (state: string) => string) {
+export function useOrderActions(reference: string, names: Names) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [feedback, setFeedback] = useState<Feedback | null>(null);
@@ -72,7 +73,7 @@ export function useOrderActions(reference: string, describeState: (state: string
   const moves = (r: TriggerResult) => {
     const units = r.moved.reduce((n, m) => n + m.quantity, 0);
     const paths = [
-      ...new Set(r.moved.map((m) => `${describeState(m.from)} → ${describeState(m.to)}`)),
+      ...new Set(r.moved.map((m) => `${names.display(m.from)} → ${names.display(m.to)}`)),
     ];
     return r.moved.length === 0
       ? "nothing moved"
@@ -99,7 +100,7 @@ export function useOrderActions(reference: string, describeState: (state: string
           const skipped = result.skipped.length
             ? `; ${plural(result.skipped.length, "item")} skipped`
             : "";
-          return `${input.event}: ${moves(result)}${skipped}.`;
+          return `${names.label(input.event)}: ${moves(result)}${skipped}.`;
         },
       );
     },

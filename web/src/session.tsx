@@ -15,3 +15,9 @@ export function useSession(): Session {
   if (!session) throw new Error("useSession outside a signed-in page");
   return session;
 }
+
+/**
+ * Whether the signed-in person may change orders: `backoffice` may, `support` reads and adds
+ * notes only. The page hides what the role cannot do; the service refuses it anyway.
+ */
+export const useCanChange = (): boolean => useSession().claims.role === "backoffice";

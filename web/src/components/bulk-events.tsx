@@ -1,8 +1,10 @@
 import { useState } from "react";
 import type { ManualEvent, OrderView, Target, TriggerResult } from "../api";
 import { plural } from "../format";
+import type { Names } from "../names";
 import type { OrderActions } from "../order-actions";
 import { Dialog, DialogActions } from "./dialog";
+import { EventButton } from "./event-button";
 
 interface DryRun {
   event: ManualEvent;
@@ -20,15 +22,15 @@ export function BulkEvents({
   target,
   scope,
   actions,
-  display,
+  names,
 }: {
   view: OrderView;
   events: ManualEvent[];
   target: Target;
-  /** Completes the buttons' names: "pay" + " … {scope}". */
+  /** Completes the buttons' names: "pay: Mark as paid {scope}…". */
   scope: string;
   actions: OrderActions;
-  display: (state: string) => string;
+  names: Names;
 }) {
   const [dryRun, setDryRun] = useState<DryRun | null>(null);
 
@@ -46,17 +48,21 @@ export function BulkEvents({
   return (
     <div className="events">
       {events.map((event) => (
-        <button key={event} type="button" disabled={actions.busy} onClick={() => start(event)}>
-          {event}
-          <span className="sr-only"> {scope}…</span>
-        </button>
+        <EventButton
+          key={event}
+          event={event}
+          label={names.label(event)}
+          suffix={`${scope}…`}
+          disabled={actions.busy}
+          onClick={() => start(event)}
+        />
       ))}
       {dryRun && (
         <DryRunDialog
           run={dryRun}
           scope={scope}
           view={view}
-          display={display}
+          names={names}
           onConfirm={() => confirm(dryRun)}
           onClose={() => setDryRun(null)}
         />
@@ -71,24 +77,26 @@ function DryRunDialog({
   run,
   scope,
   view,
-  display,
+  names,
   onConfirm,
   onClose,
 }: {
   run: DryRun;
   scope: string;
   view: OrderView;
-  display: (state: string) => string;
+  names: Names;
   onConfirm: () => void;
   onClose: () => void;
 }) {
+  const { display } = names;
+  const label = names.label(run.event);
   const { moved, skipped } = run.result;
   const skuOf = new Map(view.items.map((i) => [i.id, i.sku]));
   const units = moved.reduce((n, m) => n + m.quantity, 0);
   return (
-    <Dialog title={`${run.event} ${scope}: dry run`} onClose={onClose}>
+    <Dialog title={`${label} — ${scope}: dry run`} onClose={onClose}>
       {moved.length === 0 ? (
-        <p>Nothing would move: no item here accepts {run.event} now.</p>
+        <p>Nothing would move: no item here accepts “{label}” now.</p>
       ) : (
         <>
           <p>
@@ -122,7 +130,7 @@ function DryRunDialog({
         {moved.length > 0 && (
           // biome-ignore lint/a11y/noAutofocus: a dialog puts focus on its main action
           <button type="button" autoFocus onClick={onConfirm}>
-            Confirm {run.event}
+            Confirm: {label}
           </button>
         )}
       </DialogActions>

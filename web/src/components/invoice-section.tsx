@@ -4,12 +4,13 @@ import type { OrderView } from "../api";
 import { describeError } from "../errors";
 import { dateTime, money } from "../format";
 import type { OrderActions } from "../order-actions";
+import { useCanChange } from "../session";
 import { useTRPC } from "../trpc";
 import { Alert } from "./notice";
 
-type Format = "html" | "ubl";
+export type Format = "html" | "ubl";
 
-const FORMAT_LABEL: Record<Format, string> = { html: "HTML", ubl: "XML (UBL e-invoice)" };
+export const FORMAT_LABEL: Record<Format, string> = { html: "HTML", ubl: "XML (UBL e-invoice)" };
 const EXTENSION: Record<Format, string> = { html: "html", ubl: "xml" };
 
 const kilobytes = (bytes: number) => `${Math.max(1, Math.round(bytes / 1024)).toLocaleString()} kB`;
@@ -18,7 +19,7 @@ const kilobytes = (bytes: number) => `${Math.max(1, Math.round(bytes / 1024)).to
  * Downloads a document of an invoice or credit note: fetched through the API (the bearer token
  * never goes into a URL), handed to the browser as a file.
  */
-function useDownload() {
+export function useDownload() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [error, setError] = useState<unknown>(null);
@@ -48,6 +49,7 @@ function useDownload() {
  */
 export function InvoiceSection({ view, actions }: { view: OrderView; actions: OrderActions }) {
   const trpc = useTRPC();
+  const canChange = useCanChange();
   const titleId = useId();
   const creditsId = useId();
   const [open, setOpen] = useState(false);
@@ -66,8 +68,8 @@ export function InvoiceSection({ view, actions }: { view: OrderView; actions: Or
       <h2 id={titleId}>Invoice</h2>
       {invoice === null ? (
         <p>
-          No invoice yet. The event <code>invoice-generate</code> issues one once items are
-          confirmed; it appears here when the invoice is numbered and mailed.
+          No invoice yet. “Generate invoice” issues one once items are confirmed; it appears here
+          when the invoice is numbered and mailed.
         </p>
       ) : (
         <>
@@ -93,14 +95,16 @@ export function InvoiceSection({ view, actions }: { view: OrderView; actions: Or
                 </button>
               );
             })}
-            <button
-              type="button"
-              className="quiet"
-              disabled={actions.busy}
-              onClick={() => actions.resendInvoice(invoice.reference)}
-            >
-              Resend invoice
-            </button>
+            {canChange && (
+              <button
+                type="button"
+                className="quiet"
+                disabled={actions.busy}
+                onClick={() => actions.resendInvoice(invoice.reference)}
+              >
+                Resend invoice
+              </button>
+            )}
           </div>
           {downloadError ? <Alert>{describeError(downloadError)}</Alert> : null}
           {open && details.error && <Alert>{describeError(details.error)}</Alert>}

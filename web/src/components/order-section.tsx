@@ -1,7 +1,12 @@
+import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useMemo, useState } from "react";
 import type { Address, ManualEvent, OrderView } from "../api";
-import { dateTime, duration, money } from "../format";
+import { actorText, dateTime, duration, money, relative } from "../format";
+import type { Names } from "../names";
 import type { OrderActions } from "../order-actions";
+import { useServiceNow } from "../service-clock";
+import { useCanChange } from "../session";
+import { useTRPC } from "../trpc";
 import { BulkEvents } from "./bulk-events";
 import { Dialog, DialogActions } from "./dialog";
 import { StateCounts } from "./state-counts";
@@ -27,13 +32,15 @@ export function OrderSection({
   view,
   events,
   actions,
-  display,
+  names,
 }: {
   view: OrderView;
   events: Map<string, ManualEvent[]>;
   actions: OrderActions;
-  display: (state: string) => string;
+  names: Names;
 }) {
+  const canChange = useCanChange();
+  const { now, known } = useServiceNow(10_000);
   const orderEvents = useMemo(() => {
     const all = new Set<ManualEvent>();
     for (const list of events.values()) for (const e of list) all.add(e);
@@ -52,7 +59,14 @@ export function OrderSection({
             <dt>Customer reference</dt>
             <dd>{view.customerReference}</dd>
           </dl>
-          <CustomReference view={view} actions={actions} />
+          {canChange ? (
+            <CustomReference view={view} actions={actions} />
+          ) : (
+            <dl>
+              <dt>Custom reference</dt>
+              <dd>{view.customOrderReference ?? "—"}</dd>
+            </dl>
+          )}
         </div>
         <div>
           <h2>Customer</h2>
@@ -83,27 +97,34 @@ export function OrderSection({
             <dd className="strong">{m(totals.grandTotal)}</dd>
             <dt>Canceled</dt>
             <dd>{m(totals.canceledTotal)}</dd>
-            <dt>Refundable</dt>
+            <dt>Refunded</dt>
+            <dd>{m(totals.refundedTotal)}</dd>
+            <dt>Still charged (refundable)</dt>
             <dd>{m(totals.refundableTotal)}</dd>
           </dl>
           <p className="sub">
             {view.priceMode} prices · {view.paymentMethod} · process {view.process} · placed{" "}
             {dateTime(view.placedAt)}
+            {known ? ` (${relative(view.placedAt, now)})` : ""}
           </p>
         </div>
       </div>
       <h2>Units by state</h2>
-      <StateCounts counts={view.itemStates} display={display} />
-      <CancellationWindow view={view} actions={actions} />
-      <h2>Events for the whole order</h2>
-      <BulkEvents
-        view={view}
-        events={orderEvents}
-        target={{ all: true }}
-        scope="all items of the order"
-        actions={actions}
-        display={display}
-      />
+      <StateCounts counts={view.itemStates} display={names.display} />
+      <CancellationWindow view={view} actions={actions} canChange={canChange} />
+      {canChange && (
+        <>
+          <h2>Events for the whole order</h2>
+          <BulkEvents
+            view={view}
+            events={orderEvents}
+            target={{ all: true }}
+            scope="all items of the order"
+            actions={actions}
+            names={names}
+          />
+        </>
+      )}
     </section>
   );
 }
@@ -154,25 +175,48 @@ function CustomReference({ view, actions }: { view: OrderView; actions: OrderAct
   );
 }
 
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
+/** How the window closed, from the history's fact: early by someone, or when it ran out. */
+function useWindowClosing(view: OrderView) {
+  const trpc = useTRPC();
+  const history = useQuery(
+    trpc.orders.history.queryOptions(
+      { reference: view.reference },
+      { enabled: view.cancellationWindowClosedAt !== null },
+    ),
+  );
+  const entry = history.data?.findLast((h) => h.type === "cancellation-window-closed");
+  if (!entry) return null;
+  return { early: entry.data?.early === true, actor: entry.actor };
 }
 
-function CancellationWindow({ view, actions }: { view: OrderView; actions: OrderActions }) {
-  const now = useNow(1_000);
+function CancellationWindow({
+  view,
+  actions,
+  canChange,
+}: {
+  view: OrderView;
+  actions: OrderActions;
+  canChange: boolean;
+}) {
+  const { now, known } = useServiceNow(1_000);
+  const closing = useWindowClosing(view);
   const [confirming, setConfirming] = useState(false);
   const until = Date.parse(view.cancellableUntil);
-  const open = view.cancellationWindowClosedAt === null && now < until;
+  const closedAt = view.cancellationWindowClosedAt;
+  const open = closedAt === null && now < until;
   return (
     <>
       <h2>Cancellation window</h2>
-      {view.cancellationWindowClosedAt !== null ? (
-        <p>Closed early at {dateTime(view.cancellationWindowClosedAt)}.</p>
+      {closedAt !== null ? (
+        <p>
+          {closing === null
+            ? `Closed at ${dateTime(closedAt)}.`
+            : closing.early
+              ? `Closed early by ${actorText(closing.actor)} at ${dateTime(closedAt)} (it was open until ${dateTime(view.cancellableUntil)}).`
+              : `Closed when it ran out, at ${dateTime(closedAt)}.`}
+        </p>
+      ) : !known ? (
+        <p>Open until {dateTime(view.cancellableUntil)}.</p>
       ) : open ? (
         <>
           <p>
@@ -185,12 +229,14 @@ function CancellationWindow({ view, actions }: { view: OrderView; actions: Order
               ? "The customer can cancel the order."
               : "The customer cannot cancel: not every item is in a cancellable state."}
           </p>
-          <button type="button" disabled={actions.busy} onClick={() => setConfirming(true)}>
-            Close the cancellation window
-          </button>
+          {canChange && (
+            <button type="button" disabled={actions.busy} onClick={() => setConfirming(true)}>
+              Close the cancellation window
+            </button>
+          )}
         </>
       ) : (
-        <p>Closed at {dateTime(view.cancellableUntil)}.</p>
+        <p>Ran out at {dateTime(view.cancellableUntil)}; closing it is due now.</p>
       )}
       {confirming && (
         <Dialog title="Close the cancellation window?" onClose={() => setConfirming(false)}>

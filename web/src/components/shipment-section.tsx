@@ -1,13 +1,19 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useDeferredValue, useId, useMemo, useRef, useState } from "react";
 import type { ItemView, ManualEvent, OrderView, ShipmentView } from "../api";
-import { money, plural } from "../format";
+import { duration, money, plural } from "../format";
+import type { Names } from "../names";
 import type { OrderActions } from "../order-actions";
+import { useServiceClock } from "../service-clock";
+import { useCanChange } from "../session";
 import { BulkEvents } from "./bulk-events";
+import { EventButton } from "./event-button";
 import { AddressLines } from "./order-section";
 import { EditShipmentDialog, MoveDialog } from "./shipment-dialogs";
 
 const isShipped = (item: ItemView) => item.flags.includes("shipped");
+/** A final item (cancelled, refunded, closed …) takes no events and moves nowhere. */
+const isFinal = (item: ItemView) => item.flags.includes("final");
 
 /** One shipment: where and how it goes, what is in it, and what can happen to it. */
 export function ShipmentSection({
@@ -16,15 +22,16 @@ export function ShipmentSection({
   items,
   events,
   actions,
-  display,
+  names,
 }: {
   view: OrderView;
   shipment: ShipmentView;
   items: ItemView[];
   events: Map<string, ManualEvent[]>;
   actions: OrderActions;
-  display: (state: string) => string;
+  names: Names;
 }) {
+  const canChange = useCanChange();
   const titleId = useId();
   const [editing, setEditing] = useState(false);
   const locked = items.some(isShipped);
@@ -61,7 +68,9 @@ export function ShipmentSection({
         </div>
         <div>
           <h3>Changes</h3>
-          {locked ? (
+          {!canChange ? (
+            <p className="hint">Read only: your role changes nothing.</p>
+          ) : locked ? (
             <p className="hint">
               Items of this shipment have shipped: its address, method and items can no longer
               change.
@@ -73,16 +82,28 @@ export function ShipmentSection({
           )}
         </div>
       </div>
-      <h3>Events for this shipment</h3>
-      <BulkEvents
+      {canChange && (
+        <>
+          <h3>Events for this shipment</h3>
+          <BulkEvents
+            view={view}
+            events={shipmentEvents}
+            target={{ shipmentId: shipment.id }}
+            scope={`items of shipment ${shipment.id}`}
+            actions={actions}
+            names={names}
+          />
+        </>
+      )}
+      <ItemTable
         view={view}
-        events={shipmentEvents}
-        target={{ shipmentId: shipment.id }}
-        scope={`items of shipment ${shipment.id}`}
+        shipment={shipment}
+        items={items}
+        events={events}
         actions={actions}
-        display={display}
+        names={names}
+        canChange={canChange}
       />
-      <ItemTable view={view} shipment={shipment} items={items} events={events} actions={actions} />
       {editing && (
         <EditShipmentDialog
           view={view}
@@ -105,13 +126,19 @@ function ItemTable({
   items,
   events,
   actions,
+  names,
+  canChange,
 }: {
   view: OrderView;
   shipment: ShipmentView;
   items: ItemView[];
   events: Map<string, ManualEvent[]>;
   actions: OrderActions;
+  names: Names;
+  canChange: boolean;
 }) {
+  const clock = useServiceClock();
+  const now = clock.known ? clock.now() : null;
   const [filter, setFilter] = useState("");
   const deferredFilter = useDeferredValue(filter);
   const shown = useMemo(() => {
@@ -159,7 +186,7 @@ function ItemTable({
         </label>
       )}
       {/* Chromium and Firefox let the keyboard into a scrolling box without a tabindex. */}
-      <div ref={scrollRef} className={virtual ? "table-scroll" : undefined}>
+      <div ref={scrollRef} className={virtual ? "table-scroll" : "table-wrap"}>
         <table className="items" aria-rowcount={shown.length + 1}>
           <caption>
             {plural(shown.length, "item")} in shipment {shipment.id}
@@ -176,15 +203,18 @@ function ItemTable({
               <th scope="col" className="num">
                 Unit price
               </th>
+              <th scope="col" className="num">
+                Refunded
+              </th>
               <th scope="col">State</th>
               <th scope="col">Flags</th>
-              <th scope="col">Actions</th>
+              {canChange && <th scope="col">Actions</th>}
             </tr>
           </thead>
           <tbody>
             {padTop > 0 && (
               <tr>
-                <td colSpan={8} style={{ height: padTop, padding: 0 }} />
+                <td colSpan={9} style={{ height: padTop, padding: 0 }} />
               </tr>
             )}
             {rows.map(({ index, item }) => (
@@ -194,6 +224,9 @@ function ItemTable({
                 item={item}
                 currency={view.currency}
                 events={events.get(item.id) ?? []}
+                names={names}
+                now={now}
+                canChange={canChange}
                 busy={actions.busy}
                 onEvent={(event, quantity) =>
                   actions.trigger(view, {
@@ -207,7 +240,7 @@ function ItemTable({
             ))}
             {padBottom > 0 && (
               <tr>
-                <td colSpan={8} style={{ height: padBottom, padding: 0 }} />
+                <td colSpan={9} style={{ height: padBottom, padding: 0 }} />
               </tr>
             )}
           </tbody>
@@ -231,6 +264,9 @@ function ItemRow({
   item,
   currency,
   events,
+  names,
+  now,
+  canChange,
   busy,
   onEvent,
   onMove,
@@ -240,11 +276,17 @@ function ItemRow({
   item: ItemView;
   currency: string;
   events: ManualEvent[];
+  names: Names;
+  /** The service's time, for how long the item has been in its state; null until known. */
+  now: number | null;
+  canChange: boolean;
   busy: boolean;
   onEvent: (event: ManualEvent, quantity: number | undefined) => void;
   onMove: () => void;
   measure: ((element: Element | null) => void) | undefined;
 }) {
+  const final = isFinal(item);
+  const offered = final ? [] : events;
   const partial = item.isQuantitySplittable && item.quantity > 1;
   const [quantity, setQuantity] = useState(item.quantity);
   const valid = Number.isInteger(quantity) && quantity >= 1 && quantity <= item.quantity;
@@ -256,38 +298,51 @@ function ItemRow({
       <td>{item.name}</td>
       <td className="num">{item.quantity.toLocaleString()}</td>
       <td className="num">{money(item.unitPrice, currency)}</td>
-      <td>{item.stateDisplay}</td>
-      <td className="flags">{item.flags.join(", ")}</td>
-      <td className="row-actions">
-        {partial && events.length > 0 && (
-          <input
-            type="number"
-            className="qty"
-            aria-label={`Quantity of ${item.id} for an event`}
-            min={1}
-            max={item.quantity}
-            value={quantity}
-            onChange={(e) => setQuantity(e.target.valueAsNumber)}
-          />
-        )}
-        {events.map((event) => (
-          <button
-            key={event}
-            type="button"
-            disabled={busy || (partial && !valid)}
-            onClick={() => onEvent(event, chosen)}
-          >
-            {event}
-            {chosen ? <span className="sr-only"> {chosen} of</span> : null}
-            <span className="sr-only"> {item.id}</span>
-          </button>
-        ))}
-        {!item.flags.includes("shipped") && (
-          <button type="button" className="quiet" disabled={busy} onClick={onMove}>
-            Move…<span className="sr-only"> {item.id}</span>
-          </button>
+      <td className="num">
+        {item.refundedAmount > 0 ? money(item.refundedAmount, currency) : "—"}
+      </td>
+      <td>
+        {item.stateDisplay}
+        {now !== null && !final && (
+          <span className="sub"> · {duration(now - Date.parse(item.stateSince))}</span>
         )}
       </td>
+      <td className="flags">{item.flags.join(", ")}</td>
+      {canChange && (
+        <td>
+          <div className="row-actions">
+            {partial && offered.length > 0 && (
+              <label className="qty-label">
+                Quantity
+                <input
+                  type="number"
+                  className="qty"
+                  aria-label={`Quantity of ${item.id} for an event`}
+                  min={1}
+                  max={item.quantity}
+                  value={quantity}
+                  onChange={(e) => setQuantity(e.target.valueAsNumber)}
+                />
+              </label>
+            )}
+            {offered.map((event) => (
+              <EventButton
+                key={event}
+                event={event}
+                label={names.label(event)}
+                suffix={chosen ? `${chosen} of ${item.id}` : item.id}
+                disabled={busy || (partial && !valid)}
+                onClick={() => onEvent(event, chosen)}
+              />
+            ))}
+            {!isShipped(item) && !final && (
+              <button type="button" className="quiet" disabled={busy} onClick={onMove}>
+                Move…<span className="sr-only"> {item.id}</span>
+              </button>
+            )}
+          </div>
+        </td>
+      )}
     </tr>
   );
 }

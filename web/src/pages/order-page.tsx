@@ -7,9 +7,10 @@ import { InvoiceSection } from "../components/invoice-section";
 import { Alert, Status } from "../components/notice";
 import { OrderSection } from "../components/order-section";
 import { ShipmentSection } from "../components/shipment-section";
-import { useStateNames } from "../components/state-counts";
 import { describeError, errorCode } from "../errors";
+import { useNames } from "../names";
 import { useOrderActions } from "../order-actions";
+import { useCanChange } from "../session";
 import { useTRPC } from "../trpc";
 
 /** How often the page asks D1 for the order's version, to show changes made elsewhere. */
@@ -18,10 +19,12 @@ const PROBE_INTERVAL_MS = 2_000;
 export function OrderPage({ reference }: { reference: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const { display } = useStateNames();
-  const actions = useOrderActions(reference, display);
+  const names = useNames();
+  const canChange = useCanChange();
+  const actions = useOrderActions(reference, names);
   const order = useQuery(trpc.orders.get.queryOptions({ reference }));
-  const events = useQuery(trpc.orders.events.queryOptions({ reference }));
+  // Events are offered to those who may trigger them.
+  const events = useQuery(trpc.orders.events.queryOptions({ reference }, { enabled: canChange }));
   const view = order.data;
 
   // Changes made elsewhere (ERP, another operator, timers, the invoice consumer): D1's row of
@@ -102,6 +105,7 @@ export function OrderPage({ reference }: { reference: string }) {
         <nav aria-label="Order views" className="links">
           <Link href="/">All orders</Link>
           <Link href={`/orders/${view.reference}/process`}>Process diagram</Link>
+          <Link href={`/deliveries?order=${view.reference}`}>ERP deliveries</Link>
         </nav>
       </div>
       <div className="feedback">
@@ -112,7 +116,7 @@ export function OrderPage({ reference }: { reference: string }) {
             <Status key={actions.feedback.id}>{actions.feedback.text}</Status>
           ))}
       </div>
-      <OrderSection view={view} events={eventsByItem} actions={actions} display={display} />
+      <OrderSection view={view} events={eventsByItem} actions={actions} names={names} />
       {view.shipments.map((shipment) => (
         <ShipmentSection
           key={shipment.id}
@@ -121,11 +125,11 @@ export function OrderPage({ reference }: { reference: string }) {
           items={itemsByShipment.get(shipment.id) ?? []}
           events={eventsByItem}
           actions={actions}
-          display={display}
+          names={names}
         />
       ))}
       <InvoiceSection view={view} actions={actions} />
-      <History reference={view.reference} view={view} display={display} />
+      <History reference={view.reference} view={view} names={names} />
     </article>
   );
 }

@@ -1,66 +1,71 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { type FormEvent, useEffect, useMemo, useState } from "react";
+import { type FormEvent, useEffect, useId, useMemo, useState } from "react";
 import { Link, useSearchParams } from "wouter";
-import type { ListInput } from "../api";
+import type { OrderSummary } from "../api";
+import { BulkAction, type Selection } from "../components/bulk-action";
 import { Alert } from "../components/notice";
-import { StateCounts, useStateNames } from "../components/state-counts";
+import { OrdersTable } from "../components/orders-table";
 import { describeError } from "../errors";
-import { dateTime, money } from "../format";
-import { useTRPC } from "../trpc";
+import { exportOrdersCsv, saveFile } from "../export-csv";
+import { plural } from "../format";
+import { useNames } from "../names";
+import { AGES, FILTERS, type Filters, isAge, listFilter, readFilters } from "../order-filters";
+import { useServiceClock } from "../service-clock";
+import { useCanChange } from "../session";
+import { useTRPC, useTRPCClient } from "../trpc";
 
-const FILTERS = [
-  "search",
-  "state",
-  "customerReference",
-  "customOrderReference",
-  "placedFrom",
-  "placedTo",
-] as const;
-type Filters = Record<(typeof FILTERS)[number], string>;
-
-const PAGE_SIZE = 20;
-
-/** A local calendar day as the UTC instant it starts (or ends) at. */
-const dayStart = (day: string) => new Date(`${day}T00:00:00`).toISOString();
-const dayEnd = (day: string) => new Date(`${day}T23:59:59.999`).toISOString();
-
-function listInput(f: Filters, cursor: string | undefined): ListInput {
-  return {
-    limit: PAGE_SIZE,
-    ...(f.search ? { search: f.search } : {}),
-    ...(f.state ? { state: f.state } : {}),
-    ...(f.customerReference ? { customerReference: f.customerReference } : {}),
-    ...(f.customOrderReference ? { customOrderReference: f.customOrderReference } : {}),
-    ...(f.placedFrom ? { placedFrom: dayStart(f.placedFrom) } : {}),
-    ...(f.placedTo ? { placedTo: dayEnd(f.placedTo) } : {}),
-    ...(cursor ? { cursor } : {}),
-  };
-}
+/** Rows per page on offer: each one call of `orders.list` (it takes up to 1,000). */
+const PAGE_SIZES = [20, 100, 1000] as const;
+const API_PAGE = 1000;
 
 export function OrdersPage() {
   const trpc = useTRPC();
+  const client = useTRPCClient();
+  const canChange = useCanChange();
+  const clock = useServiceClock();
+  const names = useNames();
   const [params, setParams] = useSearchParams();
-  const applied = useMemo(
-    () => Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ""])) as Filters,
-    [params],
-  );
+  const applied = useMemo(() => readFilters(params), [params]);
+  const size = PAGE_SIZES.find((s) => String(s) === params.get("show")) ?? PAGE_SIZES[0];
   const [draft, setDraft] = useState<Filters>(applied);
   // Pages already seen, so "Previous page" needs no cursor from the server.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [allMatching, setAllMatching] = useState(false);
   useEffect(() => {
     setDraft(applied);
     setCursors([undefined]);
+    setSelected(new Set());
+    setAllMatching(false);
   }, [applied]);
 
+  // A matrix cell's age counts back from the service's time when the filter is applied.
+  const waitsForClock = applied.age !== "" && !clock.known;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the time is read once per filter
+  const filter = useMemo(() => listFilter(applied, clock.now()), [applied, clock.known]);
   const cursor = cursors.at(-1);
-  const orders = useQuery(
-    trpc.orders.list.queryOptions(listInput(applied, cursor), {
-      placeholderData: keepPreviousData,
-      // The list is read from D1, which follows every order within moments.
-      refetchInterval: 5_000,
-    }),
-  );
-  const { states, display } = useStateNames();
+  const orders = useQuery({
+    queryKey: [...trpc.orders.list.queryKey(filter), { size, cursor }],
+    queryFn: async () => {
+      const rows: OrderSummary[] = [];
+      let next = cursor;
+      do {
+        const page = await client.orders.list.query({
+          ...filter,
+          limit: Math.min(API_PAGE, size - rows.length),
+          ...(next ? { cursor: next } : {}),
+        });
+        rows.push(...page.orders);
+        next = page.nextCursor ?? undefined;
+      } while (next && rows.length < size);
+      return { orders: rows, nextCursor: next ?? null };
+    },
+    enabled: !waitsForClock,
+    placeholderData: keepPreviousData,
+    // The list is read from D1, which follows every order within moments; a long page is
+    // read again only when asked.
+    refetchInterval: size <= 100 ? 5_000 : false,
+  });
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -69,13 +74,35 @@ export function OrdersPage() {
       const value = draft[key].trim();
       if (value) next.set(key, value);
     }
+    if (size !== PAGE_SIZES[0]) next.set("show", String(size));
     setParams(next);
   }
-
   const set = (key: keyof Filters) => (e: { target: { value: string } }) =>
     setDraft((d) => ({ ...d, [key]: e.target.value }));
+  const showRows = (value: string) => {
+    const next = new URLSearchParams(params);
+    next.set("show", value);
+    setParams(next);
+  };
 
   const page = orders.data;
+  const onPage = page?.orders ?? [];
+  const allOnPage = onPage.length > 0 && onPage.every((o) => selected.has(o.reference));
+  const selection: Selection | null = allMatching
+    ? { kind: "all", filter }
+    : selected.size > 0
+      ? { kind: "some", references: [...selected] }
+      : null;
+  const toggle = (reference: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(reference)) next.delete(reference);
+      else next.add(reference);
+      setAllMatching(false);
+      return next;
+    });
+  const now = clock.known ? clock.now() : null;
+
   return (
     <>
       <h1>Orders</h1>
@@ -94,7 +121,7 @@ export function OrdersPage() {
             State
             <select value={draft.state} onChange={set("state")}>
               <option value="">any</option>
-              {states.map((s) => (
+              {names.states.map((s) => (
                 <option key={s.name} value={s.name}>
                   {s.display}
                 </option>
@@ -129,55 +156,76 @@ export function OrdersPage() {
           </div>
         </form>
       </search>
+      {isAge(applied.age) && applied.state && (
+        <p className="notice ok">
+          From the order matrix: orders with units in {names.display(applied.state)}
+          {applied.process ? ` (${applied.process})` : ""} for {AGES[applied.age]}.{" "}
+          <Link href="/matrix">Back to the matrix</Link>
+        </p>
+      )}
+
+      <div className="toolbar">
+        <label className="inline-label">
+          Rows per page
+          <select value={size} onChange={(e) => showRows(e.target.value)}>
+            {PAGE_SIZES.map((s) => (
+              <option key={s} value={s}>
+                {s.toLocaleString()}
+              </option>
+            ))}
+          </select>
+        </label>
+        <ExportCsv
+          run={(progress) => exportOrdersCsv(client, filter, names.display, progress)}
+          name={`orders-${new Date(clock.now()).toISOString().slice(0, 10)}.csv`}
+          disabled={waitsForClock}
+        />
+      </div>
 
       {orders.error && <Alert>{describeError(orders.error)}</Alert>}
-      {orders.isPending && <p role="status">Loading orders…</p>}
+      {(orders.isPending || waitsForClock) && <p role="status">Loading orders…</p>}
       {page && (
         <>
-          <table className="orders">
-            <caption>
-              Orders{applied.search ? ` matching “${applied.search}”` : ""}, newest first
-              {cursors.length > 1 ? ` (page ${cursors.length})` : ""}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Order</th>
-                <th scope="col">Custom reference</th>
-                <th scope="col">Customer</th>
-                <th scope="col">Placed</th>
-                <th scope="col">State</th>
-                <th scope="col">Units by state</th>
-                <th scope="col" className="num">
-                  Total
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.orders.length === 0 && (
-                <tr>
-                  <td colSpan={7}>No orders match.</td>
-                </tr>
+          {canChange && (
+            <div className="selection">
+              <span>
+                {allMatching
+                  ? "Every order matching the filter is selected."
+                  : `${plural(selected.size, "order")} selected.`}
+              </span>
+              {allOnPage && page.nextCursor && !allMatching && (
+                <button type="button" className="quiet" onClick={() => setAllMatching(true)}>
+                  Select every order matching the filter
+                </button>
               )}
-              {page.orders.map((o) => (
-                <tr key={o.reference}>
-                  <th scope="row">
-                    <Link href={`/orders/${o.reference}`}>{o.reference}</Link>
-                  </th>
-                  <td>{o.customOrderReference ?? "—"}</td>
-                  <td>
-                    {o.customer.name || o.customerReference}
-                    {o.customer.email && <div className="sub">{o.customer.email}</div>}
-                  </td>
-                  <td>{dateTime(o.placedAt)}</td>
-                  <td>{display(o.state)}</td>
-                  <td>
-                    <StateCounts counts={o.itemStates} display={display} />
-                  </td>
-                  <td className="num">{money(o.grandTotal, o.currency)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+              {(selected.size > 0 || allMatching) && (
+                <button
+                  type="button"
+                  className="quiet"
+                  onClick={() => {
+                    setSelected(new Set());
+                    setAllMatching(false);
+                  }}
+                >
+                  Clear the selection
+                </button>
+              )}
+            </div>
+          )}
+          <OrdersTable
+            orders={onPage}
+            caption={`Orders${applied.search ? ` matching “${applied.search}”` : ""}, newest first${cursors.length > 1 ? ` (page ${cursors.length})` : ""}`}
+            display={names.display}
+            now={now}
+            selectable={canChange}
+            isSelected={(reference) => allMatching || selected.has(reference)}
+            allOnPage={allOnPage}
+            onToggle={toggle}
+            onToggleAll={() => {
+              setAllMatching(false);
+              setSelected(allOnPage ? new Set() : new Set(onPage.map((o) => o.reference)));
+            }}
+          />
           <nav aria-label="Pages" className="pager">
             <button
               type="button"
@@ -194,8 +242,63 @@ export function OrdersPage() {
               Next page
             </button>
           </nav>
+          {canChange && selection && <BulkAction selection={selection} names={names} />}
         </>
       )}
     </>
+  );
+}
+
+/** Writes every order of the filter into a CSV file, page by page, and hands it over. */
+function ExportCsv({
+  run,
+  name,
+  disabled,
+}: {
+  run: (progress: (orders: number) => void) => Promise<{ file: Blob; orders: number }>;
+  name: string;
+  disabled: boolean;
+}) {
+  const id = useId();
+  const [state, setState] = useState<
+    { kind: "idle" } | { kind: "running"; orders: number } | { kind: "done"; orders: number }
+  >({ kind: "idle" });
+  const [error, setError] = useState<unknown>(null);
+  async function start() {
+    setError(null);
+    setState({ kind: "running", orders: 0 });
+    try {
+      const { file, orders } = await run((n) => setState({ kind: "running", orders: n }));
+      saveFile(file, name);
+      setState({ kind: "done", orders });
+    } catch (e) {
+      setError(e);
+      setState({ kind: "idle" });
+    }
+  }
+  return (
+    <div className="export">
+      <button
+        type="button"
+        className="quiet"
+        aria-describedby={id}
+        disabled={disabled || state.kind === "running"}
+        onClick={start}
+      >
+        Export CSV
+      </button>
+      <span id={id} className="hint">
+        every order matching the filter, all pages
+      </span>
+      {state.kind === "running" && (
+        <span role="status">Exporting: {plural(state.orders, "order")} so far…</span>
+      )}
+      {state.kind === "done" && (
+        <span role="status">
+          Exported {plural(state.orders, "order")} to {name}.
+        </span>
+      )}
+      {error ? <Alert>{describeError(error)}</Alert> : null}
+    </div>
   );
 }
