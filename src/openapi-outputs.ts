@@ -1,12 +1,13 @@
 import type { inferRouterOutputs } from "@trpc/server";
 import { z } from "zod";
-import { clockView } from "./domain/clock";
+import { clockReading, clockView } from "./domain/clock";
 import { deadLetterList, requeued } from "./domain/dead-letters";
 import { deliveryList, deliveryView } from "./domain/deliveries";
 import { historyView } from "./domain/history";
 import { importReport } from "./domain/import";
 import { invoiceDetail, invoiceDocument, invoiceList, resentDocument } from "./domain/invoices";
 import { mailList } from "./domain/mails";
+import { historyNote, noteView } from "./domain/notes";
 import { orderList } from "./domain/order-list";
 import { orderView } from "./domain/order-view";
 import { deadEffectsList, outboxView } from "./domain/outbox";
@@ -35,7 +36,8 @@ export const outputSchemas = {
     closeCancellationWindow: orderView,
     events: z.array(itemEvents),
     trigger: triggerResult,
-    history: z.array(historyView),
+    history: z.array(z.union([historyView, historyNote])),
+    addNote: noteView,
     setCustomReference: orderView,
     importEvents: importReport,
     matrix: z.array(matrixRow),
@@ -52,7 +54,7 @@ export const outputSchemas = {
   processes: { list: z.array(processDescription), get: processDescription },
   reservations: { get: z.array(reservation) },
   shipments: { create: orderView, update: orderView, moveItems: orderView },
-  clock: { now: clockView, advance: clockView },
+  clock: { now: clockView, read: clockReading, advance: clockView },
   deadLetters: { list: deadLetterList, retry: requeued },
 } satisfies { [R in keyof Outputs]: { [P in keyof Outputs[R]]: z.ZodType } };
 
