@@ -202,6 +202,7 @@ export function scaleOrder(i: number, total: number, now: number): ScaleOrder {
       customerEmail: email,
       customerName: `${first} ${last}`,
       skus: [...new Set(lines.map((l) => l.sku))].join("\n"),
+      process: PROCESS,
     };
     return { row, groups: storedItemGroups(groups), states };
   };

@@ -213,6 +213,7 @@ export const summaryRowFor = (
   customerEmail: "",
   customerName: "",
   skus: "",
+  process: "payment@1",
   deadEffects: null,
   version,
   ...overrides,
