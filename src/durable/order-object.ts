@@ -25,12 +25,14 @@ import type { IssuedCreditNoteReport, IssuedInvoiceReport } from "../domain/invo
 import type { OrderView } from "../domain/order-view";
 import type { OutboxView } from "../domain/outbox";
 import { type Actor, actorLabel, isCustomer } from "../domain/principal";
+import type { OrderMigration } from "../domain/process-migration";
 import { isManualEvent, knownState } from "../domain/processes";
 import { type Failure, fail, type Result } from "../domain/result";
 import type { ItemEvents, TriggerResult } from "../domain/trigger";
 import type { Billed } from "../engine/billing";
 import * as commands from "../engine/commands";
 import { importRowCommand } from "../engine/import";
+import { migrateCommand } from "../engine/migrate";
 import type { Change, OrderState } from "../engine/model";
 import { creditOfEntry } from "../engine/money-moves";
 import { compactOutcome, expandOutcome, type Moved, type Skipped } from "../engine/outcome";
@@ -463,6 +465,43 @@ export class OrderObject extends DurableObject<Env> {
       });
     await this.afterWrite();
     return this.exportDelivery(sequence);
+  }
+
+  /**
+   * Moves the order onto another version of its process (`processes.migrate`), in one
+   * transaction, or says why it does not move; with `dryRun`, only says.
+   */
+  async migrateProcess(
+    input: {
+      migrationId: string;
+      from: string;
+      to: string;
+      stateMap: Record<string, string>;
+      dryRun: boolean;
+    },
+    actor: Actor,
+  ): Promise<Result<{ migration: OrderMigration }>> {
+    const request = {
+      migrationId: input.migrationId,
+      from: this.processById(input.from),
+      to: this.processById(input.to),
+      stateMap: input.stateMap,
+      actor: actorLabel(actor),
+    };
+    const result = await this.run({
+      operation: "migrate-process",
+      actor,
+      options: {},
+      compute: migrateCommand(request, input.dryRun),
+      // No idempotency key: a repeated call is answered by the order as it is then.
+      codec: {
+        compact: () => undefined,
+        expand: () => {
+          throw new Error("a migration has no idempotency key, so nothing is replayed");
+        },
+      },
+    });
+    return result.ok ? { ok: true, migration: result.migration } : result;
   }
 
   /** The scheduled sweep's nudge: sends the next ERP delivery if it waits for no reason now. */

@@ -1,5 +1,8 @@
+import type { z } from "zod";
+import type { migrationBlock, OrderMigration, StateMove } from "../domain/process-migration";
 import type { ProcessDefinition } from "../machines/registry";
 import { erpEvent } from "./command-effects";
+import type { Command } from "./commands";
 import { type Change, emptyChange, type Item, itemTimerId, type OrderState } from "./model";
 import { flagsOf, restsIn, timersOfState } from "./step";
 
@@ -10,14 +13,13 @@ import { flagsOf, restsIn, timersOfState } from "./step";
  * transaction, so an order is either wholly on the old version or wholly on the new one.
  */
 
-/** Why an order cannot move, as the dry run and the report name it. */
-export type MigrationBlock =
-  /** An item is in a state the map leaves out. */
-  | "unmapped-state"
-  /** The map puts an item in a state it would leave at once (an eventless transition). */
-  | "transient-target"
-  /** A command of the order is still on its way (an invoice requested and not issued yet). */
-  | "command-pending";
+/**
+ * Why an order cannot move, as the dry run and the report name it. `unmapped-state`: an item
+ * is in a state the map leaves out. `transient-target`: the map puts an item in a state it would
+ * leave at once (an eventless transition), so it would never rest there. `command-pending`: a
+ * command of the order is still on its way (an invoice requested and not issued yet).
+ */
+export type MigrationBlock = z.infer<typeof migrationBlock>;
 
 export interface MigrationRequest {
   migrationId: string;
@@ -26,14 +28,6 @@ export interface MigrationRequest {
   /** State of `from` -> state of `to`. */
   stateMap: Readonly<Record<string, string>>;
   actor: string;
-}
-
-/** Items of one state that move to another: how many items, and how much quantity. */
-export interface StateMove {
-  from: string;
-  to: string;
-  items: number;
-  quantity: number;
 }
 
 export type MigrationPlan =
@@ -119,6 +113,38 @@ export function planMigration(
       }),
     );
   return { kind: "move", moves: [...moves.values()], change };
+}
+
+/**
+ * The migration as an order command: it writes the move (unless `dryRun`) and tells what it
+ * did. The order's version after it is the caller's to add (the order view has it).
+ */
+export function migrateCommand(
+  request: MigrationRequest,
+  dryRun: boolean,
+): Command<{ migration: OrderMigration }> {
+  return (state, _stepper, now) => {
+    const plan = planMigration(state, request, now);
+    const change = plan.kind === "move" && !dryRun ? plan.change : emptyChange();
+    return {
+      ok: true,
+      change,
+      extra: { migration: outcomeOf(plan, state.version + change.history.length) },
+    };
+  };
+}
+
+function outcomeOf(plan: MigrationPlan, version: number): OrderMigration {
+  switch (plan.kind) {
+    case "move":
+      return { outcome: "moved", moves: plan.moves, version };
+    case "finished":
+      return { outcome: "finished" };
+    case "other-process":
+      return { outcome: "other-process", process: plan.process };
+    case "blocked":
+      return { outcome: "blocked", reason: plan.reason, states: plan.states };
+  }
 }
 
 const distinct = (values: string[]) => [...new Set(values)];
