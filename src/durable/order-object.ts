@@ -22,6 +22,7 @@ import type {
   UpdateShipmentInput,
 } from "../domain/inputs";
 import type { IssuedCreditNoteReport, IssuedInvoiceReport } from "../domain/invoices";
+import type { OrderDiff } from "../domain/order-diff";
 import type { OrderView } from "../domain/order-view";
 import type { OutboxView } from "../domain/outbox";
 import { type Actor, actorLabel, isCustomer } from "../domain/principal";
@@ -31,6 +32,7 @@ import { type Failure, fail, type Result } from "../domain/result";
 import type { ItemEvents, TriggerResult } from "../domain/trigger";
 import type { Billed } from "../engine/billing";
 import * as commands from "../engine/commands";
+import { diffViews } from "../engine/diff";
 import { importRowCommand } from "../engine/import";
 import { migrateCommand } from "../engine/migrate";
 import type { Change, OrderState } from "../engine/model";
@@ -350,6 +352,29 @@ export class OrderObject extends DurableObject<Env> {
     return { ok: true, history };
   }
 
+  /** The order as it was at `version` (orders.at), after firing what is due now. */
+  async at(viewer: Actor, version: number): Promise<Result<{ order: OrderView }>> {
+    const read = await this.read(viewer, await this.time());
+    if (!("state" in read)) return read;
+    const past = this.pipeline.viewAt(version);
+    return past.ok ? { ok: true, order: past.order } : past;
+  }
+
+  /** What changed between two versions (orders.diff). */
+  async diff(viewer: Actor, from: number, to: number): Promise<Result<{ diff: OrderDiff }>> {
+    const read = await this.read(viewer, await this.time());
+    if (!("state" in read)) return read;
+    const before = this.pipeline.viewAt(from);
+    if (!before.ok) return renamed(before, "from");
+    const after = this.pipeline.viewAt(to);
+    if (!after.ok) return renamed(after, "to");
+    const time = (ms: number) => new Date(ms).toISOString();
+    return {
+      ok: true,
+      diff: diffViews(before.order, after.order, { from: time(before.at), to: time(after.at) }),
+    };
+  }
+
   /** The order as the invoice consumer needs it. */
   async invoiceSource(): Promise<Result<{ order: OrderView }>> {
     return this.get({ type: "system" });
@@ -666,6 +691,13 @@ export class OrderObject extends DurableObject<Env> {
 }
 
 const notFound = () => fail("NOT_FOUND", "order not found");
+
+/** A refusal about `version`, told about the input field it came from. */
+const renamed = (failure: Failure, field: string): Failure =>
+  fail(failure.code, failure.message.replace(/^version:/, `${field}:`), {
+    ...failure.details,
+    ...(failure.details?.path ? { path: [field] } : {}),
+  });
 
 /** How long the alarm leaves a command's own drain to deliver what the command made due. */
 const DRAIN_GRACE_MS = 5_000;

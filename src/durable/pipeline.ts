@@ -16,6 +16,7 @@ import { placeOrder } from "../engine/place";
 import { defaultOrderSettings, type OrderSettings, Stepper } from "../engine/stepper";
 import { customerVisible } from "../engine/summary";
 import { dueTimers, fireDueTimer } from "../engine/timers";
+import { stateAt } from "../engine/versions";
 import { orderView } from "../engine/view";
 import type { ProcessDefinition } from "../machines/registry";
 import type { IdempotencyRecord, OrderStore } from "./order-store";
@@ -120,6 +121,29 @@ export class CommandPipeline {
 
   view(state: OrderState, now: number): OrderView {
     return orderView(state, this.process(state), now);
+  }
+
+  /**
+   * The order as it was at `version`, with the process it ran on then, and when that version
+   * was made (orders.at). Read only: nothing fires, nothing is written.
+   */
+  viewAt(version: number): Result<{ order: OrderView; at: number }> {
+    const state = this.order();
+    if (!state) return notFound();
+    if (version > state.version)
+      return fail("BAD_REQUEST", `version: the order is at version ${state.version}`, {
+        path: ["version"],
+        currentVersion: state.version,
+      });
+    const past = stateAt(this.store.versionsUpTo(version), version);
+    const entry = this.store.historyEntry(version);
+    if (!past || !entry)
+      return fail(
+        "PRECONDITION_FAILED",
+        `version: ${version} is older than this order's version log (kept since it was upgraded)`,
+      );
+    const at = Date.parse(entry.at);
+    return { ok: true, order: orderView(past, this.processOf(past.header.process), at), at };
   }
 
   /** Places the order; a repeated placement with the same request returns the same order. */

@@ -11,6 +11,7 @@ import {
   setCustomReferenceInput,
   triggerInput,
 } from "../domain/inputs";
+import { type OrderDiff, orderAtInput, orderDiffInput } from "../domain/order-diff";
 import type { OrderList } from "../domain/order-list";
 import type { OrderView } from "../domain/order-view";
 import type { Actor } from "../domain/principal";
@@ -139,6 +140,20 @@ export const ordersRouter = router({
     .query(async ({ ctx, input }): Promise<HistoryView[]> => {
       const stub = ctx.env.ORDERS.getByName(input.reference);
       return unwrap(await stub.history(actorOf(ctx.principal), input.itemId)).history;
+    }),
+
+  /** The order as it was at a version, with the process it ran on then (back office). */
+  at: backofficeProcedure.input(orderAtInput).query(async ({ ctx, input }): Promise<OrderView> => {
+    const stub = ctx.env.ORDERS.getByName(input.reference);
+    return unwrap(await stub.at(actorOf(ctx.principal), input.version)).order;
+  }),
+
+  /** What changed between two versions: items' states and quantities, shipments, money. */
+  diff: backofficeProcedure
+    .input(orderDiffInput)
+    .query(async ({ ctx, input }): Promise<OrderDiff> => {
+      const stub = ctx.env.ORDERS.getByName(input.reference);
+      return unwrap(await stub.diff(actorOf(ctx.principal), input.from, input.to)).diff;
     }),
 
   /** Sets or clears ("") the buyer's own order reference (back office). */

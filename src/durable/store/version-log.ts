@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { taxCategory } from "../../domain/einvoice";
+import {
+  type Change,
+  type Item,
+  type Line,
+  type OrderState,
+  orderHeaderSchema,
+  shipmentSchema,
+} from "../../engine/model";
+import { baseOf, deltaOf, type VersionDelta } from "../../engine/versions";
+import { itemContextSchema } from "../../machines/item-process";
+import { num, type Sql, str } from "./sql";
+
+const storedLine = z.object({
+  id: z.string(),
+  sku: z.string(),
+  name: z.string(),
+  quantity: z.number(),
+  unitPrice: z.number(),
+  taxRate: z.number(),
+  taxCategory,
+  unitCode: z.string(),
+  isQuantitySplittable: z.boolean(),
+}) satisfies z.ZodType<Line>;
+
+const storedItem = z.object({
+  id: z.string(),
+  lineId: z.string(),
+  quantity: z.number(),
+  shipmentId: z.string(),
+  state: z.string(),
+  context: itemContextSchema,
+  stateSince: z.number(),
+}) satisfies z.ZodType<Item>;
+
+const storedDelta = z.object({
+  base: z.literal(true).optional(),
+  header: orderHeaderSchema.optional(),
+  lines: z.array(storedLine).optional(),
+  items: z.array(storedItem).optional(),
+  deletedItems: z.array(z.string()).optional(),
+  shipments: z.array(shipmentSchema).optional(),
+  deletedShipments: z.array(z.string()).optional(),
+}) satisfies z.ZodType<VersionDelta, unknown>;
+
+/**
+ * `order_versions`: one row per change that touched the order's state, keyed by the version it
+ * made (a change with several history entries makes the last of them). Written in the change's
+ * transaction; read only by `orders.at` and `orders.diff`.
+ */
+export class VersionLog {
+  constructor(private readonly sql: Sql) {}
+
+  /** Records what `change` did; `version` is the version it made. */
+  append(change: Change, version: number): void {
+    const delta = deltaOf(change);
+    if (delta) this.insert(version, delta);
+  }
+
+  /** The first row of an order older than the log: the order as it is now. */
+  base(state: OrderState): void {
+    this.insert(state.version, baseOf(state));
+  }
+
+  /** The rows up to `version`, oldest first. */
+  upTo(version: number): { version: number; delta: VersionDelta }[] {
+    return this.sql
+      .exec(`SELECT version, delta FROM order_versions WHERE version <= ? ORDER BY seq`, version)
+      .toArray()
+      .map((r) => ({
+        version: num(r, "version"),
+        delta: storedDelta.parse(JSON.parse(str(r, "delta"))),
+      }));
+  }
+
+  private insert(version: number, delta: VersionDelta) {
+    this.sql.exec(
+      `INSERT INTO order_versions (version, delta) VALUES (?, ?)`,
+      version,
+      JSON.stringify(delta),
+    );
+  }
+}
