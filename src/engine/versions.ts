@@ -47,6 +47,7 @@ export function stateAt(
   version: number,
 ): OrderState | null {
   const [first] = rows;
+  // The log begins with a placement or a base row: either holds the header.
   if (!first?.delta.header || first.version > version) return null;
   const state: OrderState = {
     header: first.delta.header,
@@ -58,6 +59,7 @@ export function stateAt(
   };
   for (const { version: at, delta } of rows) {
     if (at > version) break;
+    // A base row's first piece (it holds the header) starts the order afresh.
     if (delta.base) {
       state.lines.clear();
       state.items.clear();

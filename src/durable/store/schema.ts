@@ -119,7 +119,7 @@ const SCHEMA_VERSION = 8;
 
 /**
  * A new order's schema in its final form, created in one step with the placement: the tables
- * and columns migrations 1 to 7 make of an older object (test/durable/schema.test.ts holds them
+ * and columns migrations 1 to 8 make of an older object (test/durable/schema.test.ts holds them
  * to that), without their ALTERs. Keyed tables are WITHOUT ROWID (the key is the table: one
  * row written per row, not two); `idempotency` is created by the first command that needs it.
  * There is no `meta`: an object with an order and no `meta` is at SCHEMA_VERSION 7, the first

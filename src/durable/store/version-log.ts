@@ -75,10 +75,35 @@ export class VersionLog {
   }
 
   private insert(version: number, delta: VersionDelta) {
-    this.sql.exec(
-      `INSERT INTO order_versions (version, delta) VALUES (?, ?)`,
-      version,
-      JSON.stringify(delta),
-    );
+    for (const piece of pieces(delta))
+      this.sql.exec(
+        `INSERT INTO order_versions (version, delta) VALUES (?, ?)`,
+        version,
+        JSON.stringify(piece),
+      );
   }
+}
+
+/** Rows per list of a delta: a 10,000-line order's placement stays far below 2 MB a value. */
+const PIECE = 500;
+
+/**
+ * A delta as rows of the same version, applied one after the other: small deltas are one row,
+ * large lists are cut into pieces (the first row holds the header and the base mark).
+ */
+function pieces(delta: VersionDelta): VersionDelta[] {
+  const { base, header, lines = [], items = [], deletedItems = [], shipments = [] } = delta;
+  const { deletedShipments = [] } = delta;
+  const size = lines.length + items.length + deletedItems.length + shipments.length;
+  if (size + deletedShipments.length <= PIECE) return [delta];
+  const rows: VersionDelta[] = [{ ...(base ? { base } : {}), ...(header ? { header } : {}) }];
+  const cut = <T>(list: T[], row: (part: T[]) => VersionDelta) => {
+    for (let i = 0; i < list.length; i += PIECE) rows.push(row(list.slice(i, i + PIECE)));
+  };
+  cut(lines, (part) => ({ lines: part }));
+  cut(deletedItems, (part) => ({ deletedItems: part }));
+  cut(items, (part) => ({ items: part }));
+  cut(deletedShipments, (part) => ({ deletedShipments: part }));
+  cut(shipments, (part) => ({ shipments: part }));
+  return rows;
 }
