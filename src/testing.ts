@@ -20,6 +20,8 @@ import { join } from "node:path";
 // and of its types, shared with `edge-oms/client`.
 import { createOrderClient, type OrderClient, type Role, type RouterOutputs } from "./client.js";
 import { DEMO_SELLER } from "./demo-seller.js";
+import { type ReplayReport, replayHistory } from "./engine/replay.js";
+import { getProcess, processConfigFromEnv, processIds } from "./machines/registry.js";
 
 export type { OrderClient, Role };
 
@@ -226,4 +228,30 @@ export async function startOms(options: StartOmsOptions = {}): Promise<Oms> {
       return stopped;
     },
   };
+}
+
+/** What `replay` needs of an order: its history as `orders.history` answers it. */
+export type RecordedHistory = RouterOutputs["orders"]["history"];
+export type { Divergence, ReplayReport } from "./engine/replay";
+
+/**
+ * Steps a recorded order's history through another process version and reports where it would
+ * have gone otherwise: an event the version refuses, another state, a timer at another moment
+ * (docs/testing-your-app.md). Pure: no service runs. `delays` are PROCESS_DELAYS-style durations
+ * (`{ "paymentTimeout": "2 days" }`) over the defaults.
+ */
+export function replay(options: {
+  history: RecordedHistory;
+  process: string;
+  delays?: Record<string, string>;
+}): ReplayReport {
+  const config = options.delays
+    ? processConfigFromEnv({ PROCESS_DELAYS: JSON.stringify(options.delays) })
+    : undefined;
+  const process = getProcess(options.process, config);
+  if (!process)
+    throw new Error(
+      `replay: unknown process ${JSON.stringify(options.process)} (registered: ${processIds.join(", ")})`,
+    );
+  return replayHistory(options.history, process);
 }
