@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { stateFlag } from "./processes";
+import { processId, stateFlag } from "./processes";
 
 /** A registered process as `processes.list` and `processes.get` describe it (with its diagram). */
 
@@ -26,7 +26,7 @@ export interface ProcessTransitionDescription
   extends z.infer<typeof processTransitionDescription> {}
 
 export const processDescription = z.object({
-  id: z.string(),
+  id: processId,
   name: z.string(),
   version: z.number().int(),
   initial: z.string(),

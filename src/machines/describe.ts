@@ -8,6 +8,7 @@ import type {
   ProcessStateDescription,
   ProcessTransitionDescription,
 } from "../domain/process-description";
+import { knownProcess } from "../domain/processes";
 import { readStateMeta } from "./item-process";
 import type { ProcessDefinition } from "./registry";
 
@@ -122,7 +123,7 @@ export function describeProcess(def: ProcessDefinition): ProcessDescription {
     if (node.type === "final") lines.push(`  ${mermaidId(node.key)} --> [*]`);
 
   return {
-    id: def.id,
+    id: knownProcess(def.id),
     name: def.name,
     version: def.version,
     initial,

@@ -23,5 +23,6 @@ export type {
 export { createOrderClient, isOrderClientError } from "edge-oms/client";
 
 export type Inputs = RouterInputs;
+export type Outputs = RouterOutputs;
 export type ListInput = RouterInputs["orders"]["list"];
 export type ProcessDescription = RouterOutputs["processes"]["get"];

@@ -13,6 +13,7 @@ import {
 import { describeError, errorCode } from "./errors";
 import { OrderPage } from "./pages/order-page";
 import { OrdersPage } from "./pages/orders-page";
+import { ProcessesPage } from "./pages/processes-page";
 import { exchangeSignInCode, SignInPage } from "./pages/sign-in-page";
 import { type Session, SessionContext, useSession } from "./session";
 import { createClient, TRPCProvider } from "./trpc";
@@ -113,6 +114,7 @@ function SignedIn({ token, claims, signOut }: Session) {
           <Layout>
             <Switch>
               <Route path="/" component={OrdersPage} />
+              <Route path="/processes" component={ProcessesPage} />
               <Route path="/orders/:reference/process">
                 {(params) => (
                   <Suspense fallback={<p role="status">Loading the process diagram…</p>}>
@@ -149,7 +151,7 @@ function Layout({ children }: { children: ReactNode }) {
           edge-oms back office
         </Link>
         <nav aria-label="Main">
-          <Link href="/">Orders</Link>
+          <Link href="/">Orders</Link> <Link href="/processes">Processes</Link>
         </nav>
         <span className="who">
           Signed in as <strong>{claims.sub}</strong>
