@@ -120,7 +120,7 @@ function Migration({ processes }: { processes: ProcessDescription[] }) {
       <div className="fields">
         <label>
           From{" "}
-          <select value={from} onChange={(e) => choose(setFrom)(e.target.value)}>
+          <select aria-label="From" value={from} onChange={(e) => choose(setFrom)(e.target.value)}>
             {ids.map((id) => (
               <option key={id}>{id}</option>
             ))}
@@ -128,7 +128,7 @@ function Migration({ processes }: { processes: ProcessDescription[] }) {
         </label>
         <label>
           To{" "}
-          <select value={to} onChange={(e) => choose(setTo)(e.target.value)}>
+          <select aria-label="To" value={to} onChange={(e) => choose(setTo)(e.target.value)}>
             <option value="">choose a version</option>
             {ids
               .filter((id) => id !== from)
