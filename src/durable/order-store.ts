@@ -107,7 +107,9 @@ export class OrderStore {
     const made = this.orders.write(change, version, (effect, at) =>
       this.effects.enqueue(effect, now, at),
     );
-    this.versions.append(change, made);
+    // Keyed by the first version the change made: every version of one command shows the
+    // order as the command left it.
+    this.versions.append(change, Math.min(version + 1, made));
     return made;
   }
 

@@ -74,6 +74,12 @@ describe("orders.at and orders.diff", () => {
 
     for (const view of seen)
       expect(await backoffice.orders.at.query({ reference, version: view.version })).toEqual(view);
+    // The placement made two versions (placed, the confirmation's command): both show it.
+    expect(placed.version).toBe(2);
+    expect(await backoffice.orders.at.query({ reference, version: 1 })).toEqual({
+      ...placed,
+      version: 1,
+    });
     expect(seen.map((v) => v.process)).toEqual([
       "payment@1",
       "payment@1",

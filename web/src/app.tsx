@@ -11,6 +11,7 @@ import {
   takeSignInFromAddress,
 } from "./auth";
 import { describeError, errorCode } from "./errors";
+import { OrderAtPage } from "./pages/order-at-page";
 import { OrderPage } from "./pages/order-page";
 import { OrdersPage } from "./pages/orders-page";
 import { ProcessesPage } from "./pages/processes-page";
@@ -120,6 +121,11 @@ function SignedIn({ token, claims, signOut }: Session) {
                   <Suspense fallback={<p role="status">Loading the process diagram…</p>}>
                     <ProcessPage reference={params.reference} />
                   </Suspense>
+                )}
+              </Route>
+              <Route path="/orders/:reference/at/:version">
+                {(params) => (
+                  <OrderAtPage reference={params.reference} version={Number(params.version)} />
                 )}
               </Route>
               <Route path="/orders/:reference">

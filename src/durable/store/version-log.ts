@@ -45,14 +45,14 @@ const storedDelta = z.object({
 }) satisfies z.ZodType<VersionDelta, unknown>;
 
 /**
- * `order_versions`: one row per change that touched the order's state, keyed by the version it
- * made (a change with several history entries makes the last of them). Written in the change's
- * transaction; read only by `orders.at` and `orders.diff`.
+ * `order_versions`: one row (or a few pieces) per change that touched the order's state, keyed
+ * by the first version it made (a change with several history entries makes several). Written in
+ * the change's transaction; read only by `orders.at` and `orders.diff`.
  */
 export class VersionLog {
   constructor(private readonly sql: Sql) {}
 
-  /** Records what `change` did; `version` is the version it made. */
+  /** Records what `change` did; `version` is the first version it made. */
   append(change: Change, version: number): void {
     const delta = deltaOf(change);
     if (delta) this.insert(version, delta);

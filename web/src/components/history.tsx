@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
+import { Link } from "wouter";
 import type { HistoryEntry, OrderView } from "../api";
 import { dateTime, plural } from "../format";
 import { useTRPC } from "../trpc";
@@ -52,6 +53,9 @@ export function History({
             <span className="what">{what(entry, display)}</span>
             {entry.itemIds.length > 0 && <span className="sub">{items(entry.itemIds)}</span>}
             <span className="sub">by {entry.actor}</span>
+            <Link className="sub" href={`/orders/${reference}/at/${entry.seq}`}>
+              show the order as at this entry
+            </Link>
             {entry.data && Object.keys(entry.data).length > 0 && (
               <span className="sub data">{summary(entry.data)}</span>
             )}
