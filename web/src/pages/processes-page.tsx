@@ -193,7 +193,7 @@ function Migration({ processes }: { processes: ProcessDescription[] }) {
 
 function DryRunReport({ report }: { report: DryRun }) {
   return (
-    <div aria-label="Dry run">
+    <section aria-label="Dry run">
       <Status>
         Dry run: {report.moved.toLocaleString()} orders would move,{" "}
         {report.finished.toLocaleString()} finished ones stay,{" "}
@@ -201,14 +201,14 @@ function DryRunReport({ report }: { report: DryRun }) {
       </Status>
       <Moves moves={report.moves} caption="What would move where" />
       <Cannot cannot={report.cannot} />
-    </div>
+    </section>
   );
 }
 
 function Progress({ status }: { status: Report }) {
   const total = status.moved + status.cannot.length + status.left;
   return (
-    <div aria-label="Migration progress">
+    <section aria-label="Migration progress">
       <p>
         Migration <code>{status.migrationId}</code>: {status.status}. Moved{" "}
         {status.moved.toLocaleString()}, could not move {status.cannot.length.toLocaleString()},
@@ -217,7 +217,7 @@ function Progress({ status }: { status: Report }) {
       <progress max={Math.max(total, 1)} value={status.moved + status.cannot.length} />
       <Moves moves={status.moves} caption="What moved where" />
       <Cannot cannot={status.cannot} />
-    </div>
+    </section>
   );
 }
 
