@@ -64,7 +64,12 @@ export async function sweep(
   // Migrations whose runner went away (the request's background work was cut short): resumed
   // from their cursor, one after the other, within this sweep.
   const migrations = await abandonedMigrations(env.DB, now.getTime());
-  for (const id of migrations) await runMigration(env, id, { type: "system" });
+  for (const id of migrations)
+    await runMigration(env, id, { type: "system" }).catch((error: unknown) =>
+      console.error(
+        JSON.stringify({ message: "sweep could not resume a migration", id, error: String(error) }),
+      ),
+    );
   // The read model's size, for an alert well before D1's limit (docs/performance.md, capacity).
   const databaseBytes = (await env.DB.prepare("SELECT 1").run()).meta.size_after;
   console.log(

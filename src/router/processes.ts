@@ -95,7 +95,18 @@ export const processesRouter = router({
             code: "CONFLICT",
             message: `migrationId: ${migrationId} names a migration of other processes or another state map`,
           });
-        ctx.waitUntil(runMigration(ctx.env, migrationId, actor));
+        ctx.waitUntil(
+          runMigration(ctx.env, migrationId, actor).catch((error: unknown) =>
+            // Its lease runs out and the cron's sweep resumes it from its cursor.
+            console.error(
+              JSON.stringify({
+                message: "migration run stopped",
+                migrationId,
+                error: String(error),
+              }),
+            ),
+          ),
+        );
         return { migrationId };
       },
     ),

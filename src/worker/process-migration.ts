@@ -43,16 +43,26 @@ interface OrderRef {
 
 type Visit = { reference: string } & (OrderMigration | { outcome: "unreachable"; reason: string });
 
-/** The orders D1 lists on `from` (or not knowing their process yet) after `cursor`, oldest first. */
+/**
+ * The orders D1 lists on `from` (or not knowing their process yet) after `cursor`, oldest first.
+ * Two index ranges (`orders_process`), each stopping at the page, merged here: one query with
+ * `OR` would collect and sort every match for each page.
+ */
 async function ordersOn(db: D1Database, from: string, cursor: number, untilKey: number) {
-  const { results } = await db
-    .prepare(
-      `SELECT id, reference FROM orders WHERE (process = ?1 OR process IS NULL)
-        AND id > ?2 AND id <= ?3 ORDER BY id LIMIT ${PAGE}`,
-    )
-    .bind(from, cursor, untilKey)
-    .all<OrderRef>();
-  return results;
+  const page = (where: string) =>
+    db
+      .prepare(
+        `SELECT id, reference FROM orders WHERE ${where} AND id > ?2 AND id <= ?3
+         ORDER BY id LIMIT ${PAGE}`,
+      )
+      .bind(from, cursor, untilKey);
+  const [known, unknown] = await db.batch<OrderRef>([
+    page("process = ?1"),
+    page("process IS NULL"),
+  ]);
+  return [...(known?.results ?? []), ...(unknown?.results ?? [])]
+    .sort((a, b) => a.id - b.id)
+    .slice(0, PAGE);
 }
 
 async function visit(
@@ -321,8 +331,8 @@ export async function readMigration(
       .bind(migrationId),
     db
       .prepare(
-        `SELECT COUNT(*) AS n FROM orders WHERE (process = ?1 OR process IS NULL)
-           AND id > ?2 AND id <= ?3`,
+        `SELECT (SELECT COUNT(*) FROM orders WHERE process = ?1 AND id > ?2 AND id <= ?3)
+           + (SELECT COUNT(*) FROM orders WHERE process IS NULL AND id > ?2 AND id <= ?3) AS n`,
       )
       .bind(run.from, row.cursor, row.until_key),
   ]);
