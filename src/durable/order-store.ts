@@ -62,7 +62,8 @@ export class OrderStore {
   open(): void {
     this.lookUpSchema();
     // One transaction: a migration applies whole or not at all.
-    if (!this.hasSchema || this.hasVersions) return;
+    // Created at version 8 (no `meta`, a version log): nothing to do.
+    if (!this.hasSchema || (!this.hasMeta && this.hasVersions)) return;
     this.transaction(() => {
       if (!migrate(this.sql, { hasMeta: this.hasMeta, hasVersions: this.hasVersions })) return;
       // The version log begins now: its first row is the order as it is.

@@ -20,6 +20,7 @@ it("GET /openapi.json is a valid OpenAPI 3.1 document of the ERP contract in bot
     "order.items.cancelled",
     "order.custom-reference.changed",
     "order.items.refunded",
+    "order.process-migrated",
     "invoice.issued",
     "credit-note.issued",
   ]);

@@ -196,9 +196,9 @@ export function createSchema(sql: Sql): void {
  * log was created now: the caller then writes its base row.
  */
 export function migrate(sql: Sql, facts: Pick<SchemaFacts, "hasMeta" | "hasVersions">): boolean {
-  if (facts.hasVersions) return false;
-  // No `meta`: created in its final form at version 7 (FRESH_SCHEMA then); 8 is its one step.
+  // No `meta`: created in its final form at version 7 (FRESH_SCHEMA then) or 8.
   if (!facts.hasMeta) {
+    if (facts.hasVersions) return false;
     for (const step of migrations[8] ?? [])
       for (const statement of statementsOf(step, (t) => sql.columns(t))) sql.exec(statement);
     return true;
@@ -216,5 +216,5 @@ export function migrate(sql: Sql, facts: Pick<SchemaFacts, "hasMeta" | "hasVersi
       String(version),
     );
   }
-  return true;
+  return !facts.hasVersions;
 }
