@@ -147,4 +147,33 @@ describe("the order object's schema", () => {
       ],
     });
   });
+  it("an order created at version 7 (no meta, no version log) gets the log on open, starting with a base row", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const order = await checkout.orders.place.mutate(orderInput({}, 1));
+    const stub = env.ORDERS.getByName(order.reference);
+    await runInDurableObject(stub, (_o, state) => {
+      state.storage.sql.exec(`DROP TABLE order_versions`);
+    });
+    await evictDurableObject(stub);
+    const backoffice = await clientAs("backoffice");
+    const paid = await backoffice.orders.trigger.mutate({
+      reference: order.reference,
+      event: "pay",
+      target: { all: true },
+    });
+    const stored = await runInDurableObject(stub, (_o, state) => ({
+      tables: describeSchema(state.storage.sql).tables,
+      versionLog: state.storage.sql
+        .exec<{ version: number; base: number }>(
+          `SELECT version, json_extract(delta, '$.base') IS NOT NULL AS base FROM order_versions ORDER BY seq`,
+        )
+        .toArray(),
+    }));
+    // Still no meta: the table is the version's mark.
+    expect(Object.keys(stored.tables)).not.toContain("meta");
+    expect(stored.versionLog).toEqual([
+      { version: order.version, base: 1 },
+      { version: paid.order.version, base: 0 },
+    ]);
+  });
 });
