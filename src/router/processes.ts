@@ -11,12 +11,11 @@ import { describeProcess } from "../machines/describe";
 import { listProcesses, processConfigFromEnv, processIds } from "../machines/registry";
 import {
   dryRunMigration,
-  type ProcessUsage,
-  processUsage,
   readMigration,
   runMigration,
   startMigration,
 } from "../worker/process-migration";
+import { type ProcessUsage, processUsage } from "../worker/process-usage";
 import { serviceClock } from "../worker/service-clock";
 import { actorOf } from "./orders";
 import { backofficeProcedure, router } from "./trpc";

@@ -11,8 +11,6 @@ import {
   type StateMove,
 } from "../domain/process-migration";
 import type { ProcessId } from "../domain/processes";
-import { flagsOf } from "../engine/step";
-import { listProcesses, type ProcessDefinition } from "../machines/registry";
 
 /**
  * `processes.migrate` in the Worker: it goes through the orders the D1 read model lists on the
@@ -370,41 +368,3 @@ export async function abandonedMigrations(db: D1Database, now: number): Promise<
     .all<{ id: string }>();
   return results.map((r) => r.id);
 }
-
-/** How many orders the read model has on a process version, and how many of them still run. */
-export interface ProcessUsage {
-  /** "payment@1"; null: orders last projected before the read model kept the process. */
-  process: string | null;
-  orders: number;
-  /** Orders with an item in a state that is not final. */
-  running: number;
-}
-
-/** Orders per registered process version (and those whose process D1 does not know yet). */
-export async function processUsage(db: D1Database): Promise<ProcessUsage[]> {
-  const processes = listProcesses();
-  const statements = [
-    db.prepare("SELECT process, COUNT(*) AS n FROM orders GROUP BY process"),
-    ...processes.map((p) =>
-      db
-        .prepare(
-          `SELECT COUNT(DISTINCT s.order_id) AS n FROM orders o JOIN order_states s
-             ON s.order_id = o.id WHERE o.process = ?1 AND s.state IN (SELECT value FROM json_each(?2))`,
-        )
-        .bind(p.id, JSON.stringify(runningStates(p))),
-    ),
-  ];
-  const [totals, ...running] = await db.batch<{ process: string | null; n: number }>(statements);
-  const total = (id: string | null) => totals?.results.find((r) => r.process === id)?.n ?? 0;
-  const usage: ProcessUsage[] = processes.map((p, i) => ({
-    process: p.id,
-    orders: total(p.id),
-    running: running[i]?.results[0]?.n ?? 0,
-  }));
-  const unknown = total(null);
-  if (unknown > 0) usage.push({ process: null, orders: unknown, running: unknown });
-  return usage;
-}
-
-const runningStates = (p: ProcessDefinition) =>
-  Object.keys(p.machine.root.states).filter((s) => !flagsOf(p, s).includes("final"));
