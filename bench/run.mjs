@@ -16,9 +16,10 @@
 //   BENCH_LARGE_LINES            lines of the large order                      10000
 //   BENCH_LARGE_QUANTITY         units of the non-splittable line              1000000
 //   BENCH_ERP_ORDERS             orders of the ERP delivery burst              1000
+//   BENCH_MIGRATION_ORDERS       running orders processes.migrate moves        1000
 //   BENCH_ONLY                   comma list of events (with the floor), placements,
 //                                reads, large, einvoice, cost, erp, capacity,
-//                                backoffice, scale                             all
+//                                versions, migration, backoffice, scale        all
 //   BENCH_SCALE_SIZES            orders of the read model's sizes (each divides the
 //                                largest; the smaller are samples of it)  10000,100000,1000000
 //   BENCH_SCALE_SAMPLES          timed requests per read and size          40
@@ -42,6 +43,7 @@ import { api, placement, until } from "./api.mjs";
 import { orderPageTimes, pageTimes, unavailable } from "./backoffice.mjs";
 import { interleaved, load } from "./load.mjs";
 import { startMailSink } from "./mail-sink.mjs";
+import { migrationScenario, versionsScenario } from "./processes.mjs";
 import { attribute, connectInspector, loadSourceMap } from "./profile.mjs";
 import { fmt, heading, table } from "./report.mjs";
 import { benchConfig, root, startBenchServer } from "./server.mjs";
@@ -68,6 +70,7 @@ const config = {
   largeQuantity: Math.round(setting("BENCH_LARGE_QUANTITY", 1_000_000)),
   pageRuns: Math.round(setting("BENCH_PAGE_RUNS", 5)),
   erpOrders: Math.round(setting("BENCH_ERP_ORDERS", 1000)),
+  migrationOrders: Math.round(setting("BENCH_MIGRATION_ORDERS", 1000)),
   scaleSizes: (process.env.BENCH_SCALE_SIZES || "10000,100000,1000000")
     .split(",")
     .map((s) => Number(s.trim()))
@@ -76,7 +79,7 @@ const config = {
   scaleSamples: Math.round(setting("BENCH_SCALE_SAMPLES", 40)),
   only: (
     process.env.BENCH_ONLY ||
-    "events,placements,reads,large,einvoice,cost,erp,capacity,backoffice,scale"
+    "events,placements,reads,large,einvoice,cost,erp,capacity,versions,migration,backoffice,scale"
   )
     .split(",")
     .map((s) => s.trim())
@@ -136,6 +139,7 @@ const results = {
   machine,
   config,
   floor: {},
+  versions: [],
   load: [],
   large: [],
   cost: null,
@@ -2214,6 +2218,17 @@ async function scaleScenario() {
 
 // ------------------------------------------------------------------ main
 
+/** What the scenarios of bench/processes.mjs use of this run. */
+const issue31 = () => ({
+  client,
+  tokens,
+  out,
+  runId,
+  pool,
+  results,
+  orders: config.migrationOrders,
+});
+
 async function main() {
   out(heading("edge-oms benchmark"));
   out(
@@ -2265,6 +2280,8 @@ async function main() {
     ["cost", costScenario],
     ["erp", erpScenario],
     ["capacity", capacityScenario],
+    ["versions", () => versionsScenario(issue31())],
+    ["migration", () => migrationScenario(issue31())],
     ["backoffice", backofficeScenario],
     ["profile", profileScenario],
     // Last: it leaves a million orders in D1.

@@ -202,6 +202,7 @@ export function scaleOrder(i: number, total: number, now: number): ScaleOrder {
       customerEmail: email,
       customerName: `${first} ${last}`,
       skus: [...new Set(lines.map((l) => l.sku))].join("\n"),
+      process: PROCESS,
     };
     return { row, groups: storedItemGroups(groups), states };
   };
@@ -350,7 +351,8 @@ export function bulkStatements(d1: D1Database, orders: ScaleOrder[]): D1Prepared
       .prepare(
         `INSERT INTO orders (id, reference, customer_reference, custom_order_reference,
           customer_email, customer_name, skus, state, item_states, grand_total, currency, placed_at,
-          updated_at, cancellable_until, items_cancellable, customer_visible, dead_effects, version)
+          updated_at, cancellable_until, items_cancellable, customer_visible, dead_effects, version,
+          process)
         SELECT (SELECT COALESCE(MAX(id) + 1, ${field("base")}) FROM orders
             WHERE id BETWEEN ${field("base")} AND ${field("base")} + ${PLACEMENT_KEY_SLOTS - 1}),
           ${[
@@ -371,6 +373,7 @@ export function bulkStatements(d1: D1Database, orders: ScaleOrder[]): D1Prepared
             "customerVisible",
             "deadEffects",
             "version",
+            "process",
           ]
             .map(field)
             .join(", ")}

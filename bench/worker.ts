@@ -508,6 +508,7 @@ const capacityRow = (reference: string) => {
     customerEmail: "ada@example.com",
     customerName: "Ada Lovelace",
     skus: "SKU-1\nSKU-2\nSKU-3",
+    process: "payment@1",
   };
 };
 const capacityParts = {

@@ -17,6 +17,8 @@ const LINE_BUDGET = 400;
 
 /** Files allowed past the budget, and why each still holds one job. */
 const LONG_FILES = {
+  "src/db/schema.ts":
+    "the read model's drizzle schema, every D1 table with its comments: the one file drizzle-kit generates the migrations from",
   "src/durable/order-object.ts":
     "the order's Durable Object class: its RPC surface (one short method per call, each a call into pipeline.ts, outbox.ts, alarm.ts or the store) and its alarm; splitting it would split the class",
   "src/domain/inputs.ts":
@@ -26,6 +28,11 @@ const LONG_FILES = {
 /** Type assertions allowed, per file: how many, and why they are not about data. */
 const ASSERTIONS = {
   "src/machines/payment-process.ts": {
+    count: 3,
+    reason:
+      "xstate's setup({ types: {} as ... }) idiom, which types the machine and is never a value",
+  },
+  "src/machines/payment-process-v2.ts": {
     count: 3,
     reason:
       "xstate's setup({ types: {} as ... }) idiom, which types the machine and is never a value",

@@ -8,10 +8,12 @@ import { importReport } from "./domain/import";
 import { invoiceDetail, invoiceDocument, invoiceList, resentDocument } from "./domain/invoices";
 import { mailList } from "./domain/mails";
 import { historyNote, noteView } from "./domain/notes";
+import { orderDiff } from "./domain/order-diff";
 import { orderList } from "./domain/order-list";
 import { orderView } from "./domain/order-view";
 import { deadEffectsList, outboxView } from "./domain/outbox";
 import { processDescription } from "./domain/process-description";
+import { migrateResult, migrationStatus, processUsage } from "./domain/process-migration";
 import { session, signInCode } from "./domain/sign-in";
 import { matrixRow, reservation } from "./domain/stock";
 import { itemEvents, triggerResult } from "./domain/trigger";
@@ -38,6 +40,8 @@ export const outputSchemas = {
     trigger: triggerResult,
     history: z.array(z.union([historyView, historyNote])),
     addNote: noteView,
+    at: orderView,
+    diff: orderDiff,
     setCustomReference: orderView,
     importEvents: importReport,
     matrix: z.array(matrixRow),
@@ -51,7 +55,13 @@ export const outputSchemas = {
   },
   mails: { list: mailList },
   outbox: { list: z.array(outboxView), dead: deadEffectsList, retry: outboxView },
-  processes: { list: z.array(processDescription), get: processDescription },
+  processes: {
+    list: z.array(processDescription),
+    get: processDescription,
+    usage: z.array(processUsage),
+    migrate: migrateResult,
+    migration: migrationStatus,
+  },
   reservations: { get: z.array(reservation) },
   shipments: { create: orderView, update: orderView, moveItems: orderView },
   clock: { now: clockView, read: clockReading, advance: clockView },

@@ -4,6 +4,7 @@ import { archiveClosedOrders } from "./db/retention";
 import { pruneSignInCodes } from "./db/sign-in-codes";
 import { parseDuration } from "./domain/duration";
 import { Receipts } from "./webhooks/receipts";
+import { abandonedMigrations, runMigration } from "./worker/process-migration";
 
 /** A pending delivery this much past its due time counts as one whose object never woke. */
 const OVERDUE_MS = 60_000;
@@ -18,7 +19,8 @@ const ARCHIVES_PER_SWEEP = 1_000;
  * set since it parked, or its alarm never came), and forgets inbound webhook ids and sign-in
  * codes past their time. With `ERP_EXPORT_URL` empty there is nothing to send, so no object is woken. With
  * `READ_MODEL_RETENTION` set, it archives closed orders that did not change for that long out of
- * the D1 read model (src/db/retention.ts). Its log line says how large the database is.
+ * the D1 read model (src/db/retention.ts), and resumes process migrations whose runner went
+ * away (src/worker/process-migration.ts). Its log line says how large the database is.
  * Deliveries are dated by the service's clock (`serviceNow`: the adjustable clock's reading
  * under CLOCK=adjustable), inbound webhook ids by the real time (`now`).
  */
@@ -59,6 +61,15 @@ export async function sweep(
         ARCHIVES_PER_SWEEP,
       )
     : 0;
+  // Migrations whose runner went away (the request's background work was cut short): resumed
+  // from their cursor, one after the other, within this sweep.
+  const migrations = await abandonedMigrations(env.DB, now.getTime());
+  for (const id of migrations)
+    await runMigration(env, id, { type: "system" }).catch((error: unknown) =>
+      console.error(
+        JSON.stringify({ message: "sweep could not resume a migration", id, error: String(error) }),
+      ),
+    );
   // The read model's size, for an alert well before D1's limit (docs/performance.md, capacity).
   const databaseBytes = (await env.DB.prepare("SELECT 1").run()).meta.size_after;
   console.log(
@@ -68,6 +79,7 @@ export async function sweep(
       forgotten,
       expiredCodes,
       archived,
+      migrations: migrations.length,
       databaseBytes,
     }),
   );

@@ -21,6 +21,8 @@ import { join } from "node:path";
 import { createOrderClient, type OrderClient, type Role, type RouterOutputs } from "./client.js";
 import { DEMO_SELLER } from "./demo-seller.js";
 import type { ErpWebhookInput } from "./domain/erp.js";
+import { type ReplayReport, replayHistory } from "./engine/replay.js";
+import { getProcess, processConfigFromEnv, processIds } from "./machines/registry.js";
 
 export type { ErpWebhookInput, OrderClient, Role };
 
@@ -231,4 +233,34 @@ export async function startOms(options: StartOmsOptions = {}): Promise<Oms> {
       return stopped;
     },
   };
+}
+
+/** What `replay` needs of an order: its history as `orders.history` answers it. */
+export type RecordedHistory = RouterOutputs["orders"]["history"];
+export type { Divergence, ReplayReport } from "./engine/replay";
+
+/**
+ * Steps a recorded order's history through another process version and reports where it would
+ * have gone otherwise: an event the version refuses, another state, a timer at another moment
+ * (docs/testing-your-app.md); notes in it are left out. Pure: no service runs. `delays` are PROCESS_DELAYS-style durations
+ * (`{ "paymentTimeout": "2 days" }`) over the defaults.
+ */
+export function replay(options: {
+  history: RecordedHistory;
+  process: string;
+  delays?: Record<string, string>;
+}): ReplayReport {
+  const config = options.delays
+    ? processConfigFromEnv({ PROCESS_DELAYS: JSON.stringify(options.delays) })
+    : undefined;
+  const process = getProcess(options.process, config);
+  if (!process)
+    throw new Error(
+      `replay: unknown process ${JSON.stringify(options.process)} (registered: ${processIds.join(", ")})`,
+    );
+  // Staff read internal notes among the entries; a note is not a version of the order.
+  return replayHistory(
+    options.history.flatMap((entry) => ("seq" in entry ? [entry] : [])),
+    process,
+  );
 }

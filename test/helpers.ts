@@ -219,6 +219,7 @@ export const summaryRowFor = (
   customerEmail: "",
   customerName: "",
   skus: "",
+  process: "payment@1",
   deadEffects: null,
   version,
   ...overrides,

@@ -20,7 +20,12 @@ export interface ProjectionParts {
    * What is as the order's previous projection (one D1 took) left it: no statement is sent for
    * it. Only the order object knows, and only while it runs: after a restart all is sent.
    */
-  unchanged?: { reserved: boolean; waiting: boolean; customOrderReference: boolean };
+  unchanged?: {
+    reserved: boolean;
+    waiting: boolean;
+    customOrderReference: boolean;
+    process?: boolean;
+  };
   /** Other writes of the order to the same D1 that go in the same batch (a captured mail). */
   alongside?: D1PreparedStatement[];
 }
@@ -84,6 +89,7 @@ export function projectionStatements(
         row.deadEffects === null ? null : JSON.stringify(row.deadEffects),
         row.version,
         placementKeyBase(row.placedAt),
+        row.process,
       ),
   ];
   if (!parts.unchanged?.customOrderReference)
@@ -92,6 +98,9 @@ export function projectionStatements(
         .prepare(SET_CUSTOM_REFERENCE)
         .bind(row.reference, row.version, row.customOrderReference ?? null),
     );
+  // Indexed too, and it changes only when a migration moves the order to another version.
+  if (!parts.unchanged?.process)
+    statements.push(d1.prepare(SET_PROCESS).bind(row.reference, row.version, row.process));
   for (let i = 0; i < parts.exports.length; i += DELIVERIES_PER_STATEMENT) {
     const chunk = parts.exports.slice(i, i + DELIVERIES_PER_STATEMENT);
     statements.push(
@@ -127,9 +136,10 @@ export function projectionStatements(
 
 const UPSERT_ORDER = `INSERT INTO orders (id, reference, customer_reference, custom_order_reference,
     customer_email, customer_name, skus, state, item_states, grand_total, currency, placed_at,
-    updated_at, cancellable_until, items_cancellable, customer_visible, dead_effects, version)
+    updated_at, cancellable_until, items_cancellable, customer_visible, dead_effects, version,
+    process)
   VALUES ((SELECT COALESCE(MAX(id) + 1, ?18) FROM orders WHERE id BETWEEN ?18 AND ?18 + ${PLACEMENT_KEY_SLOTS - 1}),
-    ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+    ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?19)
   ON CONFLICT (reference) DO UPDATE SET state = excluded.state,
     item_states = excluded.item_states, updated_at = excluded.updated_at,
     items_cancellable = excluded.items_cancellable, customer_visible = excluded.customer_visible,
@@ -140,6 +150,9 @@ const UPSERT_ORDER = `INSERT INTO orders (id, reference, customer_reference, cus
 
 const SET_CUSTOM_REFERENCE = `UPDATE orders SET custom_order_reference = ?3
   WHERE reference = ?1 AND version = ?2 AND custom_order_reference IS NOT ?3`;
+
+const SET_PROCESS = `UPDATE orders SET process = ?3
+  WHERE reference = ?1 AND version = ?2 AND process IS NOT ?3`;
 
 const upsertDeliveries = (rows: number) =>
   `INSERT INTO erp_deliveries (id, order_reference, sequence, type, status, attempts,

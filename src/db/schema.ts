@@ -59,8 +59,14 @@ export const orders = sqliteTable(
     /** JSON array of the order's effects that ran out of attempts ({ id, kind }); null: none. */
     deadEffects: text("dead_effects", { mode: "json" }).$type<DeadEffects>(),
     version: integer("version").notNull(),
+    /**
+     * The process the order runs on ("payment@1"), for `processes.migrate` and the processes
+     * page. Null on rows last projected before the column existed (their object knows).
+     */
+    process: text("process"),
   },
   (t) => [
+    index("orders_process").on(t.process, t.id),
     uniqueIndex("orders_reference").on(t.reference),
     index("orders_customer").on(t.customerReference, t.id),
     // Partial: most orders have no custom reference, and an index entry is a row written.
@@ -351,4 +357,49 @@ export const orderNotes = sqliteTable(
     text: text("text").notNull(),
   },
   (t) => [index("order_notes_order").on(t.orderReference, t.id)],
+);
+
+/**
+ * Runs of `processes.migrate` (src/worker/process-migration.ts): what they move, how far they
+ * went through the read model (`cursor`, an `orders.id`), and who runs them now (a lease, so a
+ * resumed run and the cron never work one migration twice at once).
+ */
+export const processMigrations = sqliteTable("process_migrations", {
+  id: text("id").primaryKey(),
+  fromProcess: text("from_process").notNull(),
+  toProcess: text("to_process").notNull(),
+  /** JSON object: state of `from` -> state of `to`. */
+  stateMap: text("state_map").notNull(),
+  actor: text("actor").notNull(),
+  /** "running" | "finished". */
+  status: text("status").notNull(),
+  startedAt: text("started_at").notNull(),
+  finishedAt: text("finished_at"),
+  /** The run covers orders placed before it started: `orders.id` at most this. */
+  untilKey: integer("until_key").notNull(),
+  /** The last `orders.id` the run has dealt with (0: none yet). */
+  cursor: integer("cursor").notNull().default(0),
+  leaseOwner: text("lease_owner"),
+  /** Ms since the epoch (real time) until which `lease_owner` runs it. */
+  leaseUntil: integer("lease_until"),
+});
+
+/** What a migration did to each order it reached: the report, and what a resumed run skips. */
+export const processMigrationOrders = sqliteTable(
+  "process_migration_orders",
+  {
+    migrationId: text("migration_id").notNull(),
+    reference: text("reference").notNull(),
+    /** "moved" | "finished" | "other-process" | "blocked" | "unreachable". */
+    outcome: text("outcome").notNull(),
+    /** Why it did not move (a block's reason, or the error that kept the order out of reach). */
+    reason: text("reason"),
+    /** JSON array of the states a block concerns, or of the moves ({ from, to, items, quantity }). */
+    detail: text("detail").notNull().default("[]"),
+    at: text("at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.migrationId, t.reference] }),
+    index("process_migration_orders_outcome").on(t.migrationId, t.outcome),
+  ],
 );

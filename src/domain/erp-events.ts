@@ -62,6 +62,19 @@ export const orderCustomReferenceChanged = envelope(
   "The custom order reference changed after the export (customOrderReference is the new one).",
 ).meta({ id: "OrderCustomReferenceChanged" });
 
+export const orderProcessMigrated = envelope(
+  "order.process-migrated",
+  {
+    migrationId: z.string(),
+    from: z.string().meta({ description: "the process version the order ran on, e.g. payment@1" }),
+    to: z.string().meta({ description: "the one it runs on now, e.g. payment@2" }),
+    states: z
+      .record(z.string(), z.string())
+      .meta({ description: "each state its items were in -> the state they are in now" }),
+  },
+  "An exported order was moved onto another version of its process (processes.migrate), when that version asks for the ERP to hear of it.",
+).meta({ id: "OrderProcessMigrated" });
+
 export const orderItemsRefunded = envelope(
   "order.items.refunded",
   {
@@ -148,6 +161,7 @@ export const erpEvents = {
   "order.items.cancelled": orderItemsCancelled,
   "order.custom-reference.changed": orderCustomReferenceChanged,
   "order.items.refunded": orderItemsRefunded,
+  "order.process-migrated": orderProcessMigrated,
   "invoice.issued": invoiceIssued,
   "credit-note.issued": creditNoteIssued,
 } as const;

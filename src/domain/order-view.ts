@@ -137,7 +137,7 @@ export const orderView = z
     currency: z.string(),
     priceMode: z.enum(["gross", "net"]),
     paymentMethod: z.string(),
-    /** The process the order was placed with; it stays on it for its whole life. */
+    /** The process the order runs on: the one it was placed with, unless `processes.migrate` moved it. */
     process: processId,
     placedAt: isoTime,
     isCancellable: z.boolean(),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { stateFlag } from "./processes";
+import { processId, stateFlag } from "./processes";
 
 /** A registered process as `processes.list` and `processes.get` describe it (with its diagram). */
 
@@ -41,7 +41,7 @@ export const processDisplayNames = z.object({
 export interface ProcessDisplayNames extends z.infer<typeof processDisplayNames> {}
 
 export const processDescription = z.object({
-  id: z.string(),
+  id: processId,
   name: z.string(),
   version: z.number().int(),
   initial: z.string(),

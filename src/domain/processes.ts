@@ -6,8 +6,8 @@ import { z } from "zod";
  * not from the machines: src/machines/registry.ts holds each machine to its names, at compile
  * time and when it loads. A new process version adds its entry here and its machine there.
  */
-export const processIds = ["payment@1", "no-payment@1"] as const;
-/** A registered process: "payment@1" | "no-payment@1". */
+export const processIds = ["payment@1", "no-payment@1", "payment@2"] as const;
+/** A registered process: "payment@1" | "no-payment@1" | "payment@2". */
 export type ProcessId = (typeof processIds)[number];
 
 export const processNames = {
@@ -29,6 +29,35 @@ export const processNames = {
     manualEvents: [
       "pay",
       "confirm",
+      "cancel",
+      "ship",
+      "deliver",
+      "return",
+      "refund",
+      "close",
+      "invoice-generate",
+    ],
+  },
+  "payment@2": {
+    states: [
+      "new",
+      "payment-pending",
+      "paid",
+      "awaiting-stock",
+      "confirmed",
+      "exported",
+      "shipped",
+      "delivered",
+      "returned",
+      "refunded",
+      "cancelled",
+      "invalid",
+      "closed",
+    ],
+    manualEvents: [
+      "pay",
+      "confirm",
+      "backorder",
       "cancel",
       "ship",
       "deliver",

@@ -22,15 +22,19 @@ import type {
   UpdateShipmentInput,
 } from "../domain/inputs";
 import type { IssuedCreditNoteReport, IssuedInvoiceReport } from "../domain/invoices";
+import type { OrderDiff } from "../domain/order-diff";
 import type { OrderView } from "../domain/order-view";
 import type { OutboxView } from "../domain/outbox";
 import { type Actor, actorLabel, isCustomer } from "../domain/principal";
+import type { OrderMigration } from "../domain/process-migration";
 import { isManualEvent, knownState } from "../domain/processes";
 import { type Failure, fail, type Result } from "../domain/result";
 import type { ItemEvents, TriggerResult } from "../domain/trigger";
 import type { Billed } from "../engine/billing";
 import * as commands from "../engine/commands";
+import { diffViews } from "../engine/diff";
 import { importRowCommand } from "../engine/import";
+import { migrateCommand } from "../engine/migrate";
 import type { Change, OrderState } from "../engine/model";
 import { creditOfEntry } from "../engine/money-moves";
 import { compactOutcome, expandOutcome, type Moved, type Skipped } from "../engine/outcome";
@@ -48,6 +52,7 @@ import {
 import { AlarmScheduler } from "./alarm";
 import { ClockReading } from "./clock";
 import { toDeliveryView } from "./erp-deliveries";
+import { viewAt } from "./order-at";
 import { OrderStore, type OutboxEntry } from "./order-store";
 import { Outbox } from "./outbox";
 import { CommandPipeline, type CommandRequest, type ExtraCodec, noExtra } from "./pipeline";
@@ -356,6 +361,29 @@ export class OrderObject extends DurableObject<Env> {
     return { ok: true, history };
   }
 
+  /** The order as it was at `version` (orders.at), after firing what is due now. */
+  async at(viewer: Actor, version: number): Promise<Result<{ order: OrderView }>> {
+    const read = await this.read(viewer, await this.time());
+    if (!("state" in read)) return read;
+    const past = viewAt(this.pipeline, this.store, version);
+    return past.ok ? { ok: true, order: past.order } : past;
+  }
+
+  /** What changed between two versions (orders.diff). */
+  async diff(viewer: Actor, from: number, to: number): Promise<Result<{ diff: OrderDiff }>> {
+    const read = await this.read(viewer, await this.time());
+    if (!("state" in read)) return read;
+    const before = viewAt(this.pipeline, this.store, from);
+    if (!before.ok) return renamed(before, "from");
+    const after = viewAt(this.pipeline, this.store, to);
+    if (!after.ok) return renamed(after, "to");
+    const time = (ms: number) => new Date(ms).toISOString();
+    return {
+      ok: true,
+      diff: diffViews(before.order, after.order, { from: time(before.at), to: time(after.at) }),
+    };
+  }
+
   /** The order as the invoice consumer needs it. */
   async invoiceSource(): Promise<Result<{ order: OrderView }>> {
     return this.get({ type: "system" });
@@ -471,6 +499,43 @@ export class OrderObject extends DurableObject<Env> {
       });
     await this.afterWrite();
     return this.exportDelivery(sequence);
+  }
+
+  /**
+   * Moves the order onto another version of its process (`processes.migrate`), in one
+   * transaction, or says why it does not move; with `dryRun`, only says.
+   */
+  async migrateProcess(
+    input: {
+      migrationId: string;
+      from: string;
+      to: string;
+      stateMap: Record<string, string>;
+      dryRun: boolean;
+    },
+    actor: Actor,
+  ): Promise<Result<{ migration: OrderMigration }>> {
+    const request = {
+      migrationId: input.migrationId,
+      from: this.processById(input.from),
+      to: this.processById(input.to),
+      stateMap: input.stateMap,
+      actor: actorLabel(actor),
+    };
+    const result = await this.run({
+      operation: "migrate-process",
+      actor,
+      options: {},
+      compute: migrateCommand(request, input.dryRun),
+      // No idempotency key: a repeated call is answered by the order as it is then.
+      codec: {
+        compact: () => undefined,
+        expand: () => {
+          throw new Error("a migration has no idempotency key, so nothing is replayed");
+        },
+      },
+    });
+    return result.ok ? { ok: true, migration: result.migration } : result;
   }
 
   /** The scheduled sweep's nudge: sends the next ERP delivery if it waits for no reason now. */
@@ -635,6 +700,13 @@ export class OrderObject extends DurableObject<Env> {
 }
 
 const notFound = () => fail("NOT_FOUND", "order not found");
+
+/** A refusal about `version`, told about the input field it came from. */
+const renamed = (failure: Failure, field: string): Failure =>
+  fail(failure.code, failure.message.replace(/^version:/, `${field}:`), {
+    ...failure.details,
+    ...(failure.details?.path ? { path: [field] } : {}),
+  });
 
 /** How long the alarm leaves a command's own drain to deliver what the command made due. */
 const DRAIN_GRACE_MS = 5_000;

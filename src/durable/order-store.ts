@@ -12,6 +12,7 @@ import {
 } from "./store/outbox-table";
 import { createSchema, lookUpSchema, migrate } from "./store/schema";
 import { Sql } from "./store/sql";
+import { VersionLog } from "./store/version-log";
 
 export type { IdempotencyRecord } from "./store/idempotency-table";
 export type {
@@ -34,15 +35,19 @@ export class OrderStore {
   private readonly orders: OrderTables;
   private readonly effects: OutboxTable;
   private readonly idempotency: IdempotencyTable;
+  private readonly versions: VersionLog;
   private hasSchema = false;
   /** Whether the schema version is kept in `meta` (objects created before version 7). */
   private hasMeta = false;
+  /** Whether the version log exists (schema version 8). */
+  private hasVersions = false;
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = new Sql(storage.sql);
     this.orders = new OrderTables(this.sql);
     this.effects = new OutboxTable(this.sql);
     this.idempotency = new IdempotencyTable(this.sql, false);
+    this.versions = new VersionLog(this.sql);
   }
 
   /** Runs `work` as one SQLite transaction: all of it is written, or none. */
@@ -57,13 +62,22 @@ export class OrderStore {
   open(): void {
     this.lookUpSchema();
     // One transaction: a migration applies whole or not at all.
-    if (this.hasSchema) this.transaction(() => migrate(this.sql, { hasMeta: this.hasMeta }));
+    // Created at version 8 (no `meta`, a version log): nothing to do.
+    if (!this.hasSchema || (!this.hasMeta && this.hasVersions)) return;
+    this.transaction(() => {
+      if (!migrate(this.sql, { hasMeta: this.hasMeta, hasVersions: this.hasVersions })) return;
+      // The version log begins now: its first row is the order as it is.
+      const state = this.orders.load();
+      if (state) this.versions.base(state);
+    });
+    this.hasVersions = true;
   }
 
   /** Creates the schema for a new order (inside the placement's transaction). */
   create(): void {
     createSchema(this.sql);
     this.hasSchema = true;
+    this.hasVersions = true;
   }
 
   /**
@@ -78,6 +92,7 @@ export class OrderStore {
     const facts = lookUpSchema(this.sql);
     this.hasSchema = facts.hasSchema;
     this.hasMeta = facts.hasMeta;
+    this.hasVersions = facts.hasVersions;
     this.idempotency.exists = facts.hasIdempotency;
   }
 
@@ -90,9 +105,18 @@ export class OrderStore {
 
   /** Writes a change and its effects; the caller wraps it with what belongs to it. */
   write(change: Change, version: number, now: number): number {
-    return this.orders.write(change, version, (effect, at) =>
+    const made = this.orders.write(change, version, (effect, at) =>
       this.effects.enqueue(effect, now, at),
     );
+    // Keyed by the first version the change made: every version of one command shows the
+    // order as the command left it.
+    this.versions.append(change, Math.min(version + 1, made));
+    return made;
+  }
+
+  /** The version log up to `version` (orders.at, orders.diff). */
+  versionsUpTo(version: number) {
+    return this.versions.upTo(version);
   }
 
   history(itemId?: string): HistoryView[] {

@@ -299,6 +299,7 @@ export class Outbox {
           reserved: groups.reserved.map((chunk) => chunk.json).join(),
           waiting: groups.waiting,
           customOrderReference: summary.customOrderReference,
+          process: summary.process,
         };
         const last = this.lastProjected;
         // Not known again until this one is known to be in D1.
@@ -310,6 +311,7 @@ export class Outbox {
             reserved: last?.reserved === parts.reserved,
             waiting: last?.waiting === parts.waiting,
             customOrderReference: last?.customOrderReference === parts.customOrderReference,
+            process: last?.process === parts.process,
           },
           alongside,
         });
@@ -385,6 +387,7 @@ interface ProjectedParts {
   reserved: string;
   waiting: string;
   customOrderReference: string | null;
+  process: string;
 }
 
 /** ERP deliveries as D1's index keeps them. */

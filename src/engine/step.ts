@@ -273,3 +273,38 @@ export function stateInfo(def: ProcessDefinition, state: string): StateInfo | un
 /** A state's flags; none for a state the process does not have. */
 export const flagsOf = (def: ProcessDefinition, state: string): readonly StateFlag[] =>
   stateInfo(def, state)?.flags ?? [];
+
+/**
+ * Whether an item at rest in `snapshot` would stay there: false when an eventless transition
+ * of the state takes it on at once (a state the process only passes through, or a guard the
+ * item's context already meets). A migration never puts an item where it would not rest.
+ */
+export function restsIn(def: ProcessDefinition, snapshot: ItemSnapshot): boolean {
+  const snap = resolve(def, snapshot);
+  if (snap.status !== "active") return true;
+  // An event no state handles: xstate runs only the eventless transitions after it.
+  const result = collect(
+    getMicrosteps(def.machine, snap, { type: "edge-oms.settle" }),
+    snapshot.state,
+  );
+  return result.path.length === 0;
+}
+
+/**
+ * The delayed events an item waits for in `state`, with their delays: the timers a migration
+ * derives anew for an item it puts there. The ids are those the state's entry would schedule.
+ */
+export function timersOfState(
+  def: ProcessDefinition,
+  state: string,
+): { id: string; event: string; delayMs: number }[] {
+  const node = def.machine.root.states[state];
+  if (!node) throw new Error(`process ${def.id} has no state "${state}"`);
+  return node.after.map((t) => {
+    const delay: unknown = t.delay;
+    const delayMs =
+      typeof delay === "number" ? delay : typeof delay === "string" ? def.delays[delay] : undefined;
+    if (delayMs === undefined) throw new Error(`process ${def.id}: no delay for ${t.eventType}`);
+    return { id: t.eventType, event: t.eventType, delayMs };
+  });
+}

@@ -27,6 +27,8 @@ export interface OrderSummaryRow {
   customerName: string;
   /** The order's distinct SKUs in line order, one per line, up to SEARCHABLE_SKU_BYTES. */
   skus: string;
+  /** The process the order runs on ("payment@1"). */
+  process: string;
 }
 
 /**
@@ -96,5 +98,6 @@ export function summaryRow(
     customerEmail: header.customer.email,
     customerName: `${header.customer.firstName} ${header.customer.lastName}`,
     skus: searchableSkus(state.lines.values()),
+    process: header.process,
   };
 }

@@ -8,7 +8,7 @@ import type {
   ProcessStateDescription,
   ProcessTransitionDescription,
 } from "../domain/process-description";
-import { WINDOW_CLOSED_EVENT } from "../domain/processes";
+import { knownProcess, WINDOW_CLOSED_EVENT } from "../domain/processes";
 import { displayNamesOf } from "./display-names";
 import { readStateMeta } from "./item-process";
 import type { ProcessDefinition } from "./registry";
@@ -124,7 +124,7 @@ export function describeProcess(def: ProcessDefinition): ProcessDescription {
     if (node.type === "final") lines.push(`  ${mermaidId(node.key)} --> [*]`);
 
   return {
-    id: def.id,
+    id: knownProcess(def.id),
     name: def.name,
     version: def.version,
     initial,

@@ -16,6 +16,7 @@ export const eventNames: Readonly<Record<ItemEventType, EventDisplayName>> = {
   deliver: { label: "Mark as delivered", done: "Marked as delivered" },
   return: { label: "Record a return", done: "Returned" },
   refund: { label: "Refund", done: "Refunded" },
+  backorder: { label: "Put on backorder", done: "Put on backorder" },
   close: { label: "Close", done: "Closed" },
   "invoice-generate": { label: "Generate invoice", done: "Invoice requested" },
   "cancellation-window-closed": {

@@ -40,6 +40,7 @@ export function readStateMeta(state: string, meta: unknown): ItemStateMeta {
 export type ItemEventType =
   | "pay"
   | "confirm"
+  | "backorder"
   | "cancel"
   | "ship"
   | "deliver"

@@ -9,7 +9,8 @@
  * 2. Publish its id, states and manual events in `src/domain/processes.ts` (callers' types come
  *    from there; this file fails to compile, and to load, until they match the machine).
  * 3. Add an entry to `specs` below. Old versions stay registered forever.
- * 4. Point payment methods at it with PAYMENT_PROCESSES (new orders only).
+ * 4. Point payment methods at it with PAYMENT_PROCESSES (new orders only), and move running
+ *    orders onto it with `processes.migrate` (docs/processes.md).
  * New delay names get a default in DEFAULT_DELAYS; new commands need a meaning in the engine.
  */
 import type { AnyStateMachine, SnapshotFrom } from "xstate";
@@ -26,6 +27,12 @@ import {
 import type { CommandName, CommandScope } from "./item-process";
 import { noPaymentCommands, noPaymentMachine, noPaymentManualEvents } from "./no-payment-process";
 import { paymentCommands, paymentMachine, paymentManualEvents } from "./payment-process";
+import {
+  paymentV2Commands,
+  paymentV2Machine,
+  paymentV2ManualEvents,
+  paymentV2Migration,
+} from "./payment-process-v2";
 
 /**
  * xstate types each machine by its own state names, and those types are not assignable to one
@@ -46,6 +53,15 @@ export interface ProcessDefinition {
   manualEvents: readonly string[];
   /** Which commands run once per order per event, and which once per item. */
   commands: Readonly<Record<string, CommandScope>>;
+  /** Delay name -> milliseconds, as configured: what its `after` transitions wait. */
+  delays: Readonly<Record<string, number>>;
+  /** What a migration of orders onto this version does besides moving them. */
+  migration: MigrationPolicy;
+}
+
+export interface MigrationPolicy {
+  /** Tell the ERP (`order.process-migrated`) about orders it already has (exported ones). */
+  notifyErp: boolean;
 }
 
 export interface ProcessConfig {
@@ -59,6 +75,7 @@ interface ProcessSpec {
   machine: ItemMachine;
   manualEvents: readonly string[];
   commands: Readonly<Partial<Record<CommandName, CommandScope>>>;
+  migration?: MigrationPolicy;
 }
 
 // `as const`: each machine's own types, held below to the names it publishes.
@@ -76,6 +93,14 @@ const specs = [
     machine: noPaymentMachine,
     manualEvents: noPaymentManualEvents,
     commands: noPaymentCommands,
+  },
+  {
+    name: "payment",
+    version: 2,
+    machine: paymentV2Machine,
+    manualEvents: paymentV2ManualEvents,
+    commands: paymentV2Commands,
+    migration: paymentV2Migration,
   },
 ] as const satisfies readonly ProcessSpec[];
 
@@ -97,7 +122,7 @@ const published: {
     [StatesOf<S>, S["manualEvents"][number]],
     [ProcessNames[IdOf<S> & ProcessId]["state"], ProcessNames[IdOf<S> & ProcessId]["event"]]
   >;
-} & Record<ProcessId, true> = { "payment@1": true, "no-payment@1": true };
+} & Record<ProcessId, true> = { "payment@1": true, "no-payment@1": true, "payment@2": true };
 
 export { processIds };
 
@@ -129,6 +154,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 export const DEFAULT_DELAYS: Readonly<Record<string, number>> = {
   paymentTimeout: parseDuration("1 day"),
+  stockTimeout: parseDuration("14 days"),
   closeAfterDelivery: parseDuration("14 days"),
 };
 
@@ -169,6 +195,8 @@ function build(id: string, spec: ProcessSpec, config: ProcessConfig): ProcessDef
       machine: spec.machine.provide({ delays }),
       manualEvents: spec.manualEvents,
       commands: spec.commands,
+      delays,
+      migration: spec.migration ?? { notifyErp: false },
     };
     byKey.set(key, def);
   }

@@ -13,6 +13,7 @@ import {
   triggerInput,
 } from "../domain/inputs";
 import type { HistoryNote, NoteView } from "../domain/notes";
+import { type OrderDiff, orderAtInput, orderDiffInput } from "../domain/order-diff";
 import type { OrderList } from "../domain/order-list";
 import type { OrderView } from "../domain/order-view";
 import type { Actor } from "../domain/principal";
@@ -167,6 +168,18 @@ export const ordersRouter = router({
       ]);
       return withNotesByTime(unwrap(result).history, notes);
     }),
+
+  /** The order as it was at a version, with the process it ran on then (staff). */
+  at: staffProcedure.input(orderAtInput).query(async ({ ctx, input }): Promise<OrderView> => {
+    const stub = ctx.env.ORDERS.getByName(input.reference);
+    return unwrap(await stub.at(actorOf(ctx.principal), input.version)).order;
+  }),
+
+  /** What changed between two versions: items' states and quantities, shipments, money. */
+  diff: staffProcedure.input(orderDiffInput).query(async ({ ctx, input }): Promise<OrderDiff> => {
+    const stub = ctx.env.ORDERS.getByName(input.reference);
+    return unwrap(await stub.diff(actorOf(ctx.principal), input.from, input.to)).diff;
+  }),
 
   /** Sets or clears ("") the buyer's own order reference (back office). */
   setCustomReference: backofficeProcedure

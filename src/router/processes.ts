@@ -1,9 +1,25 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { ProcessDescription } from "../domain/process-description";
+import {
+  type MigrationReport,
+  type MigrationStatus,
+  migrateInput,
+  migrationIdSchema,
+  type ProcessUsage,
+} from "../domain/process-migration";
 import { describeProcess } from "../machines/describe";
 import { listProcesses, processConfigFromEnv, processIds } from "../machines/registry";
-import { router, staffProcedure } from "./trpc";
+import {
+  dryRunMigration,
+  readMigration,
+  runMigration,
+  startMigration,
+} from "../worker/process-migration";
+import { processUsage } from "../worker/process-usage";
+import { serviceClock } from "../worker/service-clock";
+import { actorOf } from "./orders";
+import { backofficeProcedure, router, staffProcedure } from "./trpc";
 
 /** A process by name, newest version, or by `name@version` as orders show it. */
 const processRef = z
@@ -52,4 +68,56 @@ export const processesRouter = router({
       });
     return describeProcess(process);
   }),
+
+  /** Per registered version: how many orders the read model has on it, and how many still run. */
+  usage: staffProcedure
+    .input(z.strictObject({}).optional())
+    .query(({ ctx }): Promise<ProcessUsage[]> => processUsage(ctx.env.DB)),
+
+  /**
+   * Moves every order still running on `from` to `to` (docs/processes.md). A dry run answers
+   * its report; a run starts in the background and answers its id at once (`processes.migration`
+   * tells its progress); naming a run's id again resumes it.
+   */
+  migrate: backofficeProcedure
+    .input(migrateInput)
+    .mutation(
+      async ({ ctx, input }): Promise<{ report: MigrationReport } | { migrationId: string }> => {
+        const actor = actorOf(ctx.principal);
+        const now = (await serviceClock(ctx.env))();
+        if (input.dryRun) return { report: await dryRunMigration(ctx.env, input, actor, now) };
+        const migrationId =
+          input.migrationId ?? `migration-${now.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+        const run = { migrationId, from: input.from, to: input.to, stateMap: input.stateMap };
+        const started = await startMigration(ctx.env, run, actor, now);
+        if (started === "conflict")
+          throw new TRPCError({
+            code: "CONFLICT",
+            message: `migrationId: ${migrationId} names a migration of other processes or another state map`,
+          });
+        ctx.waitUntil(
+          runMigration(ctx.env, migrationId, actor).catch((error: unknown) =>
+            // Its lease runs out and the cron's sweep resumes it from its cursor.
+            console.error(
+              JSON.stringify({
+                message: "migration run stopped",
+                migrationId,
+                error: String(error),
+              }),
+            ),
+          ),
+        );
+        return { migrationId };
+      },
+    ),
+
+  /** A migration's progress: orders moved, finished, blocked or out of reach, and left. */
+  migration: staffProcedure
+    .input(z.strictObject({ migrationId: migrationIdSchema }))
+    .query(async ({ ctx, input }): Promise<MigrationStatus> => {
+      const status = await readMigration(ctx.env.DB, input.migrationId);
+      if (!status)
+        throw new TRPCError({ code: "NOT_FOUND", message: `no migration ${input.migrationId}` });
+      return status;
+    }),
 });

@@ -353,13 +353,13 @@ describe("timers", () => {
 });
 
 describe("processes", () => {
-  it("lists both processes with states, flags, manual events and a Mermaid diagram", async () => {
+  it("lists every process version with states, flags, manual events and a Mermaid diagram", async () => {
     const backoffice = await clientAs("backoffice");
     const processes = await backoffice.processes.list.query({});
-    expect(processes.map((p) => p.id)).toEqual(
-      expect.arrayContaining(["payment@1", "no-payment@1"]),
-    );
-    const payment = await backoffice.processes.get.query({ name: "payment" });
+    expect(processes.map((p) => p.id)).toEqual(["payment@1", "no-payment@1", "payment@2"]);
+    // By name alone: the newest version.
+    expect((await backoffice.processes.get.query({ name: "payment" })).version).toBe(2);
+    const payment = await backoffice.processes.get.query({ name: "payment@1" });
     expect(payment.version).toBe(1);
     expect(payment.mermaid.startsWith("stateDiagram-v2")).toBe(true);
     expect(payment.states.find((s) => s.name === "payment-pending")).toMatchObject({
@@ -382,7 +382,7 @@ describe("processes", () => {
     const missing = await call("processes.get", { name: "payment@9" }, { token, method: "GET" });
     expect(missing.status).toBe(404);
     expect(missing.body.error?.message).toBe(
-      "no process payment@9 (registered: payment@1, no-payment@1)",
+      "no process payment@9 (registered: payment@1, no-payment@1, payment@2)",
     );
     const clash = await call(
       "processes.get",

@@ -88,7 +88,7 @@ describe("the order object's schema", () => {
     const order = await checkout.orders.place.mutate(orderInput({}, 2));
     const stub = env.ORDERS.getByName(order.reference);
     await settled(order.reference);
-    // Turn the object back into what schema version 6 created.
+    // Turn the object back into what schema version 6 created (no version log either).
     await runInDurableObject(stub, (_o, state) => {
       const sql = state.storage.sql;
       state.storage.transactionSync(() => {
@@ -105,6 +105,7 @@ describe("the order object's schema", () => {
         sql.exec(
           `CREATE UNIQUE INDEX outbox_sequence ON outbox (sequence) WHERE sequence IS NOT NULL`,
         );
+        sql.exec(`DROP TABLE order_versions`);
       });
     });
     await evictDurableObject(stub);
@@ -128,8 +129,51 @@ describe("the order object's schema", () => {
         .exec<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE kind = 'projection'`)
         .one().n,
       indexes: describeSchema(state.storage.sql).indexes,
+      versionLog: state.storage.sql
+        .exec<{ version: number; base: number }>(
+          `SELECT version, json_extract(delta, '$.base') IS NOT NULL AS base FROM order_versions ORDER BY seq`,
+        )
+        .toArray(),
     }));
-    // Migrated to 7: no index on the outbox but its column's UNIQUE; still one projection row.
-    expect(stored).toEqual({ version: "7", projections: 1, indexes: [] });
+    // Migrated to 8: no index on the outbox but its column's UNIQUE; still one projection row;
+    // the version log begins with the order as it was when it migrated, then the payment.
+    expect(stored).toEqual({
+      version: "8",
+      projections: 1,
+      indexes: [],
+      versionLog: [
+        { version: order.version, base: 1 },
+        { version: paid.order.version, base: 0 },
+      ],
+    });
+  });
+  it("an order created at version 7 (no meta, no version log) gets the log on open, starting with a base row", async () => {
+    const checkout = await clientAs("checkout", "shop");
+    const order = await checkout.orders.place.mutate(orderInput({}, 1));
+    const stub = env.ORDERS.getByName(order.reference);
+    await runInDurableObject(stub, (_o, state) => {
+      state.storage.sql.exec(`DROP TABLE order_versions`);
+    });
+    await evictDurableObject(stub);
+    const backoffice = await clientAs("backoffice");
+    const paid = await backoffice.orders.trigger.mutate({
+      reference: order.reference,
+      event: "pay",
+      target: { all: true },
+    });
+    const stored = await runInDurableObject(stub, (_o, state) => ({
+      tables: describeSchema(state.storage.sql).tables,
+      versionLog: state.storage.sql
+        .exec<{ version: number; base: number }>(
+          `SELECT version, json_extract(delta, '$.base') IS NOT NULL AS base FROM order_versions ORDER BY seq`,
+        )
+        .toArray(),
+    }));
+    // Still no meta: the table is the version's mark.
+    expect(Object.keys(stored.tables)).not.toContain("meta");
+    expect(stored.versionLog).toEqual([
+      { version: order.version, base: 1 },
+      { version: paid.order.version, base: 0 },
+    ]);
   });
 });

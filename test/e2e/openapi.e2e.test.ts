@@ -39,6 +39,7 @@ it("GET /openapi.json is a valid OpenAPI 3.1 document of the whole HTTP API and 
     "order.items.cancelled",
     "order.custom-reference.changed",
     "order.items.refunded",
+    "order.process-migrated",
     "invoice.issued",
     "credit-note.issued",
   ]);

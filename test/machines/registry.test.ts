@@ -15,8 +15,8 @@ import {
 const DAY = 24 * 60 * 60 * 1000;
 
 describe("process registry", () => {
-  it("registers payment@1 and no-payment@1 by name@version", () => {
-    expect(processIds).toEqual(["payment@1", "no-payment@1"]);
+  it("registers payment@1, no-payment@1 and payment@2 by name@version", () => {
+    expect(processIds).toEqual(["payment@1", "no-payment@1", "payment@2"]);
     const def = getProcess("payment@1");
     expect(def).toMatchObject({ id: "payment@1", name: "payment", version: 1 });
     expect(getProcess("no-payment@1")).toMatchObject({ name: "no-payment", version: 1 });
@@ -24,7 +24,7 @@ describe("process registry", () => {
   });
 
   it("does not know unregistered ids or versions", () => {
-    expect(getProcess("payment@2")).toBeUndefined();
+    expect(getProcess("payment@3")).toBeUndefined();
     expect(getProcess("payment")).toBeUndefined();
     expect(getProcess("constructor")).toBeUndefined();
   });
@@ -130,6 +130,7 @@ describe("processConfigFromEnv", () => {
   it("uses the defaults without PROCESS_DELAYS", () => {
     expect(processConfigFromEnv({}).delays).toEqual({
       paymentTimeout: DAY,
+      stockTimeout: 14 * DAY,
       closeAfterDelivery: 14 * DAY,
     });
     expect(processConfigFromEnv({ PROCESS_DELAYS: "" }).delays).toEqual(DEFAULT_DELAYS);
@@ -139,6 +140,7 @@ describe("processConfigFromEnv", () => {
     const config = processConfigFromEnv({ PROCESS_DELAYS: '{"paymentTimeout":"2 hours"}' });
     expect(config.delays).toEqual({
       paymentTimeout: 2 * 60 * 60 * 1000,
+      stockTimeout: 14 * DAY,
       closeAfterDelivery: 14 * DAY,
     });
   });
@@ -151,9 +153,9 @@ describe("processConfigFromEnv", () => {
   });
 
   it("rejects an unknown delay name, listing the known ones", () => {
-    expect(delayNames).toEqual(["paymentTimeout", "closeAfterDelivery"]);
+    expect(delayNames).toEqual(["paymentTimeout", "closeAfterDelivery", "stockTimeout"]);
     expect(() => processConfigFromEnv({ PROCESS_DELAYS: '{"paymentTimout":"1 day"}' })).toThrow(
-      /unknown delay "paymentTimout" \(known: paymentTimeout, closeAfterDelivery\)/,
+      /unknown delay "paymentTimout" \(known: paymentTimeout, closeAfterDelivery, stockTimeout\)/,
     );
   });
 

@@ -133,6 +133,8 @@ describe("step", () => {
       machine,
       manualEvents: ["ship"],
       commands: {},
+      delays: {},
+      migration: { notifyErp: false },
     };
     const passing = step(def, at("start", true), "ship");
     expect(passing?.path).toEqual(["waiting", "done"]);

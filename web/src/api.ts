@@ -24,6 +24,7 @@ export { createOrderClient, isOrderClientError } from "edge-oms/client";
 
 export type { RouterOutputs };
 export type Inputs = RouterInputs;
+export type Outputs = RouterOutputs;
 export type ListInput = RouterInputs["orders"]["list"];
 export type ProcessDescription = RouterOutputs["processes"]["get"];
 /** What `orders.history` gives staff: the order's entries and its internal notes, by time. */

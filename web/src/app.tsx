@@ -16,8 +16,10 @@ import { FailuresPage } from "./pages/failures-page";
 import { ImportPage } from "./pages/import-page";
 import { InvoicesPage } from "./pages/invoices-page";
 import { MatrixPage } from "./pages/matrix-page";
+import { OrderAtPage } from "./pages/order-at-page";
 import { OrderPage } from "./pages/order-page";
 import { OrdersPage } from "./pages/orders-page";
+import { ProcessesPage } from "./pages/processes-page";
 import { exchangeSignInCode, SignInPage } from "./pages/sign-in-page";
 import { ServiceClockProvider } from "./service-clock";
 import { type Session, SessionContext, useCanChange, useSession } from "./session";
@@ -126,11 +128,17 @@ function SignedIn({ token, claims, signOut }: Session) {
                 <Route path="/failures" component={FailuresPage} />
                 <Route path="/invoices" component={InvoicesPage} />
                 <Route path="/import">{canChange ? <ImportPage /> : <ReadOnly />}</Route>
+                <Route path="/processes" component={ProcessesPage} />
                 <Route path="/orders/:reference/process">
                   {(params) => (
                     <Suspense fallback={<p role="status">Loading the process diagram…</p>}>
                       <ProcessPage reference={params.reference} />
                     </Suspense>
+                  )}
+                </Route>
+                <Route path="/orders/:reference/at/:version">
+                  {(params) => (
+                    <OrderAtPage reference={params.reference} version={Number(params.version)} />
                   )}
                 </Route>
                 <Route path="/orders/:reference">
@@ -181,6 +189,7 @@ function Layout({ children }: { children: ReactNode }) {
           <Link href="/deliveries">ERP deliveries</Link>
           <Link href="/failures">Failures</Link>
           <Link href="/invoices">Invoices</Link>
+          <Link href="/processes">Processes</Link>
           {canChange && <Link href="/import">Import</Link>}
         </nav>
         <span className="who">

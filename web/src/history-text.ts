@@ -113,6 +113,8 @@ export function sentence(entry: HistoryEntry, names: Names, orderCurrency: strin
       const changed = list(data, "changed").map((f) => FIELDS[String(f)] ?? String(f));
       return `Shipment ${str(data, "shipmentId") ?? ""} changed by ${who}${changed.length ? `: ${changed.join(", ")}` : ""}.`;
     }
+    case "process-migrated":
+      return `Moved from process ${str(data, "from") ?? ""} to ${str(data, "to") ?? ""} by ${who} (migration ${str(data, "migrationId") ?? ""}), ${items}.`;
     default:
       return `${entry.type.replace(/-/g, " ")}${entry.event ? ` (${entry.event.replace(/-/g, " ")})` : ""} by ${who}${moved}.`;
   }

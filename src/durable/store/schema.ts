@@ -17,6 +17,9 @@ export const statementsOf = (step: MigrationStep, columns: (table: string) => st
  * keep their version in `meta`). A new object has no schema at all: it is created in its final
  * form with the placement (FRESH_SCHEMA), so asking an unknown reference writes nothing.
  */
+const ORDER_VERSIONS_TABLE = `CREATE TABLE IF NOT EXISTS order_versions (seq INTEGER PRIMARY KEY,
+  version INTEGER NOT NULL, delta TEXT NOT NULL)`;
+
 export const migrations: Record<number, MigrationStep[]> = {
   1: [
     `CREATE TABLE order_header (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)`,
@@ -107,19 +110,24 @@ export const migrations: Record<number, MigrationStep[]> = {
   // for less than an index entry per row written costs (its sequence stays unique by the one
   // statement that numbers it).
   7: [`DROP INDEX IF EXISTS outbox_sequence`],
+  // The order as it was at each version (`orders.at`): what each change did to the header,
+  // lines, items and shipments. An object from before starts its log with a base row: the order
+  // as it is when it migrates (src/durable/store/version-log.ts writes it).
+  8: [ORDER_VERSIONS_TABLE],
 };
-const SCHEMA_VERSION = 7;
+const SCHEMA_VERSION = 8;
 
 /**
  * A new order's schema in its final form, created in one step with the placement: the tables
- * and columns migrations 1 to 7 make of an older object (test/durable/schema.test.ts holds them
+ * and columns migrations 1 to 8 make of an older object (test/durable/schema.test.ts holds them
  * to that), without their ALTERs. Keyed tables are WITHOUT ROWID (the key is the table: one
  * row written per row, not two); `idempotency` is created by the first command that needs it.
  * There is no `meta`: an object with an order and no `meta` is at SCHEMA_VERSION 7, the first
  * version created without it (a later migration creates it). The outbox has no index and numbers
  * its rows without AUTOINCREMENT (which rewrote its counter row with every row inserted): an
  * effect's row is one row written, not three or four. Every table and index is a page (4 kB) of
- * the object's storage, billed for as long as the order is kept.
+ * the object's storage, billed for as long as the order is kept. Objects created without `meta`
+ * at version 7 have no `order_versions`: `migrate` gives them the table (version 8).
  */
 export const FRESH_SCHEMA = [
   `CREATE TABLE order_header (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)`,
@@ -140,6 +148,7 @@ export const FRESH_SCHEMA = [
      next_at INTEGER, last_error TEXT, created_at INTEGER NOT NULL,
      status TEXT NOT NULL DEFAULT 'pending', last_attempt_at INTEGER, sequence INTEGER,
      revision INTEGER NOT NULL DEFAULT 0, projected INTEGER NOT NULL DEFAULT 0)`,
+  ORDER_VERSIONS_TABLE,
 ];
 
 /** Created on first use: most orders never see a command with an idempotency key. */
@@ -153,6 +162,8 @@ export interface SchemaFacts {
   /** The schema version is kept in `meta` (objects created before version 7). */
   hasMeta: boolean;
   hasIdempotency: boolean;
+  /** The version log (schema version 8). */
+  hasVersions: boolean;
 }
 
 /** Reads what the object holds; only reads, so an object without an order stays empty. */
@@ -161,7 +172,7 @@ export function lookUpSchema(sql: Sql): SchemaFacts {
     sql
       .exec(
         `SELECT name FROM sqlite_master WHERE type = 'table'
-         AND name IN ('meta', 'order_header', 'idempotency')`,
+         AND name IN ('meta', 'order_header', 'idempotency', 'order_versions')`,
       )
       .toArray()
       .map((r: Row) => str(r, "name")),
@@ -170,6 +181,7 @@ export function lookUpSchema(sql: Sql): SchemaFacts {
     hasSchema: tables.has("order_header"),
     hasMeta: tables.has("meta"),
     hasIdempotency: tables.has("idempotency"),
+    hasVersions: tables.has("order_versions"),
   };
 }
 
@@ -179,10 +191,18 @@ export function createSchema(sql: Sql): void {
   sql.exec(FRESH_SCHEMA.join(";\n"));
 }
 
-/** Runs the migrations an object created before version 7 has not had (inside a transaction). */
-export function migrate(sql: Sql, facts: Pick<SchemaFacts, "hasMeta">): void {
-  // No `meta`: created in its final form at version 7 (FRESH_SCHEMA).
-  if (!facts.hasMeta) return;
+/**
+ * Runs the migrations an object has not had (inside a transaction). Returns whether the version
+ * log was created now: the caller then writes its base row.
+ */
+export function migrate(sql: Sql, facts: Pick<SchemaFacts, "hasMeta" | "hasVersions">): boolean {
+  // No `meta`: created in its final form at version 7 (FRESH_SCHEMA then) or 8.
+  if (!facts.hasMeta) {
+    if (facts.hasVersions) return false;
+    for (const step of migrations[8] ?? [])
+      for (const statement of statementsOf(step, (t) => sql.columns(t))) sql.exec(statement);
+    return true;
+  }
   const row = sql.exec(`SELECT value FROM meta WHERE key = 'schema_version'`).toArray()[0];
   let version = row ? Number(str(row, "value")) : 0;
   const columns = (table: string) => sql.columns(table);
@@ -196,4 +216,5 @@ export function migrate(sql: Sql, facts: Pick<SchemaFacts, "hasMeta">): void {
       String(version),
     );
   }
+  return !facts.hasVersions;
 }

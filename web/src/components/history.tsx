@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
+import { Link } from "wouter";
 import type { NoteEntry, OrderView, TimelineEntry } from "../api";
 import { describeError } from "../errors";
 import { actorText, dateTime, plural, relative } from "../format";
@@ -53,7 +54,12 @@ export function History({
                 <span className="note-text">{entry.text}</span>
               </div>
             ) : (
-              <div className="what">{sentence(entry, names, view.currency)}</div>
+              <div className="what">
+                {sentence(entry, names, view.currency)}{" "}
+                <Link className="sub" href={`/orders/${reference}/at/${entry.seq}`}>
+                  show the order as at this entry
+                </Link>
+              </div>
             )}
           </li>
         ))}
