@@ -37,6 +37,7 @@ export const commandNames: Readonly<Record<CommandName, string>> = {
 /** Timers (by their delay's name) as the history tells them firing. */
 export const timerNames: Readonly<Record<string, string>> = {
   paymentTimeout: "No payment in time",
+  stockTimeout: "No stock in time",
   closeAfterDelivery: "Closed automatically after delivery",
 };
 
